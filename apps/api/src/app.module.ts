@@ -1,0 +1,29 @@
+import { DatabaseModule } from '@app/database';
+import { ObservabilityModule } from '@app/observability';
+import { OrdersModule } from '@app/orders';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
+import type { ApiConfig } from './config/api.config';
+import { OrdersController } from './orders/orders.controller';
+import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './products/operator-api-key.guard';
+import { ProductsController } from './products/products.controller';
+
+export type ApiAppConfig = ApiConfig & { databaseUrl: string };
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiAppConfig): DynamicModule {
+    const providers: Provider[] = [{ provide: OPERATOR_API_KEY, useValue: config.operatorApiKey }, OperatorApiKeyGuard];
+    if (config.seedDemoCatalog) providers.push(DemoCatalogSeeder);
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule,
+        DatabaseModule.forRoot({ url: config.databaseUrl, applicationName: 'orders-api', ...config.database }),
+        OrdersModule.forRoot({ engine: config.engine, payments: config.payments, shipping: config.shipping }),
+      ],
+      controllers: [OrdersController, ProductsController],
+      providers,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { ValidationPipe, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, type ApiAppConfig } from './app.module';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { validationFailed } from './http/validation-errors';
+
+const NEST_LOG_LEVELS: Record<ApiAppConfig['logLevel'], LogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/**
+ * Builds the HTTP API (not yet listening): Fastify with a body limit, strict validation, one JSON error
+ * shape for every failure, and OpenAPI at /docs. Used by main.ts and by the end-to-end tests alike.
+ */
+export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new ConsoleLogger({ json: true, logLevels: NEST_LOG_LEVELS[config.logLevel] }),
+    abortOnError: false,
+  });
+
+  // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: validationFailed,
+    }),
+  );
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Orders API')
+      .setDescription('Place, read, list and cancel orders; browse and restock the catalog.')
+      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'operator')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  await app.init();
+  return app;
+}

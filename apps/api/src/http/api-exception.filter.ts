@@ -1,0 +1,82 @@
+import { InvalidCursorError } from '@app/database';
+import { ProductNotFoundError, StockLimitExceededError } from '@app/inventory';
+import {
+  IdempotencyKeyReusedError,
+  MixedCurrenciesError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  WorkflowEngineUnavailableError,
+} from '@app/orders';
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { errorBody, type ErrorBody } from './error-body';
+
+type Translation = (error: Error) => ErrorBody;
+
+/** Domain errors → HTTP. Anything not listed here and not an HttpException is a 500 without details. */
+const DOMAIN_ERRORS: Array<[new (...args: never[]) => Error, Translation]> = [
+  [OrderNotFoundError, (e) => errorBody(404, 'ORDER_NOT_FOUND', e.message)],
+  [ProductNotFoundError, (e) => errorBody(404, 'PRODUCT_NOT_FOUND', e.message)],
+  [OrderNotCancellableError, (e) => errorBody(409, 'ORDER_NOT_CANCELLABLE', e.message)],
+  [IdempotencyKeyReusedError, (e) => errorBody(422, 'IDEMPOTENCY_KEY_REUSED', e.message, [{ field: 'Idempotency-Key', message: e.message }])],
+  [MixedCurrenciesError, (e) => errorBody(422, 'MIXED_CURRENCIES', e.message, [{ field: 'items', message: e.message }])],
+  [StockLimitExceededError, (e) => errorBody(422, 'STOCK_LIMIT_EXCEEDED', e.message, [{ field: 'quantity', message: e.message }])],
+  [InvalidCursorError, (e) => errorBody(400, 'INVALID_CURSOR', e.message, [{ field: 'cursor', message: e.message }])],
+  [WorkflowEngineUnavailableError, () => errorBody(503, 'WORKFLOW_ENGINE_UNAVAILABLE', 'Orders cannot be processed right now; retry with the same Idempotency-Key')],
+];
+
+const DATABASE_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection/i;
+
+/** Writes every error as the API's JSON error body; logs only server-side failures. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    if (body.statusCode === 503) void reply.header('retry-after', '5');
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    if (exception instanceof Error) {
+      const match = DOMAIN_ERRORS.find(([type]) => exception instanceof type);
+      if (match) return match[1](exception);
+      if (DATABASE_UNAVAILABLE.test(exception.message) || DATABASE_UNAVAILABLE.test(String((exception as { code?: unknown }).code))) {
+        return errorBody(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+      }
+    }
+    return errorBody(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'object' && response !== null && 'code' in response) return response as ErrorBody;
+  const message =
+    typeof response === 'string'
+      ? response
+      : Array.isArray((response as { message?: unknown }).message)
+        ? ((response as { message: string[] }).message.join('; '))
+        : String((response as { message?: unknown }).message ?? exception.message);
+  // Nest reports unknown routes as NotFoundException('Cannot GET /path').
+  const code = status === 404 && message.startsWith('Cannot ') ? 'ROUTE_NOT_FOUND' : (STATUS_CODE_NAMES[status] ?? `HTTP_${status}`);
+  return errorBody(status, code, message);
+}
+
+const STATUS_CODE_NAMES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};

@@ -1,0 +1,69 @@
+import { ProductNotFoundError } from '@app/inventory';
+import { OrdersService, type OrderSummaryView, type OrderView } from '@app/orders';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '../http/api-error';
+import { orderIdPipe, parseIdempotencyKey } from '../http/request-parsing';
+import { ListOrdersQueryDto } from './dto/list-orders.query';
+import { OrderPageResponse, OrderResponse } from './dto/order.response';
+import { PlaceOrderDto } from './dto/place-order.dto';
+
+const DEFAULT_PAGE_SIZE = 20;
+
+@ApiTags('orders')
+@Controller('orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeats with the same key (per customer) return the original order' })
+  @ApiAcceptedResponse({ type: OrderResponse, description: 'Accepted; Location points at the order' })
+  async place(
+    @Body() body: PlaceOrderDto,
+    @Headers('idempotency-key') idempotencyKeyHeader: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderView> {
+    const idempotencyKey = parseIdempotencyKey(idempotencyKeyHeader);
+    try {
+      const { order, replayed } = await this.orders.placeOrder({ ...body, idempotencyKey });
+      void reply.header('location', `/orders/${order.id}`);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return order;
+    } catch (error) {
+      if (error instanceof ProductNotFoundError) {
+        throw new ApiError(
+          422,
+          'UNKNOWN_SKU',
+          error.message,
+          body.items.flatMap((item, i) => (error.skus.includes(item.sku) ? [{ field: `items.${i}.sku`, message: `unknown sku ${item.sku}` }] : [])),
+        );
+      }
+      throw error;
+    }
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List orders, newest first (keyset pagination)' })
+  @ApiOkResponse({ type: OrderPageResponse })
+  async list(@Query() query: ListOrdersQueryDto): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
+    return this.orders.listOrders({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read an order: status, lines, total, payment summary, shipment, history' })
+  @ApiOkResponse({ type: OrderResponse })
+  async get(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
+    return this.orders.getOrder(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel an order that has not started shipping; payment is refunded and stock released' })
+  @ApiAcceptedResponse({ type: OrderResponse })
+  async cancel(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
+    return this.orders.requestCancellation(id);
+  }
+}

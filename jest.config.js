@@ -1,0 +1,33 @@
+// One runner, two projects: unit specs sit beside the code; end-to-end specs live under each app's test/.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const swcConfig = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+const libs = fs.readdirSync(path.join(__dirname, 'libs'));
+const moduleNameMapper = Object.fromEntries(
+  libs.flatMap((lib) => [
+    [`^@app/${lib}$`, `<rootDir>/libs/${lib}/src`],
+    [`^@app/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`],
+  ]),
+);
+
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 60_000,
+};

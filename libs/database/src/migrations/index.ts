@@ -1,0 +1,4 @@
+import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
+
+/** Every migration, oldest first. Listed as classes so bundled and test builds find them alike. */
+export const MIGRATIONS = [InitialSchema1732230000000];

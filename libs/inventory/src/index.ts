@@ -1,0 +1,9 @@
+export { DEMO_CATALOG } from './demo-catalog';
+export { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';
+export { InventoryModule } from './inventory.module';
+export { InventoryService } from './inventory.service';
+export { MAX_STOCK } from './inventory.types';
+export type { StockLine } from './inventory.types';
+export { InventoryReservationEntity } from './inventory-reservation.entity';
+export type { ReservationStatus } from './inventory-reservation.entity';
+export { ProductEntity } from './product.entity';

@@ -1,0 +1,27 @@
+export class ProductNotFoundError extends Error {
+  override readonly name = 'ProductNotFoundError';
+  constructor(readonly skus: string[]) {
+    super(`unknown sku: ${skus.join(', ')}`);
+  }
+}
+
+export class InsufficientStockError extends Error {
+  override readonly name = 'InsufficientStockError';
+  constructor(
+    readonly sku: string,
+    readonly requested: number,
+  ) {
+    super(`not enough stock of ${sku} for ${requested} unit(s)`);
+  }
+}
+
+/** A restock that would push stock past what the column can hold. */
+export class StockLimitExceededError extends Error {
+  override readonly name = 'StockLimitExceededError';
+  constructor(
+    readonly sku: string,
+    readonly limit: number,
+  ) {
+    super(`stock of ${sku} cannot exceed ${limit}`);
+  }
+}

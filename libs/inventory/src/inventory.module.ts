@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { InventoryReservationEntity } from './inventory-reservation.entity';
+import { InventoryService } from './inventory.service';
+import { ProductEntity } from './product.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ProductEntity, InventoryReservationEntity])],
+  providers: [InventoryService],
+  exports: [InventoryService],
+})
+export class InventoryModule {}

@@ -1,0 +1,22 @@
+export { cancelOrderSignal, orderSagaStateQuery, orderWorkflowId } from './order-fulfilment.messages';
+export { orderFulfilmentWorkflow } from './order-fulfilment.workflow';
+export {
+  COMPENSATION_STEP_OPTIONS,
+  FORWARD_STEP_OPTIONS,
+  NON_RETRYABLE_FAILURES,
+  ORDER_SAGA_ACTIVITY_NAMES,
+  ORDER_SAGA_ACTIVITY_OPTIONS,
+} from './order-saga.activity-options';
+export { ORDER_SAGA_STEPS, runOrderSaga } from './order-saga.definition';
+export { failureReasonOf, failureTypeOf, isCancellation } from './order-saga.failures';
+export { FAILURE_REASONS, ORDER_CANCELLED_FAILURE } from './order-saga.types';
+export type {
+  FailureReason,
+  OrderSagaActivities,
+  OrderSagaActivityName,
+  OrderSagaInput,
+  OrderSagaPhase,
+  OrderSagaResult,
+  OrderSagaRuntime,
+  OrderSagaState,
+} from './order-saga.types';

@@ -1,0 +1,42 @@
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { cancelOrderSignal, orderSagaStateQuery } from './order-fulfilment.messages';
+import { ORDER_SAGA_ACTIVITY_NAMES, ORDER_SAGA_ACTIVITY_OPTIONS } from './order-saga.activity-options';
+import { runOrderSaga } from './order-saga.definition';
+import type { OrderSagaActivities, OrderSagaInput, OrderSagaResult, OrderSagaState } from './order-saga.types';
+
+/** The Temporal workflow of one order: the shared saga with each activity proxied under its retry policy. */
+export async function orderFulfilmentWorkflow(input: OrderSagaInput): Promise<OrderSagaResult> {
+  const activities = Object.fromEntries(
+    ORDER_SAGA_ACTIVITY_NAMES.map((name) => [
+      name,
+      proxyActivities<OrderSagaActivities>(ORDER_SAGA_ACTIVITY_OPTIONS[name])[name],
+    ]),
+  ) as unknown as OrderSagaActivities;
+
+  let cancellationRequested = false;
+  let state: OrderSagaState | undefined;
+  setHandler(cancelOrderSignal, () => {
+    cancellationRequested = true;
+  });
+  setHandler(orderSagaStateQuery, () => state ?? initialState(input.orderId, cancellationRequested));
+
+  return runOrderSaga(input, {
+    activities,
+    isCancellationRequested: () => cancellationRequested,
+    onStateChange: (next) => {
+      state = next;
+    },
+  });
+}
+
+function initialState(orderId: string, cancellationRequested: boolean): OrderSagaState {
+  return {
+    orderId,
+    phase: 'RUNNING',
+    currentActivity: null,
+    completedSteps: [],
+    compensatedSteps: [],
+    cancellationRequested,
+    failureReason: null,
+  };
+}

@@ -1,0 +1,84 @@
+import { failureReasonOf, isCancellation } from './order-saga.failures';
+import type {
+  OrderSagaActivityName,
+  OrderSagaInput,
+  OrderSagaResult,
+  OrderSagaRuntime,
+  OrderSagaState,
+} from './order-saga.types';
+
+/** Marker thrown between steps when a cancellation signal arrived. */
+class CancellationRequested extends Error {
+  readonly type = 'ORDER_CANCELLED';
+}
+
+interface SagaStep {
+  activity: 'reserveInventory' | 'chargePayment' | 'arrangeShipping';
+  compensation?: 'releaseInventory' | 'refundPayment';
+}
+
+/** reserve → charge → ship; each compensation is registered before its step, since a step may succeed
+ *  and still report an error (a lost response). Compensations are idempotent no-ops when nothing happened. */
+export const ORDER_SAGA_STEPS: readonly SagaStep[] = [
+  { activity: 'reserveInventory', compensation: 'releaseInventory' },
+  { activity: 'chargePayment', compensation: 'refundPayment' },
+  { activity: 'arrangeShipping' },
+];
+
+/**
+ * The order saga, written once. The Temporal workflow and the inline engine both run this function;
+ * only the runtime (how activities are executed and retried) differs.
+ */
+export async function runOrderSaga(input: OrderSagaInput, runtime: OrderSagaRuntime): Promise<OrderSagaResult> {
+  const { orderId } = input;
+  const { activities } = runtime;
+  const state: OrderSagaState = {
+    orderId,
+    phase: 'RUNNING',
+    currentActivity: null,
+    completedSteps: [],
+    compensatedSteps: [],
+    cancellationRequested: false,
+    failureReason: null,
+  };
+  const update = (patch: Partial<OrderSagaState>): void => {
+    Object.assign(state, patch, { cancellationRequested: runtime.isCancellationRequested() });
+    runtime.onStateChange?.({ ...state, completedSteps: [...state.completedSteps], compensatedSteps: [...state.compensatedSteps] });
+  };
+  const compensations: Array<'releaseInventory' | 'refundPayment'> = [];
+
+  try {
+    for (const step of ORDER_SAGA_STEPS) {
+      if (runtime.isCancellationRequested()) throw new CancellationRequested('cancellation requested');
+      if (step.compensation) compensations.unshift(step.compensation);
+      update({ currentActivity: step.activity });
+      await activities[step.activity](orderId);
+      state.completedSteps.push(step.activity);
+    }
+    // Shipping is the pivot: once the parcel left, the order only moves forward (no refund, no restock).
+    compensations.length = 0;
+    update({ currentActivity: 'completeOrder' });
+    await activities.completeOrder(orderId);
+    update({ phase: 'COMPLETED' });
+    return { orderId, outcome: 'COMPLETED', failureReason: null };
+  } catch (error) {
+    const cancelled = error instanceof CancellationRequested || isCancellation(error);
+    const failureReason = cancelled ? null : failureReasonOf(error);
+    update({ phase: 'COMPENSATING', failureReason });
+    for (const compensation of compensations) {
+      update({ currentActivity: compensation });
+      await activities[compensation](orderId);
+      state.compensatedSteps.push(compensation as OrderSagaActivityName);
+    }
+    if (cancelled) {
+      update({ currentActivity: 'cancelOrder' });
+      await activities.cancelOrder(orderId);
+      update({ phase: 'CANCELLED' });
+      return { orderId, outcome: 'CANCELLED', failureReason: null };
+    }
+    update({ currentActivity: 'failOrder' });
+    await activities.failOrder(orderId, failureReason!);
+    update({ phase: 'FAILED' });
+    return { orderId, outcome: 'FAILED', failureReason };
+  }
+}

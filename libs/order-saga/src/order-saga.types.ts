@@ -1,0 +1,73 @@
+/**
+ * Shared vocabulary of the order saga. This file is bundled into Temporal workflow code:
+ * it must stay free of side effects and of Node.js imports.
+ */
+
+export interface OrderSagaInput {
+  orderId: string;
+}
+
+/** Machine-readable reasons an order ends FAILED (also the failure `type` thrown by activities). */
+export const FAILURE_REASONS = [
+  'OUT_OF_STOCK',
+  'PAYMENT_DECLINED',
+  'PAYMENT_PROVIDER_UNAVAILABLE',
+  'SHIPPING_FAILED',
+  'UNEXPECTED_ERROR',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Failure type an activity throws when the order was cancelled before the step could run. */
+export const ORDER_CANCELLED_FAILURE = 'ORDER_CANCELLED';
+
+/**
+ * The saga's activities. Every activity is idempotent per order: Temporal delivers at least once and
+ * the inline engine may re-run a saga from the start after a restart.
+ */
+export interface OrderSagaActivities {
+  /** PENDING → INVENTORY_RESERVED; all lines reserved atomically or none (throws OUT_OF_STOCK). */
+  reserveInventory(orderId: string): Promise<void>;
+  /** Returns stock held by the order; resolves `true` when something was released. */
+  releaseInventory(orderId: string): Promise<boolean>;
+  /** INVENTORY_RESERVED → PAID (throws PAYMENT_DECLINED or PAYMENT_PROVIDER_UNAVAILABLE). */
+  chargePayment(orderId: string): Promise<void>;
+  /** Refunds a captured payment; resolves `true` when a refund was issued. */
+  refundPayment(orderId: string): Promise<boolean>;
+  /** PAID → SHIPPED; claims the order for shipping first, so a later cancel is refused. */
+  arrangeShipping(orderId: string): Promise<void>;
+  /** SHIPPED → COMPLETED. */
+  completeOrder(orderId: string): Promise<void>;
+  /** Any non-terminal state → FAILED with the reason. */
+  failOrder(orderId: string, reason: FailureReason): Promise<void>;
+  /** Any state before SHIPPED → CANCELLED. */
+  cancelOrder(orderId: string): Promise<void>;
+}
+
+export type OrderSagaActivityName = keyof OrderSagaActivities;
+
+export type OrderSagaPhase = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+/** What the saga reports about itself (Temporal query, inline engine state). */
+export interface OrderSagaState {
+  orderId: string;
+  phase: OrderSagaPhase;
+  /** The activity running now or last run. */
+  currentActivity: OrderSagaActivityName | null;
+  completedSteps: OrderSagaActivityName[];
+  compensatedSteps: OrderSagaActivityName[];
+  cancellationRequested: boolean;
+  failureReason: FailureReason | null;
+}
+
+export interface OrderSagaResult {
+  orderId: string;
+  outcome: 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  failureReason: FailureReason | null;
+}
+
+/** Hooks an engine gives the saga: activities bound to their retry policy, cancellation and progress. */
+export interface OrderSagaRuntime {
+  activities: OrderSagaActivities;
+  isCancellationRequested(): boolean;
+  onStateChange?(state: OrderSagaState): void;
+}

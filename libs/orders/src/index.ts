@@ -1,0 +1,36 @@
+export { ActivityTimeoutError, EngineStoppedError, runWithRetry } from './engine/activity-retry';
+export { InlineWorkflowEngine } from './engine/inline-workflow.engine';
+export type { InlineEngineOptions } from './engine/inline-workflow.engine';
+export { TemporalWorkflowEngine } from './engine/temporal-workflow.engine';
+export type { TemporalEngineOptions } from './engine/temporal-workflow.engine';
+export { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
+export type { WorkflowEngine } from './engine/workflow-engine.port';
+export { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+export { OrderFulfilmentModule } from './order-fulfilment.module';
+export type { OrderFulfilmentModuleOptions } from './order-fulfilment.module';
+export {
+  ALLOWED_TRANSITIONS,
+  CANCELLABLE_STATUSES,
+  canTransition,
+  isTerminal,
+  NON_TERMINAL_STATUSES,
+  ORDER_STATUSES,
+  TERMINAL_STATUSES,
+} from './order-status';
+export type { OrderStatus } from './order-status';
+export { transitionOrder } from './order-transitions';
+export type { OrderLineView, OrderSummaryView, OrderView } from './order.view';
+export {
+  IdempotencyKeyReusedError,
+  IllegalOrderTransitionError,
+  MixedCurrenciesError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  WorkflowEngineUnavailableError,
+} from './orders.errors';
+export { OrdersModule } from './orders.module';
+export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
+export { OrdersService } from './orders.service';
+export type { PlacedOrder } from './orders.service';
+export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
+export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';

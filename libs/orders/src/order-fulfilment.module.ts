@@ -1,0 +1,26 @@
+import { InventoryModule } from '@app/inventory';
+import { PaymentsModule, type PaymentsModuleOptions } from '@app/payments';
+import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+
+export interface OrderFulfilmentModuleOptions {
+  payments?: PaymentsModuleOptions;
+  shipping?: ShippingModuleOptions;
+}
+
+/** What the saga's activities need: the order tables and the inventory, payments and shipping domains. */
+@Module({})
+export class OrderFulfilmentModule {
+  static forRoot(options: OrderFulfilmentModuleOptions = {}): DynamicModule {
+    const domains = [InventoryModule, PaymentsModule.forRoot(options.payments), ShippingModule.forRoot(options.shipping)];
+    return {
+      module: OrderFulfilmentModule,
+      imports: [TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]), ...domains],
+      providers: [OrderSagaActivitiesService],
+      exports: [OrderSagaActivitiesService, ...domains],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import type { EntityManager } from 'typeorm';
+import { OrderEntity, OrderStatusHistoryEntity } from './entities';
+import { canTransition, type OrderStatus } from './order-status';
+import { IllegalOrderTransitionError, OrderNotFoundError } from './orders.errors';
+
+/**
+ * Moves an order to `to` inside the caller's transaction and records the change in its history.
+ * Idempotent: an order already in `to` is left alone (`false`). Any backward move is refused.
+ */
+export async function transitionOrder(
+  manager: EntityManager,
+  orderId: string,
+  to: OrderStatus,
+  reason: string | null = null,
+): Promise<boolean> {
+  const order = await manager.findOne(OrderEntity, {
+    where: { id: orderId },
+    select: { id: true, status: true },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!order) throw new OrderNotFoundError(orderId);
+  if (order.status === to) return false;
+  if (!canTransition(order.status, to)) throw new IllegalOrderTransitionError(orderId, order.status, to);
+  await manager.update(OrderEntity, { id: orderId }, { status: to, ...(reason ? { failureReason: reason } : {}) });
+  await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: order.status, toStatus: to, reason });
+  return true;
+}

@@ -1,0 +1,41 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-workflow.engine';
+import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
+import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
+import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
+import { OrdersService } from './orders.service';
+import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+
+export type WorkflowEngineOptions = ({ type: 'inline' } & InlineEngineOptions) | ({ type: 'temporal' } & TemporalEngineOptions);
+
+export interface OrdersModuleOptions extends OrderFulfilmentModuleOptions {
+  engine: WorkflowEngineOptions;
+}
+
+/** Order use cases (place, read, list, cancel) on top of the saga, run by the configured engine. */
+@Module({})
+export class OrdersModule {
+  static forRoot(options: OrdersModuleOptions): DynamicModule {
+    const fulfilment = OrderFulfilmentModule.forRoot(options);
+    return {
+      module: OrdersModule,
+      imports: [fulfilment],
+      providers: [engineProvider(options.engine), OrdersService],
+      exports: [OrdersService, WORKFLOW_ENGINE, fulfilment],
+    };
+  }
+}
+
+function engineProvider(engine: WorkflowEngineOptions): Provider {
+  if (engine.type === 'temporal') {
+    return { provide: WORKFLOW_ENGINE, useFactory: () => new TemporalWorkflowEngine(engine) };
+  }
+  return {
+    provide: WORKFLOW_ENGINE,
+    useFactory: (activities: OrderSagaActivitiesService, dataSource: DataSource) =>
+      new InlineWorkflowEngine(activities, dataSource, engine),
+    inject: [OrderSagaActivitiesService, getDataSourceToken()],
+  };
+}

@@ -1,0 +1,174 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { decodeCursor, encodeCursor } from '@app/database';
+import { InventoryService } from '@app/inventory';
+import { PaymentEntity, PaymentsService } from '@app/payments';
+import { ShipmentEntity } from '@app/shipping';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { WORKFLOW_ENGINE, type WorkflowEngine } from './engine/workflow-engine.port';
+import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+import { CANCELLABLE_STATUSES } from './order-status';
+import { toOrderSummary, toOrderView, type OrderSummaryView, type OrderView } from './order.view';
+import {
+  IdempotencyKeyReusedError,
+  MixedCurrenciesError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+} from './orders.errors';
+import type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
+
+export interface PlacedOrder {
+  order: OrderView;
+  /** True when an earlier request with the same Idempotency-Key created the order. */
+  replayed: boolean;
+}
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly payments: PaymentsService,
+    @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
+  ) {}
+
+  /**
+   * Prices the order from the catalog, stores it as PENDING with its pending payment, and hands it to
+   * the workflow engine. With an Idempotency-Key the same customer's repeated request returns the
+   * original order and never creates a second order or payment.
+   */
+  async placeOrder(command: PlaceOrderCommand): Promise<PlacedOrder> {
+    const fingerprint = fingerprintOf(command);
+    if (command.idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(command.customerId, command.idempotencyKey);
+      if (existing) return this.replay(existing, fingerprint);
+    }
+
+    const products = await this.inventory.getProducts(command.items.map((i) => i.sku));
+    const currencies = [...new Set([...products.values()].map((p) => p.currency))];
+    if (currencies.length > 1) throw new MixedCurrenciesError(currencies);
+    const lines = command.items.map((item, index) => {
+      const product = products.get(item.sku)!;
+      return {
+        lineNo: index + 1,
+        sku: item.sku,
+        productName: product.name,
+        quantity: item.quantity,
+        unitPrice: product.unitPrice,
+        lineTotal: product.unitPrice * item.quantity,
+      };
+    });
+    const total = lines.reduce((sum, line) => sum + line.lineTotal, 0);
+    const paymentToken = await this.payments.tokenize(command.payment);
+    const orderId = randomUUID();
+
+    const created = await this.dataSource.transaction(async (manager): Promise<OrderView | null> => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, shipping_address)
+         VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [orderId, command.customerId, command.idempotencyKey ?? null, fingerprint, currencies[0], total, command.shippingAddress],
+      );
+      if (inserted.length === 0) return null; // a concurrent request with the same key won
+      await manager.insert(OrderLineEntity, lines.map((line) => ({ ...line, orderId })));
+      await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: null, toStatus: 'PENDING', reason: null });
+      await this.payments.recordPending(
+        manager,
+        { orderId, card: command.payment, amount: total, currency: currencies[0] },
+        paymentToken,
+      );
+      return this.readView(manager, orderId); // the order as accepted: PENDING, whatever the saga does next
+    });
+    if (created === null) {
+      const winner = await this.findByIdempotencyKey(command.customerId, command.idempotencyKey!);
+      return this.replay(winner!, fingerprint);
+    }
+    await this.engine.start(orderId);
+    return { order: created, replayed: false };
+  }
+
+  /** The order as one consistent snapshot (status, payment, shipment and history agree). */
+  async getOrder(orderId: string): Promise<OrderView> {
+    return this.dataSource.transaction('REPEATABLE READ', (manager) => this.readView(manager, orderId));
+  }
+
+  private async readView(manager: EntityManager, orderId: string): Promise<OrderView> {
+    const order = await manager.findOneBy(OrderEntity, { id: orderId });
+    if (!order) throw new OrderNotFoundError(orderId);
+    const lines = await manager.find(OrderLineEntity, { where: { orderId }, order: { lineNo: 'ASC' } });
+    const history = await manager.find(OrderStatusHistoryEntity, { where: { orderId }, order: { id: 'ASC' } });
+    const payment = await manager.findOneBy(PaymentEntity, { orderId });
+    const shipment = await manager.findOneBy(ShipmentEntity, { orderId });
+    return toOrderView({ order, lines, history, payment, shipment });
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while orders arrive. */
+  async listOrders(query: ListOrdersQuery): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
+    const qb = this.dataSource
+      .getRepository(OrderEntity)
+      .createQueryBuilder('o')
+      .addSelect(`to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`, 'cursor_ts')
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.customerId) qb.andWhere('o.customer_id = :customerId', { customerId: query.customerId });
+    if (query.status) qb.andWhere('o.status = :status', { status: query.status });
+    if (query.cursor) {
+      const [createdAt, id] = decodeCursor(query.cursor, 2);
+      qb.andWhere(`(o.created_at, o.id) < (:createdAt::timestamp AT TIME ZONE 'UTC', :id::uuid)`, { createdAt, id });
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
+    const page = entities.slice(0, query.limit);
+    const last = page.length === query.limit && entities.length > query.limit ? page.length - 1 : -1;
+    return {
+      items: page.map(toOrderSummary),
+      nextCursor: last >= 0 ? encodeCursor([raw[last].cursor_ts, page[last].id]) : null,
+    };
+  }
+
+  /**
+   * Records the cancellation request atomically against the shipping claim: whichever reaches the order
+   * row first wins, so an order is never both shipped and cancelled. The saga does the compensation.
+   */
+  async requestCancellation(orderId: string): Promise<OrderView> {
+    const requested: unknown[] = await this.dataSource.query(
+      `UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+        WHERE id = $1 AND status = ANY($2) AND shipping_claimed_at IS NULL
+        RETURNING id`,
+      [orderId, CANCELLABLE_STATUSES],
+    );
+    if (requested.length === 0) {
+      const order = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId });
+      if (!order) throw new OrderNotFoundError(orderId);
+      if (order.status === 'CANCELLED') return this.getOrder(orderId);
+      throw new OrderNotCancellableError(orderId, order.status);
+    }
+    await this.engine.requestCancellation(orderId);
+    return this.getOrder(orderId);
+  }
+
+  private async findByIdempotencyKey(customerId: string, idempotencyKey: string): Promise<OrderEntity | null> {
+    return this.dataSource.getRepository(OrderEntity).findOneBy({ customerId, idempotencyKey });
+  }
+
+  private async replay(existing: OrderEntity, fingerprint: string): Promise<PlacedOrder> {
+    if (existing.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(existing.id);
+    // The first request may have stored the order and then failed to reach the engine: start is idempotent.
+    if (existing.status === 'PENDING') await this.engine.start(existing.id);
+    return { order: await this.getOrder(existing.id), replayed: true };
+  }
+}
+
+/** Identifies the request without card secrets: of the card, only last4 and expiry take part. */
+function fingerprintOf(command: PlaceOrderCommand): string {
+  const { cardNumber, expiryMonth, expiryYear } = command.payment;
+  const a = command.shippingAddress;
+  const canonical = JSON.stringify([
+    command.customerId,
+    command.items.map((i) => [i.sku, i.quantity]),
+    [a.name, a.line1, a.line2 ?? null, a.city, a.postalCode, a.country],
+    [command.payment.method, cardNumber.slice(-4), expiryMonth, expiryYear],
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,150 @@
+import { InsufficientStockError, InventoryService } from '@app/inventory';
+import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
+import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
+import { CarrierUnavailableError, ShippingService } from '@app/shipping';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { OrderEntity, OrderLineEntity } from '../entities';
+import { transitionOrder } from '../order-transitions';
+import type { OrderStatus } from '../order-status';
+
+const AFTER_RESERVATION: readonly OrderStatus[] = ['INVENTORY_RESERVED', 'PAID', 'SHIPPED', 'COMPLETED'];
+const AFTER_PAYMENT: readonly OrderStatus[] = ['PAID', 'SHIPPED', 'COMPLETED'];
+const AFTER_SHIPPING: readonly OrderStatus[] = ['SHIPPED', 'COMPLETED'];
+
+/**
+ * The saga's activities as a Nest provider, shared by the Temporal worker and the inline engine.
+ * Each one is idempotent per order and turns domain errors into failures the saga understands:
+ * final ones (declines, no stock, cancelled) are non-retryable, provider hiccups are retryable.
+ */
+@Injectable()
+export class OrderSagaActivitiesService implements OrderSagaActivities {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly payments: PaymentsService,
+    private readonly shipping: ShippingService,
+  ) {}
+
+  async reserveInventory(orderId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const order = await this.lockOrder(manager, orderId);
+      if (AFTER_RESERVATION.includes(order.status)) return;
+      if (order.cancelRequestedAt) throw cancelled(orderId);
+      const lines = await manager.findBy(OrderLineEntity, { orderId });
+      try {
+        await this.inventory.reserveForOrder(manager, orderId, lines);
+      } catch (error) {
+        if (error instanceof InsufficientStockError) {
+          throw ApplicationFailure.create({ message: error.message, type: 'OUT_OF_STOCK', nonRetryable: true });
+        }
+        throw error;
+      }
+      await transitionOrder(manager, orderId, 'INVENTORY_RESERVED');
+    });
+  }
+
+  async releaseInventory(orderId: string): Promise<boolean> {
+    return this.dataSource.transaction((manager) => this.inventory.releaseForOrder(manager, orderId));
+  }
+
+  async chargePayment(orderId: string): Promise<void> {
+    const order = await this.readOrder(orderId);
+    if (AFTER_PAYMENT.includes(order.status)) return;
+    if (order.cancelRequestedAt) throw cancelled(orderId);
+    try {
+      await this.payments.capture(orderId);
+    } catch (error) {
+      if (error instanceof PaymentDeclinedError) {
+        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_DECLINED', nonRetryable: true });
+      }
+      if (error instanceof PaymentProviderUnavailableError) {
+        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
+      }
+      throw error;
+    }
+    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'PAID'));
+  }
+
+  async refundPayment(orderId: string): Promise<boolean> {
+    try {
+      return await this.payments.refund(orderId);
+    } catch (error) {
+      if (error instanceof PaymentProviderUnavailableError) {
+        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
+      }
+      throw error;
+    }
+  }
+
+  async arrangeShipping(orderId: string): Promise<void> {
+    const order = await this.claimForShipping(orderId);
+    if (AFTER_SHIPPING.includes(order.status)) return;
+    const lines = await this.dataSource.getRepository(OrderLineEntity).findBy({ orderId });
+    try {
+      await this.shipping.arrangeForOrder(orderId, {
+        address: order.shippingAddress,
+        parcels: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      });
+    } catch (error) {
+      if (error instanceof CarrierUnavailableError) {
+        throw ApplicationFailure.create({ message: error.message, type: 'SHIPPING_FAILED' });
+      }
+      throw error;
+    }
+    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'SHIPPED'));
+  }
+
+  async completeOrder(orderId: string): Promise<void> {
+    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'COMPLETED'));
+  }
+
+  async failOrder(orderId: string, reason: FailureReason): Promise<void> {
+    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'FAILED', reason));
+  }
+
+  async cancelOrder(orderId: string): Promise<void> {
+    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'));
+  }
+
+  /**
+   * Marks the order as being shipped unless a cancellation got there first. The same row is updated
+   * by a cancellation request, so PostgreSQL's row lock decides which of the two wins.
+   */
+  private async claimForShipping(orderId: string): Promise<OrderEntity> {
+    const claimed: unknown[] = await this.dataSource.query(
+      `UPDATE orders SET shipping_claimed_at = COALESCE(shipping_claimed_at, now()), updated_at = now()
+        WHERE id = $1 AND status = 'PAID' AND cancel_requested_at IS NULL
+        RETURNING id`,
+      [orderId],
+    );
+    const order = await this.readOrder(orderId);
+    if (claimed.length === 0 && !AFTER_SHIPPING.includes(order.status)) {
+      if (order.cancelRequestedAt) throw cancelled(orderId);
+      throw ApplicationFailure.create({
+        message: `order ${orderId} is ${order.status}, not PAID`,
+        type: 'ILLEGAL_TRANSITION',
+        nonRetryable: true,
+      });
+    }
+    return order;
+  }
+
+  private async readOrder(orderId: string): Promise<OrderEntity> {
+    return this.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: orderId });
+  }
+
+  private async lockOrder(manager: EntityManager, orderId: string): Promise<OrderEntity> {
+    return manager.findOneOrFail(OrderEntity, { where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+  }
+}
+
+function cancelled(orderId: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `order ${orderId} was cancelled`,
+    type: ORDER_CANCELLED_FAILURE,
+    nonRetryable: true,
+  });
+}

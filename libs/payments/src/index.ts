@@ -1,0 +1,17 @@
+export { cardBrandOf, isCardExpired, summarizeCard } from './card';
+export type { CardBrand, CardDetails, CardSummary } from './card';
+export { PaymentEntity } from './payment.entity';
+export type { PaymentStatus } from './payment.entity';
+export { PAYMENT_PROVIDER } from './payment-provider.port';
+export type { ChargeRequest, PaymentProvider, RefundRequest } from './payment-provider.port';
+export { PaymentDeclinedError, PaymentNotFoundError, PaymentProviderUnavailableError } from './payments.errors';
+export { PaymentsModule } from './payments.module';
+export type { PaymentsModuleOptions } from './payments.module';
+export { PaymentsService } from './payments.service';
+export type { PaymentToPrepare } from './payments.service';
+export {
+  ALWAYS_DECLINED_CARD,
+  SIMULATED_PAYMENT_DEFAULTS,
+  SimulatedPaymentProvider,
+} from './simulated-payment.provider';
+export type { SimulatedPaymentSettings } from './simulated-payment.provider';

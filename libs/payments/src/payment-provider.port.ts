@@ -1,0 +1,30 @@
+import type { CardDetails } from './card';
+
+export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');
+
+export interface ChargeRequest {
+  /** The same key always yields the same outcome: a retried charge never captures twice. */
+  idempotencyKey: string;
+  paymentToken: string;
+  amount: number;
+  currency: string;
+}
+
+export interface RefundRequest {
+  idempotencyKey: string;
+  chargeReference: string;
+  amount: number;
+  currency: string;
+}
+
+/**
+ * A card payment provider. `charge` throws PaymentDeclinedError (final) or
+ * PaymentProviderUnavailableError (transient, worth retrying).
+ */
+export interface PaymentProvider {
+  readonly name: string;
+  /** Exchanges card details for a token; card details never leave this call. */
+  tokenize(card: CardDetails): Promise<string>;
+  charge(request: ChargeRequest): Promise<{ reference: string }>;
+  refund(request: RefundRequest): Promise<{ reference: string }>;
+}

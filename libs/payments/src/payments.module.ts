@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentEntity } from './payment.entity';
+import { PAYMENT_PROVIDER } from './payment-provider.port';
+import { PaymentsService } from './payments.service';
+import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simulated-payment.provider';
+
+export interface PaymentsModuleOptions {
+  /** Settings of the simulated provider (the only adapter shipped). */
+  simulator?: Partial<SimulatedPaymentSettings>;
+}
+
+@Module({})
+export class PaymentsModule {
+  static forRoot(options: PaymentsModuleOptions = {}): DynamicModule {
+    return {
+      module: PaymentsModule,
+      imports: [TypeOrmModule.forFeature([PaymentEntity])],
+      providers: [
+        { provide: SimulatedPaymentProvider, useValue: new SimulatedPaymentProvider(options.simulator) },
+        { provide: PAYMENT_PROVIDER, useExisting: SimulatedPaymentProvider },
+        PaymentsService,
+      ],
+      exports: [PaymentsService, PAYMENT_PROVIDER, SimulatedPaymentProvider],
+    };
+  }
+}

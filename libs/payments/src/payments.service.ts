@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository } from 'typeorm';
+import { summarizeCard, type CardDetails } from './card';
+import { PaymentEntity } from './payment.entity';
+import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.port';
+import { PaymentDeclinedError, PaymentNotFoundError } from './payments.errors';
+
+export interface PaymentToPrepare {
+  orderId: string;
+  card: CardDetails;
+  amount: number;
+  currency: string;
+}
+
+@Injectable()
+export class PaymentsService {
+  constructor(
+    @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
+    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+  ) {}
+
+  /** Tokenizes the card; the card details are dropped here and only the token and summary go on. */
+  async tokenize(card: CardDetails): Promise<string> {
+    return this.provider.tokenize(card);
+  }
+
+  /** Records the pending payment of a new order inside the order's transaction. */
+  async recordPending(manager: EntityManager, payment: PaymentToPrepare, paymentToken: string): Promise<void> {
+    const summary = summarizeCard(payment.card);
+    await manager.insert(PaymentEntity, {
+      orderId: payment.orderId,
+      method: 'card',
+      cardBrand: summary.brand,
+      cardLast4: summary.last4,
+      expiryMonth: summary.expiryMonth,
+      expiryYear: summary.expiryYear,
+      paymentToken,
+      amount: payment.amount,
+      currency: payment.currency,
+      status: 'PENDING',
+    });
+  }
+
+  async findForOrder(orderId: string): Promise<PaymentEntity | null> {
+    return this.payments.findOneBy({ orderId });
+  }
+
+  /**
+   * Captures the order's payment once. A repeated call returns the recorded outcome: captured stays
+   * captured, a decline is thrown again, and the provider sees the same idempotency key.
+   */
+  async capture(orderId: string): Promise<PaymentEntity> {
+    const payment = await this.payments.findOne({
+      where: { orderId },
+      select: { orderId: true, paymentToken: true, amount: true, currency: true, status: true, declineCode: true },
+    });
+    if (!payment) throw new PaymentNotFoundError(orderId);
+    if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') return payment;
+    if (payment.status === 'DECLINED') throw new PaymentDeclinedError(payment.declineCode ?? 'declined');
+    try {
+      const { reference } = await this.provider.charge({
+        idempotencyKey: `order-${orderId}`,
+        paymentToken: payment.paymentToken,
+        amount: payment.amount,
+        currency: payment.currency,
+      });
+      await this.payments.update({ orderId }, { status: 'CAPTURED', providerReference: reference });
+      return { ...payment, status: 'CAPTURED', providerReference: reference };
+    } catch (error) {
+      if (error instanceof PaymentDeclinedError) {
+        await this.payments.update({ orderId }, { status: 'DECLINED', declineCode: error.declineCode });
+      }
+      throw error;
+    }
+  }
+
+  /** Refunds a captured payment; `true` when a refund was issued now (idempotent). */
+  async refund(orderId: string): Promise<boolean> {
+    const payment = await this.payments.findOneBy({ orderId });
+    if (!payment || payment.status !== 'CAPTURED' || !payment.providerReference) return false;
+    await this.provider.refund({
+      idempotencyKey: `refund-${orderId}`,
+      chargeReference: payment.providerReference,
+      amount: payment.amount,
+      currency: payment.currency,
+    });
+    await this.payments.update({ orderId, status: 'CAPTURED' }, { status: 'REFUNDED' });
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CARRIER } from './carrier.port';
+import { ShipmentEntity } from './shipment.entity';
+import { ShippingService } from './shipping.service';
+import { SimulatedCarrier, type SimulatedCarrierSettings } from './simulated-carrier.adapter';
+
+export interface ShippingModuleOptions {
+  /** Settings of the simulated carrier (the only adapter shipped). */
+  simulator?: Partial<SimulatedCarrierSettings>;
+}
+
+@Module({})
+export class ShippingModule {
+  static forRoot(options: ShippingModuleOptions = {}): DynamicModule {
+    return {
+      module: ShippingModule,
+      imports: [TypeOrmModule.forFeature([ShipmentEntity])],
+      providers: [
+        { provide: SimulatedCarrier, useValue: new SimulatedCarrier(options.simulator) },
+        { provide: CARRIER, useExisting: SimulatedCarrier },
+        ShippingService,
+      ],
+      exports: [ShippingService, CARRIER, SimulatedCarrier],
+    };
+  }
+}
