@@ -13,13 +13,20 @@ export type ApiAppConfig = ApiConfig & { databaseUrl: string };
 @Module({})
 export class AppModule {
   static forRoot(config: ApiAppConfig): DynamicModule {
-    const providers: Provider[] = [{ provide: OPERATOR_API_KEY, useValue: config.operatorApiKey }, OperatorApiKeyGuard];
+    const providers: Provider[] = [
+      { provide: OPERATOR_API_KEY, useValue: config.operatorApiKey },
+      OperatorApiKeyGuard,
+    ];
     if (config.seedDemoCatalog) providers.push(DemoCatalogSeeder);
     return {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: config.databaseUrl, applicationName: 'orders-api', ...config.database }),
+        DatabaseModule.forRoot({
+          url: config.databaseUrl,
+          applicationName: 'orders-api',
+          ...config.database,
+        }),
         OrdersModule.forRoot({ engine: config.engine, payments: config.payments, shipping: config.shipping }),
       ],
       controllers: [OrdersController, ProductsController],

@@ -8,11 +8,21 @@ async function main(): Promise<void> {
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     embedded = await startEmbeddedPostgres(config.embeddedDatabase);
-    console.log(JSON.stringify({ level: 'log', message: `embedded PostgreSQL (PGlite) in ${config.embeddedDatabase.dataDir}, listening at ${embedded.url}` }));
+    console.log(
+      JSON.stringify({
+        level: 'log',
+        message: `embedded PostgreSQL (PGlite) in ${config.embeddedDatabase.dataDir}, listening at ${embedded.url}`,
+      }),
+    );
   }
   const app = await createApiApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url });
   await app.listen({ port: config.port, host: config.host });
-  console.log(JSON.stringify({ level: 'log', message: `orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type})` }));
+  console.log(
+    JSON.stringify({
+      level: 'log',
+      message: `orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type})`,
+    }),
+  );
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -6,3 +6,4 @@ export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres';
 export { MIGRATIONS } from './migrations';
 export { decodeCursor, encodeCursor, InvalidCursorError } from './keyset-cursor';
+export { returningRows } from './returning-rows';

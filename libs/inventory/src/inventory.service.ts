@@ -56,7 +56,11 @@ export class InventoryService {
    * (`stock >= quantity`), so concurrent orders can never oversell; SKUs are locked in sorted order
    * so two orders never deadlock. Reserving twice for the same order is a no-op.
    */
-  async reserveForOrder(manager: EntityManager, orderId: string, lines: StockLine[]): Promise<'reserved' | 'already-reserved'> {
+  async reserveForOrder(
+    manager: EntityManager,
+    orderId: string,
+    lines: StockLine[],
+  ): Promise<'reserved' | 'already-reserved'> {
     const existing = await manager.countBy(InventoryReservationEntity, { orderId });
     if (existing > 0) return 'already-reserved';
     const sorted = [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
@@ -71,7 +75,12 @@ export class InventoryService {
     }
     await manager.insert(
       InventoryReservationEntity,
-      sorted.map((line) => ({ orderId, sku: line.sku, quantity: line.quantity, status: 'RESERVED' as const })),
+      sorted.map((line) => ({
+        orderId,
+        sku: line.sku,
+        quantity: line.quantity,
+        status: 'RESERVED' as const,
+      })),
     );
     return 'reserved';
   }

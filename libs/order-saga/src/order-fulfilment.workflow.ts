@@ -2,7 +2,12 @@ import { proxyActivities, setHandler } from '@temporalio/workflow';
 import { cancelOrderSignal, orderSagaStateQuery } from './order-fulfilment.messages';
 import { ORDER_SAGA_ACTIVITY_NAMES, ORDER_SAGA_ACTIVITY_OPTIONS } from './order-saga.activity-options';
 import { runOrderSaga } from './order-saga.definition';
-import type { OrderSagaActivities, OrderSagaInput, OrderSagaResult, OrderSagaState } from './order-saga.types';
+import type {
+  OrderSagaActivities,
+  OrderSagaInput,
+  OrderSagaResult,
+  OrderSagaState,
+} from './order-saga.types';
 
 /** The Temporal workflow of one order: the shared saga with each activity proxied under its retry policy. */
 export async function orderFulfilmentWorkflow(input: OrderSagaInput): Promise<OrderSagaResult> {

@@ -1,6 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { runOrderSaga } from './order-saga.definition';
-import type { FailureReason, OrderSagaActivities, OrderSagaRuntime, OrderSagaState } from './order-saga.types';
+import type {
+  FailureReason,
+  OrderSagaActivities,
+  OrderSagaRuntime,
+  OrderSagaState,
+} from './order-saga.types';
 
 /** Activities that record their calls; `failures` makes a named activity throw. */
 function recordingActivities(failures: Partial<Record<keyof OrderSagaActivities, Error>> = {}) {
@@ -26,7 +31,10 @@ function recordingActivities(failures: Partial<Record<keyof OrderSagaActivities,
   return { calls, activities };
 }
 
-function runtime(activities: OrderSagaActivities, cancelled = () => false): OrderSagaRuntime & { states: OrderSagaState[] } {
+function runtime(
+  activities: OrderSagaActivities,
+  cancelled = () => false,
+): OrderSagaRuntime & { states: OrderSagaState[] } {
   const states: OrderSagaState[] = [];
   return { activities, isCancellationRequested: cancelled, onStateChange: (s) => states.push(s), states };
 }
@@ -38,7 +46,10 @@ describe('runOrderSaga', () => {
     const result = await runOrderSaga({ orderId: 'o-1' }, rt);
     expect(result).toEqual({ orderId: 'o-1', outcome: 'COMPLETED', failureReason: null });
     expect(calls).toEqual(['reserveInventory', 'chargePayment', 'arrangeShipping', 'completeOrder']);
-    expect(rt.states.at(-1)).toMatchObject({ phase: 'COMPLETED', completedSteps: ['reserveInventory', 'chargePayment', 'arrangeShipping'] });
+    expect(rt.states.at(-1)).toMatchObject({
+      phase: 'COMPLETED',
+      completedSteps: ['reserveInventory', 'chargePayment', 'arrangeShipping'],
+    });
   });
 
   it('compensates in reverse order and fails with the declined reason', async () => {
@@ -99,9 +110,18 @@ describe('runOrderSaga', () => {
       await original(id);
       cancel = true;
     };
-    const result = await runOrderSaga({ orderId: 'o-6' }, runtime(activities, () => cancel));
+    const result = await runOrderSaga(
+      { orderId: 'o-6' },
+      runtime(activities, () => cancel),
+    );
     expect(result.outcome).toBe('CANCELLED');
-    expect(calls).toEqual(['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory', 'cancelOrder']);
+    expect(calls).toEqual([
+      'reserveInventory',
+      'chargePayment',
+      'refundPayment',
+      'releaseInventory',
+      'cancelOrder',
+    ]);
   });
 
   it('treats an ORDER_CANCELLED activity failure as a cancellation, not a failure', async () => {

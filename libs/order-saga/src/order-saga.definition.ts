@@ -29,7 +29,10 @@ export const ORDER_SAGA_STEPS: readonly SagaStep[] = [
  * The order saga, written once. The Temporal workflow and the inline engine both run this function;
  * only the runtime (how activities are executed and retried) differs.
  */
-export async function runOrderSaga(input: OrderSagaInput, runtime: OrderSagaRuntime): Promise<OrderSagaResult> {
+export async function runOrderSaga(
+  input: OrderSagaInput,
+  runtime: OrderSagaRuntime,
+): Promise<OrderSagaResult> {
   const { orderId } = input;
   const { activities } = runtime;
   const state: OrderSagaState = {
@@ -43,7 +46,11 @@ export async function runOrderSaga(input: OrderSagaInput, runtime: OrderSagaRunt
   };
   const update = (patch: Partial<OrderSagaState>): void => {
     Object.assign(state, patch, { cancellationRequested: runtime.isCancellationRequested() });
-    runtime.onStateChange?.({ ...state, completedSteps: [...state.completedSteps], compensatedSteps: [...state.compensatedSteps] });
+    runtime.onStateChange?.({
+      ...state,
+      completedSteps: [...state.completedSteps],
+      compensatedSteps: [...state.compensatedSteps],
+    });
   };
   const compensations: Array<'releaseInventory' | 'refundPayment'> = [];
 

@@ -21,5 +21,7 @@ export function isCancellation(error: unknown): boolean {
 /** Maps a step failure to the order's failure reason; anything unknown is UNEXPECTED_ERROR. */
 export function failureReasonOf(error: unknown): FailureReason {
   const type = failureTypeOf(error);
-  return (FAILURE_REASONS as readonly string[]).includes(type ?? '') ? (type as FailureReason) : 'UNEXPECTED_ERROR';
+  return (FAILURE_REASONS as readonly string[]).includes(type ?? '')
+    ? (type as FailureReason)
+    : 'UNEXPECTED_ERROR';
 }

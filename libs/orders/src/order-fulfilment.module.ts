@@ -15,10 +15,17 @@ export interface OrderFulfilmentModuleOptions {
 @Module({})
 export class OrderFulfilmentModule {
   static forRoot(options: OrderFulfilmentModuleOptions = {}): DynamicModule {
-    const domains = [InventoryModule, PaymentsModule.forRoot(options.payments), ShippingModule.forRoot(options.shipping)];
+    const domains = [
+      InventoryModule,
+      PaymentsModule.forRoot(options.payments),
+      ShippingModule.forRoot(options.shipping),
+    ];
     return {
       module: OrderFulfilmentModule,
-      imports: [TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]), ...domains],
+      imports: [
+        TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]),
+        ...domains,
+      ],
       providers: [OrderSagaActivitiesService],
       exports: [OrderSagaActivitiesService, ...domains],
     };

@@ -10,7 +10,9 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
-export const NON_TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
+export const NON_TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter(
+  (s) => !TERMINAL_STATUSES.includes(s),
+);
 
 /** Statuses from which a customer may still cancel (and only while shipping has not been claimed). */
 export const CANCELLABLE_STATUSES: readonly OrderStatus[] = ['PENDING', 'INVENTORY_RESERVED', 'PAID'];

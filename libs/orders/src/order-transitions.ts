@@ -21,7 +21,11 @@ export async function transitionOrder(
   if (!order) throw new OrderNotFoundError(orderId);
   if (order.status === to) return false;
   if (!canTransition(order.status, to)) throw new IllegalOrderTransitionError(orderId, order.status, to);
-  await manager.update(OrderEntity, { id: orderId }, { status: to, ...(reason ? { failureReason: reason } : {}) });
+  await manager.update(
+    OrderEntity,
+    { id: orderId },
+    { status: to, ...(reason ? { failureReason: reason } : {}) },
+  );
   await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: order.status, toStatus: to, reason });
   return true;
 }

@@ -13,7 +13,9 @@ export class OrderNotCancellableError extends Error {
     readonly orderId: string,
     readonly status: OrderStatus,
   ) {
-    super(`order ${orderId} can no longer be cancelled (status ${status}${status === 'PAID' ? ', shipping in progress' : ''})`);
+    super(
+      `order ${orderId} can no longer be cancelled (status ${status}${status === 'PAID' ? ', shipping in progress' : ''})`,
+    );
   }
 }
 

@@ -8,7 +8,8 @@ import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './orde
 import { OrdersService } from './orders.service';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 
-export type WorkflowEngineOptions = ({ type: 'inline' } & InlineEngineOptions) | ({ type: 'temporal' } & TemporalEngineOptions);
+export type WorkflowEngineOptions =
+  ({ type: 'inline' } & InlineEngineOptions) | ({ type: 'temporal' } & TemporalEngineOptions);
 
 export interface OrdersModuleOptions extends OrderFulfilmentModuleOptions {
   engine: WorkflowEngineOptions;

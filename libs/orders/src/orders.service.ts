@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeCursor, encodeCursor } from '@app/database';
+import { decodeCursor, encodeCursor, returningRows } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { PaymentEntity, PaymentsService } from '@app/payments';
 import { ShipmentEntity } from '@app/shipping';
@@ -64,15 +64,32 @@ export class OrdersService {
     const orderId = randomUUID();
 
     const created = await this.dataSource.transaction(async (manager): Promise<OrderView | null> => {
-      const inserted: unknown[] = await manager.query(
+      const inserted = await returningRows(
+        manager,
         `INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, shipping_address)
          VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7)
          ON CONFLICT DO NOTHING RETURNING id`,
-        [orderId, command.customerId, command.idempotencyKey ?? null, fingerprint, currencies[0], total, command.shippingAddress],
+        [
+          orderId,
+          command.customerId,
+          command.idempotencyKey ?? null,
+          fingerprint,
+          currencies[0],
+          total,
+          command.shippingAddress,
+        ],
       );
       if (inserted.length === 0) return null; // a concurrent request with the same key won
-      await manager.insert(OrderLineEntity, lines.map((line) => ({ ...line, orderId })));
-      await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: null, toStatus: 'PENDING', reason: null });
+      await manager.insert(
+        OrderLineEntity,
+        lines.map((line) => ({ ...line, orderId })),
+      );
+      await manager.insert(OrderStatusHistoryEntity, {
+        orderId,
+        fromStatus: null,
+        toStatus: 'PENDING',
+        reason: null,
+      });
       await this.payments.recordPending(
         manager,
         { orderId, card: command.payment, amount: total, currency: currencies[0] },
@@ -97,14 +114,19 @@ export class OrdersService {
     const order = await manager.findOneBy(OrderEntity, { id: orderId });
     if (!order) throw new OrderNotFoundError(orderId);
     const lines = await manager.find(OrderLineEntity, { where: { orderId }, order: { lineNo: 'ASC' } });
-    const history = await manager.find(OrderStatusHistoryEntity, { where: { orderId }, order: { id: 'ASC' } });
+    const history = await manager.find(OrderStatusHistoryEntity, {
+      where: { orderId },
+      order: { id: 'ASC' },
+    });
     const payment = await manager.findOneBy(PaymentEntity, { orderId });
     const shipment = await manager.findOneBy(ShipmentEntity, { orderId });
     return toOrderView({ order, lines, history, payment, shipment });
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while orders arrive. */
-  async listOrders(query: ListOrdersQuery): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
+  async listOrders(
+    query: ListOrdersQuery,
+  ): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
     const qb = this.dataSource
       .getRepository(OrderEntity)
       .createQueryBuilder('o')
@@ -116,7 +138,10 @@ export class OrdersService {
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.cursor) {
       const [createdAt, id] = decodeCursor(query.cursor, 2);
-      qb.andWhere(`(o.created_at, o.id) < (:createdAt::timestamp AT TIME ZONE 'UTC', :id::uuid)`, { createdAt, id });
+      qb.andWhere(`(o.created_at, o.id) < (:createdAt::timestamp AT TIME ZONE 'UTC', :id::uuid)`, {
+        createdAt,
+        id,
+      });
     }
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
     const page = entities.slice(0, query.limit);
@@ -132,7 +157,8 @@ export class OrdersService {
    * row first wins, so an order is never both shipped and cancelled. The saga does the compensation.
    */
   async requestCancellation(orderId: string): Promise<OrderView> {
-    const requested: unknown[] = await this.dataSource.query(
+    const requested = await returningRows(
+      this.dataSource,
       `UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
         WHERE id = $1 AND status = ANY($2) AND shipping_claimed_at IS NULL
         RETURNING id`,
@@ -148,7 +174,10 @@ export class OrdersService {
     return this.getOrder(orderId);
   }
 
-  private async findByIdempotencyKey(customerId: string, idempotencyKey: string): Promise<OrderEntity | null> {
+  private async findByIdempotencyKey(
+    customerId: string,
+    idempotencyKey: string,
+  ): Promise<OrderEntity | null> {
     return this.dataSource.getRepository(OrderEntity).findOneBy({ customerId, idempotencyKey });
   }
 

@@ -4,7 +4,11 @@ export { PaymentEntity } from './payment.entity';
 export type { PaymentStatus } from './payment.entity';
 export { PAYMENT_PROVIDER } from './payment-provider.port';
 export type { ChargeRequest, PaymentProvider, RefundRequest } from './payment-provider.port';
-export { PaymentDeclinedError, PaymentNotFoundError, PaymentProviderUnavailableError } from './payments.errors';
+export {
+  PaymentDeclinedError,
+  PaymentNotFoundError,
+  PaymentProviderUnavailableError,
+} from './payments.errors';
 export { PaymentsModule } from './payments.module';
 export type { PaymentsModuleOptions } from './payments.module';
 export { PaymentsService } from './payments.service';

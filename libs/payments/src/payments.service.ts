@@ -26,7 +26,11 @@ export class PaymentsService {
   }
 
   /** Records the pending payment of a new order inside the order's transaction. */
-  async recordPending(manager: EntityManager, payment: PaymentToPrepare, paymentToken: string): Promise<void> {
+  async recordPending(
+    manager: EntityManager,
+    payment: PaymentToPrepare,
+    paymentToken: string,
+  ): Promise<void> {
     const summary = summarizeCard(payment.card);
     await manager.insert(PaymentEntity, {
       orderId: payment.orderId,
@@ -53,7 +57,14 @@ export class PaymentsService {
   async capture(orderId: string): Promise<PaymentEntity> {
     const payment = await this.payments.findOne({
       where: { orderId },
-      select: { orderId: true, paymentToken: true, amount: true, currency: true, status: true, declineCode: true },
+      select: {
+        orderId: true,
+        paymentToken: true,
+        amount: true,
+        currency: true,
+        status: true,
+        declineCode: true,
+      },
     });
     if (!payment) throw new PaymentNotFoundError(orderId);
     if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') return payment;

@@ -13,7 +13,11 @@ export interface SimulatedPaymentSettings {
   outage: boolean;
 }
 
-export const SIMULATED_PAYMENT_DEFAULTS: SimulatedPaymentSettings = { latencyMs: 50, declineRate: 0, outage: false };
+export const SIMULATED_PAYMENT_DEFAULTS: SimulatedPaymentSettings = {
+  latencyMs: 50,
+  declineRate: 0,
+  outage: false,
+};
 
 /** Like the well-known sandboxes: this card number is always declined. */
 export const ALWAYS_DECLINED_CARD = '4000000000000002';
@@ -53,7 +57,8 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   async charge(request: ChargeRequest): Promise<{ reference: string }> {
     return this.once(`charge:${request.idempotencyKey}`, async () => {
       await this.respond();
-      if (request.paymentToken.startsWith(DECLINE_TOKEN_PREFIX)) throw new PaymentDeclinedError('card_declined');
+      if (request.paymentToken.startsWith(DECLINE_TOKEN_PREFIX))
+        throw new PaymentDeclinedError('card_declined');
       if (this.random() < this.settings.declineRate) throw new PaymentDeclinedError('insufficient_funds');
       return { reference: `sim_ch_${randomUUID()}` };
     });
@@ -72,7 +77,10 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   }
 
   /** Final outcomes (success or decline) are remembered per key; transient failures are not. */
-  private async once(key: string, call: () => Promise<{ reference: string }>): Promise<{ reference: string }> {
+  private async once(
+    key: string,
+    call: () => Promise<{ reference: string }>,
+  ): Promise<{ reference: string }> {
     const known = this.outcomes.get(key);
     if (known) return known;
     const pending = call();

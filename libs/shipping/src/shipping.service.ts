@@ -12,12 +12,23 @@ export class ShippingService {
   ) {}
 
   /** Books the order's shipment once; a repeated call returns the recorded shipment. */
-  async arrangeForOrder(orderId: string, request: Omit<ShipmentRequest, 'idempotencyKey'>): Promise<ShipmentEntity> {
+  async arrangeForOrder(
+    orderId: string,
+    request: Omit<ShipmentRequest, 'idempotencyKey'>,
+  ): Promise<ShipmentEntity> {
     const existing = await this.shipments.findOneBy({ orderId });
     if (existing) return existing;
-    const { trackingNumber } = await this.carrier.createShipment({ ...request, idempotencyKey: `order-${orderId}` });
-    await this.shipments.createQueryBuilder().insert().values({ orderId, carrier: this.carrier.name, trackingNumber }).orIgnore().execute();
-    return (await this.shipments.findOneByOrFail({ orderId }));
+    const { trackingNumber } = await this.carrier.createShipment({
+      ...request,
+      idempotencyKey: `order-${orderId}`,
+    });
+    await this.shipments
+      .createQueryBuilder()
+      .insert()
+      .values({ orderId, carrier: this.carrier.name, trackingNumber })
+      .orIgnore()
+      .execute();
+    return await this.shipments.findOneByOrFail({ orderId });
   }
 
   async findForOrder(orderId: string): Promise<ShipmentEntity | null> {

@@ -38,7 +38,8 @@ export class SimulatedCarrier implements Carrier {
     if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs);
     const known = this.bookings.get(request.idempotencyKey);
     if (known) return { trackingNumber: known };
-    if (this.random() < this.settings.failureRate) throw new CarrierUnavailableError('simulated carrier failure');
+    if (this.random() < this.settings.failureRate)
+      throw new CarrierUnavailableError('simulated carrier failure');
     const trackingNumber = `SIM${randomBytes(6).toString('hex').toUpperCase()}`;
     this.bookings.set(request.idempotencyKey, trackingNumber);
     return { trackingNumber };

@@ -15,7 +15,10 @@ const apiEnvSchema = z.object({
   EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
   EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
   SEED_DEMO_CATALOG: envBoolean().default('true'),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   INLINE_RESUME_ON_START: envBoolean().default('true'),

@@ -11,7 +11,9 @@ export const envUrl = (protocols: string[]) =>
   z
     .string()
     .url()
-    .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), { message: `expected a ${protocols.join(' or ')} URL` });
+    .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), {
+      message: `expected a ${protocols.join(' or ')} URL`,
+    });
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';

@@ -18,14 +18,36 @@ const DOMAIN_ERRORS: Array<[new (...args: never[]) => Error, Translation]> = [
   [OrderNotFoundError, (e) => errorBody(404, 'ORDER_NOT_FOUND', e.message)],
   [ProductNotFoundError, (e) => errorBody(404, 'PRODUCT_NOT_FOUND', e.message)],
   [OrderNotCancellableError, (e) => errorBody(409, 'ORDER_NOT_CANCELLABLE', e.message)],
-  [IdempotencyKeyReusedError, (e) => errorBody(422, 'IDEMPOTENCY_KEY_REUSED', e.message, [{ field: 'Idempotency-Key', message: e.message }])],
-  [MixedCurrenciesError, (e) => errorBody(422, 'MIXED_CURRENCIES', e.message, [{ field: 'items', message: e.message }])],
-  [StockLimitExceededError, (e) => errorBody(422, 'STOCK_LIMIT_EXCEEDED', e.message, [{ field: 'quantity', message: e.message }])],
-  [InvalidCursorError, (e) => errorBody(400, 'INVALID_CURSOR', e.message, [{ field: 'cursor', message: e.message }])],
-  [WorkflowEngineUnavailableError, () => errorBody(503, 'WORKFLOW_ENGINE_UNAVAILABLE', 'Orders cannot be processed right now; retry with the same Idempotency-Key')],
+  [
+    IdempotencyKeyReusedError,
+    (e) =>
+      errorBody(422, 'IDEMPOTENCY_KEY_REUSED', e.message, [{ field: 'Idempotency-Key', message: e.message }]),
+  ],
+  [
+    MixedCurrenciesError,
+    (e) => errorBody(422, 'MIXED_CURRENCIES', e.message, [{ field: 'items', message: e.message }]),
+  ],
+  [
+    StockLimitExceededError,
+    (e) => errorBody(422, 'STOCK_LIMIT_EXCEEDED', e.message, [{ field: 'quantity', message: e.message }]),
+  ],
+  [
+    InvalidCursorError,
+    (e) => errorBody(400, 'INVALID_CURSOR', e.message, [{ field: 'cursor', message: e.message }]),
+  ],
+  [
+    WorkflowEngineUnavailableError,
+    () =>
+      errorBody(
+        503,
+        'WORKFLOW_ENGINE_UNAVAILABLE',
+        'Orders cannot be processed right now; retry with the same Idempotency-Key',
+      ),
+  ],
 ];
 
-const DATABASE_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection/i;
+const DATABASE_UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection/i;
 
 /** Writes every error as the API's JSON error body; logs only server-side failures. */
 @Catch()
@@ -36,7 +58,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     if (body.statusCode === 503) void reply.header('retry-after', '5');
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
@@ -47,7 +71,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof Error) {
       const match = DOMAIN_ERRORS.find(([type]) => exception instanceof type);
       if (match) return match[1](exception);
-      if (DATABASE_UNAVAILABLE.test(exception.message) || DATABASE_UNAVAILABLE.test(String((exception as { code?: unknown }).code))) {
+      if (
+        DATABASE_UNAVAILABLE.test(exception.message) ||
+        DATABASE_UNAVAILABLE.test(String((exception as { code?: unknown }).code))
+      ) {
         return errorBody(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
       }
     }
@@ -63,10 +90,13 @@ function fromHttpException(exception: HttpException): ErrorBody {
     typeof response === 'string'
       ? response
       : Array.isArray((response as { message?: unknown }).message)
-        ? ((response as { message: string[] }).message.join('; '))
+        ? (response as { message: string[] }).message.join('; ')
         : String((response as { message?: unknown }).message ?? exception.message);
   // Nest reports unknown routes as NotFoundException('Cannot GET /path').
-  const code = status === 404 && message.startsWith('Cannot ') ? 'ROUTE_NOT_FOUND' : (STATUS_CODE_NAMES[status] ?? `HTTP_${status}`);
+  const code =
+    status === 404 && message.startsWith('Cannot ')
+      ? 'ROUTE_NOT_FOUND'
+      : (STATUS_CODE_NAMES[status] ?? `HTTP_${status}`);
   return errorBody(status, code, message);
 }
 

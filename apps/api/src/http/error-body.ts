@@ -15,6 +15,17 @@ export interface ErrorBody {
   details?: FieldProblem[];
 }
 
-export function errorBody(statusCode: number, code: string, message: string, details?: FieldProblem[]): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, ...(details ? { details } : {}) };
+export function errorBody(
+  statusCode: number,
+  code: string,
+  message: string,
+  details?: FieldProblem[],
+): ErrorBody {
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    code,
+    message,
+    ...(details ? { details } : {}),
+  };
 }

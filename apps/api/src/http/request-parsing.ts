@@ -16,5 +16,7 @@ export function parseIdempotencyKey(value: string | string[] | undefined): strin
 export const orderIdPipe = new ParseUUIDPipe({
   version: undefined,
   exceptionFactory: () =>
-    new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [{ field: 'id', message: 'must be a UUID' }]),
+    new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+      { field: 'id', message: 'must be a UUID' },
+    ]),
 });

@@ -6,7 +6,10 @@ import type { FieldProblem } from './error-body';
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = error.property ? `${prefix}${error.property}` : prefix.replace(/\.$/, '') || 'body';
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: humanize(message, error.property) }));
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: humanize(message, error.property),
+    }));
     return [...own, ...flattenValidationErrors(error.children ?? [], `${field}.`)];
   });
 }

@@ -19,7 +19,11 @@ export class OrdersController {
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeats with the same key (per customer) return the original order' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeats with the same key (per customer) return the original order',
+  })
   @ApiAcceptedResponse({ type: OrderResponse, description: 'Accepted; Location points at the order' })
   async place(
     @Body() body: PlaceOrderDto,
@@ -38,7 +42,11 @@ export class OrdersController {
           422,
           'UNKNOWN_SKU',
           error.message,
-          body.items.flatMap((item, i) => (error.skus.includes(item.sku) ? [{ field: `items.${i}.sku`, message: `unknown sku ${item.sku}` }] : [])),
+          body.items.flatMap((item, i) =>
+            error.skus.includes(item.sku)
+              ? [{ field: `items.${i}.sku`, message: `unknown sku ${item.sku}` }]
+              : [],
+          ),
         );
       }
       throw error;
@@ -48,7 +56,9 @@ export class OrdersController {
   @Get()
   @ApiOperation({ summary: 'List orders, newest first (keyset pagination)' })
   @ApiOkResponse({ type: OrderPageResponse })
-  async list(@Query() query: ListOrdersQueryDto): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
+  async list(
+    @Query() query: ListOrdersQueryDto,
+  ): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
     return this.orders.listOrders({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
   }
 
@@ -61,7 +71,9 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Cancel an order that has not started shipping; payment is refunded and stock released' })
+  @ApiOperation({
+    summary: 'Cancel an order that has not started shipping; payment is refunded and stock released',
+  })
   @ApiAcceptedResponse({ type: OrderResponse })
   async cancel(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.requestCancellation(id);

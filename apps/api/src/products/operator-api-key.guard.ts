@@ -18,7 +18,11 @@ export class OperatorApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.expected) {
-      throw new ApiError(403, 'OPERATOR_API_DISABLED', 'Operator routes are disabled: OPERATOR_API_KEY is not configured');
+      throw new ApiError(
+        403,
+        'OPERATOR_API_DISABLED',
+        'Operator routes are disabled: OPERATOR_API_KEY is not configured',
+      );
     }
     const presented = context.switchToHttp().getRequest<FastifyRequest>().headers['x-api-key'];
     if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), this.expected)) {

@@ -2,7 +2,12 @@ import { decodeCursor, encodeCursor } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ListProductsQueryDto, ProductPageResponse, ProductResponse, toProductResponse } from './dto/product.response';
+import {
+  ListProductsQueryDto,
+  ProductPageResponse,
+  ProductResponse,
+  toProductResponse,
+} from './dto/product.response';
 import { RestockDto } from './dto/restock.dto';
 import { OperatorApiKeyGuard } from './operator-api-key.guard';
 

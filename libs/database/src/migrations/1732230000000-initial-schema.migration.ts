@@ -36,8 +36,12 @@ export class InitialSchema1732230000000 implements MigrationInterface {
          WHERE idempotency_key IS NOT NULL`,
     );
     await queryRunner.query(`CREATE INDEX orders_created_at_id ON orders (created_at DESC, id DESC)`);
-    await queryRunner.query(`CREATE INDEX orders_customer_created ON orders (customer_id, created_at DESC, id DESC)`);
-    await queryRunner.query(`CREATE INDEX orders_status_created ON orders (status, created_at DESC, id DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX orders_customer_created ON orders (customer_id, created_at DESC, id DESC)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX orders_status_created ON orders (status, created_at DESC, id DESC)`,
+    );
     await queryRunner.query(`
       CREATE TABLE order_lines (
         order_id      uuid         NOT NULL REFERENCES orders (id) ON DELETE CASCADE,

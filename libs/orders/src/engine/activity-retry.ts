@@ -40,7 +40,8 @@ export async function runWithRetry<T>(
   onRetry?: (attempt: number, error: unknown) => void,
 ): Promise<T> {
   const policy = options.retry ?? {};
-  const maxAttempts = policy.maximumAttempts && policy.maximumAttempts > 0 ? policy.maximumAttempts : Infinity;
+  const maxAttempts =
+    policy.maximumAttempts && policy.maximumAttempts > 0 ? policy.maximumAttempts : Infinity;
   const timeoutMs = durationMs(options.startToCloseTimeout, 60_000);
   let interval = durationMs(policy.initialInterval, 1_000);
   const maxInterval = durationMs(policy.maximumInterval, interval * 100);

@@ -67,7 +67,9 @@ export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootst
         if (error instanceof EngineStoppedError) {
           this.logger.warn(`saga of order ${orderId} stopped by shutdown; it resumes on the next start`);
         } else {
-          this.logger.error(`saga of order ${orderId} ended without reaching a final state: ${String(error)}`);
+          this.logger.error(
+            `saga of order ${orderId} ended without reaching a final state: ${String(error)}`,
+          );
         }
         return undefined;
       })
@@ -119,7 +121,8 @@ export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootst
             () => (activities[name] as (...a: unknown[]) => Promise<unknown>).apply(activities, args),
             ORDER_SAGA_ACTIVITY_OPTIONS[name],
             this.stopping.signal,
-            (attempt, error) => this.logger.warn(`${name}(${String(args[0])}) attempt ${attempt} failed: ${String(error)}`),
+            (attempt, error) =>
+              this.logger.warn(`${name}(${String(args[0])}) attempt ${attempt} failed: ${String(error)}`),
           ),
       ]),
     );

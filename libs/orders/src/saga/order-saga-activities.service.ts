@@ -1,3 +1,4 @@
+import { returningRows } from '@app/database';
 import { InsufficientStockError, InventoryService } from '@app/inventory';
 import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
 import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
@@ -38,7 +39,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
         await this.inventory.reserveForOrder(manager, orderId, lines);
       } catch (error) {
         if (error instanceof InsufficientStockError) {
-          throw ApplicationFailure.create({ message: error.message, type: 'OUT_OF_STOCK', nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: error.message,
+            type: 'OUT_OF_STOCK',
+            nonRetryable: true,
+          });
         }
         throw error;
       }
@@ -58,7 +63,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       await this.payments.capture(orderId);
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
-        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_DECLINED', nonRetryable: true });
+        throw ApplicationFailure.create({
+          message: error.message,
+          type: 'PAYMENT_DECLINED',
+          nonRetryable: true,
+        });
       }
       if (error instanceof PaymentProviderUnavailableError) {
         throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
@@ -106,7 +115,9 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 
   async cancelOrder(orderId: string): Promise<void> {
-    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'));
+    await this.dataSource.transaction((manager) =>
+      transitionOrder(manager, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
+    );
   }
 
   /**
@@ -114,7 +125,8 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
    * by a cancellation request, so PostgreSQL's row lock decides which of the two wins.
    */
   private async claimForShipping(orderId: string): Promise<OrderEntity> {
-    const claimed: unknown[] = await this.dataSource.query(
+    const claimed = await returningRows(
+      this.dataSource,
       `UPDATE orders SET shipping_claimed_at = COALESCE(shipping_claimed_at, now()), updated_at = now()
         WHERE id = $1 AND status = 'PAID' AND cancel_requested_at IS NULL
         RETURNING id`,
@@ -137,7 +149,10 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 
   private async lockOrder(manager: EntityManager, orderId: string): Promise<OrderEntity> {
-    return manager.findOneOrFail(OrderEntity, { where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+    return manager.findOneOrFail(OrderEntity, {
+      where: { id: orderId },
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 }
 

@@ -1,5 +1,9 @@
 import { isCardExpired } from '@app/payments';
-import { ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 
 /** Placed on `expiryYear`: the card must not have expired (month and year together). */
 @ValidatorConstraint({ name: 'cardNotExpired' })

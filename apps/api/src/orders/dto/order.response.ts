@@ -44,7 +44,8 @@ export class OrderSummaryResponse {
 export class OrderResponse extends OrderSummaryResponse {
   @ApiProperty({ type: [OrderLineResponse] }) lines!: OrderLineResponse[];
   @ApiProperty({ type: ShippingAddressDto }) shippingAddress!: ShippingAddressDto;
-  @ApiPropertyOptional({ type: PaymentSummaryResponse, nullable: true }) payment!: PaymentSummaryResponse | null;
+  @ApiPropertyOptional({ type: PaymentSummaryResponse, nullable: true })
+  payment!: PaymentSummaryResponse | null;
   @ApiPropertyOptional({ type: ShipmentResponse, nullable: true }) shipment!: ShipmentResponse | null;
   @ApiProperty() cancellationRequested!: boolean;
   @ApiProperty({ type: [HistoryEntryResponse] }) history!: HistoryEntryResponse[];

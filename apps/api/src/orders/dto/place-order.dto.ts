@@ -62,7 +62,9 @@ export class ShippingAddressDto {
 
   @ApiProperty({ example: '10115' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$/, { message: 'postalCode must be up to 20 letters, digits, spaces or dashes' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$/, {
+    message: 'postalCode must be up to 20 letters, digits, spaces or dashes',
+  })
   postalCode!: string;
 
   @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2 country code' })
@@ -75,7 +77,10 @@ export class CardPaymentDto {
   @IsIn(['card'])
   method!: 'card';
 
-  @ApiProperty({ example: '4242424242424242', description: 'Used once to tokenize; only brand and last4 are kept' })
+  @ApiProperty({
+    example: '4242424242424242',
+    description: 'Used once to tokenize; only brand and last4 are kept',
+  })
   @IsString()
   @Matches(/^\d{12,19}$/, { message: 'cardNumber must be 12-19 digits' })
   @IsCreditCard({ message: 'cardNumber is not a valid card number' })
@@ -103,7 +108,9 @@ export class CardPaymentDto {
 export class PlaceOrderDto {
   @ApiProperty({ example: 'c-42' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'customerId must be 1-64 letters, digits, dots, colons, dashes or underscores' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
+    message: 'customerId must be 1-64 letters, digits, dots, colons, dashes or underscores',
+  })
   customerId!: string;
 
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: MAX_LINES })
