@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { requireJsonBodies } from './http/json-only.hook';
 import { validationFailed } from './http/validation-errors';
 
 const NEST_LOG_LEVELS: Record<ApiAppConfig['logLevel'], LogLevel[]> = {
@@ -27,6 +28,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     abortOnError: false,
   });
 
+  app.getHttpAdapter().getInstance().addHook('onRequest', requireJsonBodies);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(

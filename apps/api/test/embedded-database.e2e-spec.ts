@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { orderBody } from './support/api-harness';
+import { startApiProcess, type ApiProcess } from './support/api-process';
+import { waitFor } from '../../../test/support/wait-for';
+
+/** `npm start` with nothing configured: the real entry point on embedded PostgreSQL and the inline engine. */
+describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
+  let dataDir: string;
+  let api: ApiProcess | undefined;
+  const env = () => ({ EMBEDDED_DATABASE_DIR: dataDir, EMBEDDED_DATABASE_PORT: '0' });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'orders-pglite-'));
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the seeded catalog and completes an order', async () => {
+    api = await startApiProcess(env());
+    const products = await (await fetch(`${api.baseUrl}/products`)).json();
+    expect(products.items.map((p: { sku: string }) => p.sku)).toContain('SKU-001');
+    expect(products.items.find((p: { sku: string }) => p.sku === 'SKU-001')).toEqual({
+      sku: 'SKU-001',
+      name: 'Espresso beans, 1 kg',
+      unitPrice: 2490,
+      currency: 'EUR',
+      stock: 500,
+    });
+
+    const placed = await fetch(`${api.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'embedded-1' },
+      body: JSON.stringify(orderBody()),
+    });
+    expect(placed.status).toBe(202);
+    const location = placed.headers.get('location')!;
+    const order = await waitFor(
+      async () => (await fetch(`${api!.baseUrl}${location}`)).json(),
+      (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+      20_000,
+      100,
+    );
+    expect(order.status).toBe('COMPLETED');
+    expect(order.shipment.trackingNumber).toMatch(/^SIM/);
+  });
+
+  it('shuts down cleanly on SIGTERM and keeps its data across restarts without re-seeding', async () => {
+    expect(await api!.stop()).toBe(0);
+    api = await startApiProcess(env());
+    const product = await (await fetch(`${api.baseUrl}/products/SKU-001`)).json();
+    expect(product.stock).toBe(498);
+    const orders = await (await fetch(`${api.baseUrl}/orders?customerId=c-42`)).json();
+    expect(orders.items).toHaveLength(1);
+    expect(orders.items[0].status).toBe('COMPLETED');
+  });
+});

@@ -1,0 +1,80 @@
+import { isTerminalStatus, OPERATOR_KEY, orderBody, startApi, type RunningApi } from './support/api-harness';
+
+describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', () => {
+  let api: RunningApi;
+  const placedIds: string[] = [];
+
+  beforeAll(async () => {
+    api = await startApi();
+    for (let i = 0; i < 5; i++) {
+      const placed = await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-list', items: [{ sku: 'SKU-003', quantity: i + 1 }] }) });
+      placedIds.push(placed.body.id);
+    }
+    await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-other' }) });
+    await api.engine.whenIdle();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('pages through one customer’s orders newest first with a keyset cursor', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/orders?customerId=c-list&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await api.request('GET', query);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((o: { id: string }) => o.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...placedIds].reverse());
+  });
+
+  it('filters by status', async () => {
+    const completed = await api.request('GET', '/orders?status=COMPLETED&limit=100');
+    expect(completed.body.items).toHaveLength(6);
+    expect(completed.body.items.every(isTerminalStatus)).toBe(true);
+    const pending = await api.request('GET', '/orders?status=PENDING');
+    expect(pending.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('lists products by SKU with pagination and reads one product', async () => {
+    const first = await api.request('GET', '/products?limit=3');
+    expect(first.body.items.map((p: { sku: string }) => p.sku)).toEqual(['SKU-001', 'SKU-002', 'SKU-003']);
+    const second = await api.request('GET', `/products?limit=3&cursor=${first.body.nextCursor}`);
+    expect(second.body.items[0].sku).toBe('SKU-004');
+    const one = await api.request('GET', '/products/SKU-002');
+    expect(one.body).toEqual({ sku: 'SKU-002', name: 'Ceramic pour-over dripper', unitPrice: 3200, currency: 'EUR', stock: 120 });
+  });
+
+  it('restocks a product for an operator with the API key', async () => {
+    const restocked = await api.request('POST', '/products/SKU-008/restock', {
+      body: { quantity: 25 },
+      headers: { 'X-Api-Key': OPERATOR_KEY },
+    });
+    expect(restocked.status).toBe(200);
+    expect(restocked.body.stock).toBe(325);
+    expect((await api.request('GET', '/products/SKU-008')).body.stock).toBe(325);
+  });
+
+  it('publishes the OpenAPI document and UI at /docs', async () => {
+    const spec = await api.request('GET', '/docs/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(Object.keys(spec.body.paths).sort()).toEqual([
+      '/orders',
+      '/orders/{id}',
+      '/orders/{id}/cancel',
+      '/products',
+      '/products/{sku}',
+      '/products/{sku}/restock',
+    ]);
+    expect(spec.body.paths['/orders'].post.responses['202']).toBeDefined();
+    const ui = await fetch(`${api.baseUrl}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+});
