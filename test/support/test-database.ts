@@ -23,7 +23,10 @@ export async function createTestDatabase(prefix = 'orders_test'): Promise<TestDa
     url: url.toString(),
     query: async <T>(sql: string, params: unknown[] = []) =>
       withClient(url.toString(), async (c) => (await c.query(sql, params)).rows as T[]),
-    drop: () => withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 

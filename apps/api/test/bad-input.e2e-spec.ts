@@ -15,53 +15,326 @@ interface Case {
 const valid = orderBody();
 const without = (key: string) => Object.fromEntries(Object.entries(valid).filter(([k]) => k !== key));
 const withItem = (item: unknown) => orderBody({ items: [item] });
-const withPayment = (patch: Record<string, unknown>) => orderBody({ payment: { ...valid.payment, ...patch } });
+const withPayment = (patch: Record<string, unknown>) =>
+  orderBody({ payment: { ...valid.payment, ...patch } });
 
 const CASES: Case[] = [
-  { name: 'missing customerId', body: without('customerId'), status: 400, code: 'VALIDATION_FAILED', fields: ['customerId'] },
-  { name: 'missing items', body: without('items'), status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-  { name: 'missing shipping address', body: without('shippingAddress'), status: 400, code: 'VALIDATION_FAILED', fields: ['shippingAddress'] },
-  { name: 'missing payment', body: without('payment'), status: 400, code: 'VALIDATION_FAILED', fields: ['payment'] },
-  { name: 'extra top-level field', body: { ...valid, total: 1 }, status: 400, code: 'VALIDATION_FAILED', fields: ['total'] },
-  { name: 'extra nested field', body: withItem({ sku: 'SKU-001', quantity: 1, price: 0 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.price'] },
-  { name: 'quantity as a string', body: withItem({ sku: 'SKU-001', quantity: '2' }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] },
-  { name: 'quantity 0', body: withItem({ sku: 'SKU-001', quantity: 0 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] },
-  { name: 'negative quantity', body: withItem({ sku: 'SKU-001', quantity: -3 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] },
-  { name: 'absurdly large quantity', body: withItem({ sku: 'SKU-001', quantity: 1e12 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] },
-  { name: 'fractional quantity', body: withItem({ sku: 'SKU-001', quantity: 1.5 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] },
-  { name: 'empty items', body: orderBody({ items: [] }), status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-  { name: 'items not an array', body: orderBody({ items: { sku: 'SKU-001' } }), status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-  { name: 'repeated sku', body: orderBody({ items: [{ sku: 'SKU-001', quantity: 1 }, { sku: 'SKU-001', quantity: 2 }] }), status: 400, code: 'VALIDATION_FAILED', fields: ['items'] },
-  { name: 'sku with SQL in it', body: withItem({ sku: "x'; DROP TABLE orders;--", quantity: 1 }), status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.sku'] },
-  { name: 'unknown sku', body: withItem({ sku: 'SKU-404', quantity: 1 }), status: 422, code: 'UNKNOWN_SKU', fields: ['items.0.sku'] },
-  { name: 'bad country', body: orderBody({ shippingAddress: { ...valid.shippingAddress, country: 'Germany' } }), status: 400, code: 'VALIDATION_FAILED', fields: ['shippingAddress.country'] },
-  { name: 'card failing the Luhn check', body: withPayment({ cardNumber: '4242424242424241' }), status: 400, code: 'VALIDATION_FAILED', fields: ['payment.cardNumber'] },
-  { name: 'expired card', body: withPayment({ expiryYear: 2020 }), status: 400, code: 'VALIDATION_FAILED', fields: ['payment.expiryYear'] },
-  { name: 'bad cvv', body: withPayment({ cvv: '12a' }), status: 400, code: 'VALIDATION_FAILED', fields: ['payment.cvv'] },
-  { name: 'unsupported payment method', body: withPayment({ method: 'bitcoin' }), status: 400, code: 'VALIDATION_FAILED', fields: ['payment.method'] },
+  {
+    name: 'missing customerId',
+    body: without('customerId'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['customerId'],
+  },
+  {
+    name: 'missing items',
+    body: without('items'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items'],
+  },
+  {
+    name: 'missing shipping address',
+    body: without('shippingAddress'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['shippingAddress'],
+  },
+  {
+    name: 'missing payment',
+    body: without('payment'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payment'],
+  },
+  {
+    name: 'extra top-level field',
+    body: { ...valid, total: 1 },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['total'],
+  },
+  {
+    name: 'extra nested field',
+    body: withItem({ sku: 'SKU-001', quantity: 1, price: 0 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.price'],
+  },
+  {
+    name: 'quantity as a string',
+    body: withItem({ sku: 'SKU-001', quantity: '2' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.quantity'],
+  },
+  {
+    name: 'quantity 0',
+    body: withItem({ sku: 'SKU-001', quantity: 0 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.quantity'],
+  },
+  {
+    name: 'negative quantity',
+    body: withItem({ sku: 'SKU-001', quantity: -3 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.quantity'],
+  },
+  {
+    name: 'absurdly large quantity',
+    body: withItem({ sku: 'SKU-001', quantity: 1e12 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.quantity'],
+  },
+  {
+    name: 'fractional quantity',
+    body: withItem({ sku: 'SKU-001', quantity: 1.5 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.quantity'],
+  },
+  {
+    name: 'empty items',
+    body: orderBody({ items: [] }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items'],
+  },
+  {
+    name: 'items not an array',
+    body: orderBody({ items: { sku: 'SKU-001' } }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items'],
+  },
+  {
+    name: 'repeated sku',
+    body: orderBody({
+      items: [
+        { sku: 'SKU-001', quantity: 1 },
+        { sku: 'SKU-001', quantity: 2 },
+      ],
+    }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items'],
+  },
+  {
+    name: 'sku with SQL in it',
+    body: withItem({ sku: "x'; DROP TABLE orders;--", quantity: 1 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['items.0.sku'],
+  },
+  {
+    name: 'unknown sku',
+    body: withItem({ sku: 'SKU-404', quantity: 1 }),
+    status: 422,
+    code: 'UNKNOWN_SKU',
+    fields: ['items.0.sku'],
+  },
+  {
+    name: 'bad country',
+    body: orderBody({ shippingAddress: { ...valid.shippingAddress, country: 'Germany' } }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['shippingAddress.country'],
+  },
+  {
+    name: 'card failing the Luhn check',
+    body: withPayment({ cardNumber: '4242424242424241' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payment.cardNumber'],
+  },
+  {
+    name: 'expired card',
+    body: withPayment({ expiryYear: 2020 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payment.expiryYear'],
+  },
+  {
+    name: 'bad cvv',
+    body: withPayment({ cvv: '12a' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payment.cvv'],
+  },
+  {
+    name: 'unsupported payment method',
+    body: withPayment({ method: 'bitcoin' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payment.method'],
+  },
   { name: 'body is a JSON array', body: [valid], status: 400, code: 'VALIDATION_FAILED' },
-  { name: 'body is a JSON string', raw: '"order"', headers: { 'content-type': 'application/json' }, status: 400, code: 'VALIDATION_FAILED' },
-  { name: 'malformed JSON', raw: '{"customerId": "c-1",', headers: { 'content-type': 'application/json' }, status: 400, code: 'BAD_REQUEST' },
-  { name: 'empty JSON body', raw: '', headers: { 'content-type': 'application/json' }, status: 400, code: 'BAD_REQUEST' },
-  { name: 'wrong content type', raw: 'customerId=c-1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'text/plain body', raw: JSON.stringify(valid), headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: '2 MB body', raw: JSON.stringify({ ...valid, padding: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-  { name: 'invalid Idempotency-Key', body: valid, headers: { 'Idempotency-Key': 'has spaces in it' }, status: 400, code: 'VALIDATION_FAILED', fields: ['Idempotency-Key'] },
+  {
+    name: 'body is a JSON string',
+    raw: '"order"',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'malformed JSON',
+    raw: '{"customerId": "c-1",',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'empty JSON body',
+    raw: '',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'wrong content type',
+    raw: 'customerId=c-1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'text/plain body',
+    raw: JSON.stringify(valid),
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: '2 MB body',
+    raw: JSON.stringify({ ...valid, padding: 'x'.repeat(2 * 1024 * 1024) }),
+    headers: { 'content-type': 'application/json' },
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'invalid Idempotency-Key',
+    body: valid,
+    headers: { 'Idempotency-Key': 'has spaces in it' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['Idempotency-Key'],
+  },
   { name: 'unknown route', method: 'GET', path: '/nothing-here', status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'unknown method on a route', method: 'DELETE', path: '/orders', status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'unknown order id', method: 'GET', path: '/orders/00000000-0000-4000-8000-000000000000', status: 404, code: 'ORDER_NOT_FOUND' },
-  { name: 'malformed order id', method: 'GET', path: '/orders/not-a-uuid', status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
-  { name: 'cancel of an unknown order', method: 'POST', path: '/orders/00000000-0000-4000-8000-000000000000/cancel', status: 404, code: 'ORDER_NOT_FOUND' },
-  { name: 'list with limit 0', method: 'GET', path: '/orders?limit=0', status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
-  { name: 'list with limit not a number', method: 'GET', path: '/orders?limit=ten', status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
-  { name: 'list with unknown status', method: 'GET', path: '/orders?status=LOST', status: 400, code: 'VALIDATION_FAILED', fields: ['status'] },
-  { name: 'list with unknown parameter', method: 'GET', path: '/orders?sort=asc', status: 400, code: 'VALIDATION_FAILED', fields: ['sort'] },
-  { name: 'list with a forged cursor', method: 'GET', path: '/orders?cursor=bm90LWEtY3Vyc29y', status: 400, code: 'INVALID_CURSOR', fields: ['cursor'] },
-  { name: 'unknown product', method: 'GET', path: '/products/SKU-404', status: 404, code: 'PRODUCT_NOT_FOUND' },
-  { name: 'restock without an API key', method: 'POST', path: '/products/SKU-001/restock', body: { quantity: 5 }, status: 401, code: 'INVALID_API_KEY' },
-  { name: 'restock with a wrong API key', method: 'POST', path: '/products/SKU-001/restock', body: { quantity: 5 }, headers: { 'X-Api-Key': 'wrong' }, status: 401, code: 'INVALID_API_KEY' },
-  { name: 'restock of 0 units', method: 'POST', path: '/products/SKU-001/restock', body: { quantity: 0 }, headers: { 'X-Api-Key': OPERATOR_KEY }, status: 400, code: 'VALIDATION_FAILED', fields: ['quantity'] },
-  { name: 'restock of an unknown product', method: 'POST', path: '/products/SKU-404/restock', body: { quantity: 5 }, headers: { 'X-Api-Key': OPERATOR_KEY }, status: 404, code: 'PRODUCT_NOT_FOUND' },
+  {
+    name: 'unknown method on a route',
+    method: 'DELETE',
+    path: '/orders',
+    status: 404,
+    code: 'ROUTE_NOT_FOUND',
+  },
+  {
+    name: 'unknown order id',
+    method: 'GET',
+    path: '/orders/00000000-0000-4000-8000-000000000000',
+    status: 404,
+    code: 'ORDER_NOT_FOUND',
+  },
+  {
+    name: 'malformed order id',
+    method: 'GET',
+    path: '/orders/not-a-uuid',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['id'],
+  },
+  {
+    name: 'cancel of an unknown order',
+    method: 'POST',
+    path: '/orders/00000000-0000-4000-8000-000000000000/cancel',
+    status: 404,
+    code: 'ORDER_NOT_FOUND',
+  },
+  {
+    name: 'list with limit 0',
+    method: 'GET',
+    path: '/orders?limit=0',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['limit'],
+  },
+  {
+    name: 'list with limit not a number',
+    method: 'GET',
+    path: '/orders?limit=ten',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['limit'],
+  },
+  {
+    name: 'list with unknown status',
+    method: 'GET',
+    path: '/orders?status=LOST',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['status'],
+  },
+  {
+    name: 'list with unknown parameter',
+    method: 'GET',
+    path: '/orders?sort=asc',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['sort'],
+  },
+  {
+    name: 'list with a forged cursor',
+    method: 'GET',
+    path: '/orders?cursor=bm90LWEtY3Vyc29y',
+    status: 400,
+    code: 'INVALID_CURSOR',
+    fields: ['cursor'],
+  },
+  {
+    name: 'unknown product',
+    method: 'GET',
+    path: '/products/SKU-404',
+    status: 404,
+    code: 'PRODUCT_NOT_FOUND',
+  },
+  {
+    name: 'restock without an API key',
+    method: 'POST',
+    path: '/products/SKU-001/restock',
+    body: { quantity: 5 },
+    status: 401,
+    code: 'INVALID_API_KEY',
+  },
+  {
+    name: 'restock with a wrong API key',
+    method: 'POST',
+    path: '/products/SKU-001/restock',
+    body: { quantity: 5 },
+    headers: { 'X-Api-Key': 'wrong' },
+    status: 401,
+    code: 'INVALID_API_KEY',
+  },
+  {
+    name: 'restock of 0 units',
+    method: 'POST',
+    path: '/products/SKU-001/restock',
+    body: { quantity: 0 },
+    headers: { 'X-Api-Key': OPERATOR_KEY },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['quantity'],
+  },
+  {
+    name: 'restock of an unknown product',
+    method: 'POST',
+    path: '/products/SKU-404/restock',
+    body: { quantity: 5 },
+    headers: { 'X-Api-Key': OPERATOR_KEY },
+    status: 404,
+    code: 'PRODUCT_NOT_FOUND',
+  },
 ];
 
 describe('bad input gets a clear 4xx JSON error and changes nothing (real PostgreSQL)', () => {
@@ -76,11 +349,19 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
   });
 
   it.each(CASES)('$name → $status $code', async (c) => {
-    const result = await api.request(c.method ?? 'POST', c.path ?? '/orders', { body: c.body, raw: c.raw, headers: c.headers });
+    const result = await api.request(c.method ?? 'POST', c.path ?? '/orders', {
+      body: c.body,
+      raw: c.raw,
+      headers: c.headers,
+    });
     results.push(result);
     expect({ status: result.status, code: result.body?.code }).toEqual({ status: c.status, code: c.code });
     expect(result.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(result.body).toMatchObject({ statusCode: c.status, error: expect.any(String), message: expect.any(String) });
+    expect(result.body).toMatchObject({
+      statusCode: c.status,
+      error: expect.any(String),
+      message: expect.any(String),
+    });
     for (const field of c.fields ?? []) {
       expect(result.body.details?.map((d: { field: string }) => d.field)).toContain(field);
     }
@@ -99,7 +380,9 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
   it('stored no order and changed no stock', async () => {
     const [{ orders }] = await api.db.query<{ orders: string }>('SELECT count(*) AS orders FROM orders');
     expect(orders).toBe('0');
-    const [{ stock }] = await api.db.query<{ stock: number }>(`SELECT stock FROM products WHERE sku = 'SKU-001'`);
+    const [{ stock }] = await api.db.query<{ stock: number }>(
+      `SELECT stock FROM products WHERE sku = 'SKU-001'`,
+    );
     expect(stock).toBe(500);
   });
 });

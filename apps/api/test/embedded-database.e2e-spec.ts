@@ -5,6 +5,8 @@ import { orderBody } from './support/api-harness';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { waitFor } from '../../../test/support/wait-for';
 
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+
 /** `npm start` with nothing configured: the real entry point on embedded PostgreSQL and the inline engine. */
 describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
   let dataDir: string;
@@ -21,7 +23,7 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
 
   it('serves the seeded catalog and completes an order', async () => {
     api = await startApiProcess(env());
-    const products = await (await fetch(`${api.baseUrl}/products`)).json();
+    const products = await getJson(`${api.baseUrl}/products`);
     expect(products.items.map((p: { sku: string }) => p.sku)).toContain('SKU-001');
     expect(products.items.find((p: { sku: string }) => p.sku === 'SKU-001')).toEqual({
       sku: 'SKU-001',
@@ -39,7 +41,7 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     expect(placed.status).toBe(202);
     const location = placed.headers.get('location')!;
     const order = await waitFor(
-      async () => (await fetch(`${api!.baseUrl}${location}`)).json(),
+      () => getJson(`${api!.baseUrl}${location}`),
       (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
       20_000,
       100,
@@ -51,9 +53,9 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
   it('shuts down cleanly on SIGTERM and keeps its data across restarts without re-seeding', async () => {
     expect(await api!.stop()).toBe(0);
     api = await startApiProcess(env());
-    const product = await (await fetch(`${api.baseUrl}/products/SKU-001`)).json();
+    const product = await getJson(`${api.baseUrl}/products/SKU-001`);
     expect(product.stock).toBe(498);
-    const orders = await (await fetch(`${api.baseUrl}/orders?customerId=c-42`)).json();
+    const orders = await getJson(`${api.baseUrl}/orders?customerId=c-42`);
     expect(orders.items).toHaveLength(1);
     expect(orders.items[0].status).toBe('COMPLETED');
   });

@@ -6,7 +6,9 @@ describe('flash sale: 200 concurrent buyers for 50 units (real PostgreSQL)', () 
 
   beforeAll(async () => {
     api = await startApi({ DATABASE_POOL_MAX: '20' });
-    await api.db.query(`INSERT INTO products (sku, name, unit_price, currency, stock) VALUES ('FLASH-1', 'Limited edition grinder', 9900, 'EUR', 50)`);
+    await api.db.query(
+      `INSERT INTO products (sku, name, unit_price, currency, stock) VALUES ('FLASH-1', 'Limited edition grinder', 9900, 'EUR', 50)`,
+    );
   });
   afterAll(async () => {
     await api?.close();
@@ -17,7 +19,9 @@ describe('flash sale: 200 concurrent buyers for 50 units (real PostgreSQL)', () 
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const [{ stock }] = await api.db.query<{ stock: number }>(`SELECT stock FROM products WHERE sku = 'FLASH-1'`);
+        const [{ stock }] = await api.db.query<{ stock: number }>(
+          `SELECT stock FROM products WHERE sku = 'FLASH-1'`,
+        );
         minStock = Math.min(minStock, stock);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -25,17 +29,20 @@ describe('flash sale: 200 concurrent buyers for 50 units (real PostgreSQL)', () 
 
     const responses = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        api.request('POST', '/orders', { body: orderBody({ customerId: `buyer-${i}`, items: [{ sku: 'FLASH-1', quantity: 1 }] }) }),
+        api.request('POST', '/orders', {
+          body: orderBody({ customerId: `buyer-${i}`, items: [{ sku: 'FLASH-1', quantity: 1 }] }),
+        }),
       ),
     );
     expect(responses.filter((r) => r.status !== 202)).toEqual([]);
     const ids = responses.map((r) => r.body.id as string);
 
     const finals = await waitFor(
-      () => api.db.query<{ status: string; failure_reason: string | null; n: string }>(
-        `SELECT status, failure_reason, count(*) AS n FROM orders WHERE id = ANY($1) GROUP BY 1, 2 ORDER BY 1`,
-        [ids],
-      ),
+      () =>
+        api.db.query<{ status: string; failure_reason: string | null; n: string }>(
+          `SELECT status, failure_reason, count(*) AS n FROM orders WHERE id = ANY($1) GROUP BY 1, 2 ORDER BY 1`,
+          [ids],
+        ),
       (rows) => rows.every((r) => isTerminalStatus(r)),
       60_000,
       200,
@@ -47,7 +54,9 @@ describe('flash sale: 200 concurrent buyers for 50 units (real PostgreSQL)', () 
       { status: 'COMPLETED', failure_reason: null, n: '50' },
       { status: 'FAILED', failure_reason: 'OUT_OF_STOCK', n: '150' },
     ]);
-    const [{ stock }] = await api.db.query<{ stock: number }>(`SELECT stock FROM products WHERE sku = 'FLASH-1'`);
+    const [{ stock }] = await api.db.query<{ stock: number }>(
+      `SELECT stock FROM products WHERE sku = 'FLASH-1'`,
+    );
     expect(stock).toBe(0);
     expect(minStock).toBeGreaterThanOrEqual(0);
     const [{ held }] = await api.db.query<{ held: string }>(

@@ -13,7 +13,9 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
   it('creates one order and one payment for 20 concurrent requests with the same key and customer', async () => {
     const body = orderBody({ customerId: 'c-idem' });
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'key-20x' } })),
+      Array.from({ length: 20 }, () =>
+        api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'key-20x' } }),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
     const ids = new Set(responses.map((r) => r.body.id));
@@ -47,14 +49,23 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
       headers: { 'Idempotency-Key': 'key-reuse' },
     });
     expect(second.status).toBe(422);
-    expect(second.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: [{ field: 'Idempotency-Key' }] });
+    expect(second.body).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: [{ field: 'Idempotency-Key' }],
+    });
     const rows = await api.db.query(`SELECT id FROM orders WHERE customer_id = 'c-reuse'`);
     expect(rows).toHaveLength(1);
   });
 
   it('scopes keys per customer: the same key from two customers makes two orders', async () => {
-    const a = await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-a' }), headers: { 'Idempotency-Key': 'shared' } });
-    const b = await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-b' }), headers: { 'Idempotency-Key': 'shared' } });
+    const a = await api.request('POST', '/orders', {
+      body: orderBody({ customerId: 'c-a' }),
+      headers: { 'Idempotency-Key': 'shared' },
+    });
+    const b = await api.request('POST', '/orders', {
+      body: orderBody({ customerId: 'c-b' }),
+      headers: { 'Idempotency-Key': 'shared' },
+    });
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(a.body.id).not.toBe(b.body.id);
@@ -64,12 +75,24 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
     const body = orderBody({ customerId: 'c-order' });
     const reordered = {
       payment: body.payment,
-      shippingAddress: { country: 'DE', postalCode: '10115', city: 'Berlin', line1: '1 Main St', name: 'Ada' },
+      shippingAddress: {
+        country: 'DE',
+        postalCode: '10115',
+        city: 'Berlin',
+        line1: '1 Main St',
+        name: 'Ada',
+      },
       items: body.items,
       customerId: body.customerId,
     };
-    const first = await api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'k-reordered' } });
-    const second = await api.request('POST', '/orders', { body: reordered, headers: { 'Idempotency-Key': 'k-reordered' } });
+    const first = await api.request('POST', '/orders', {
+      body,
+      headers: { 'Idempotency-Key': 'k-reordered' },
+    });
+    const second = await api.request('POST', '/orders', {
+      body: reordered,
+      headers: { 'Idempotency-Key': 'k-reordered' },
+    });
     expect(second.status).toBe(202);
     expect(second.body.id).toBe(first.body.id);
   });

@@ -7,7 +7,9 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
   beforeAll(async () => {
     api = await startApi();
     for (let i = 0; i < 5; i++) {
-      const placed = await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-list', items: [{ sku: 'SKU-003', quantity: i + 1 }] }) });
+      const placed = await api.request('POST', '/orders', {
+        body: orderBody({ customerId: 'c-list', items: [{ sku: 'SKU-003', quantity: i + 1 }] }),
+      });
       placedIds.push(placed.body.id);
     }
     await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-other' }) });
@@ -48,7 +50,13 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     const second = await api.request('GET', `/products?limit=3&cursor=${first.body.nextCursor}`);
     expect(second.body.items[0].sku).toBe('SKU-004');
     const one = await api.request('GET', '/products/SKU-002');
-    expect(one.body).toEqual({ sku: 'SKU-002', name: 'Ceramic pour-over dripper', unitPrice: 3200, currency: 'EUR', stock: 120 });
+    expect(one.body).toEqual({
+      sku: 'SKU-002',
+      name: 'Ceramic pour-over dripper',
+      unitPrice: 3200,
+      currency: 'EUR',
+      stock: 120,
+    });
   });
 
   it('restocks a product for an operator with the API key', async () => {

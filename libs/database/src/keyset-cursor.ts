@@ -14,7 +14,7 @@ export function decodeCursor(cursor: string, arity: number): string[] {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string')) {
-      return parts as string[];
+      return parts;
     }
   } catch {
     // fall through: any undecodable cursor is reported the same way

@@ -1,11 +1,5 @@
 import { failureReasonOf, isCancellation } from './order-saga.failures';
-import type {
-  OrderSagaActivityName,
-  OrderSagaInput,
-  OrderSagaResult,
-  OrderSagaRuntime,
-  OrderSagaState,
-} from './order-saga.types';
+import type { OrderSagaInput, OrderSagaResult, OrderSagaRuntime, OrderSagaState } from './order-saga.types';
 
 /** Marker thrown between steps when a cancellation signal arrived. */
 class CancellationRequested extends Error {
@@ -75,7 +69,7 @@ export async function runOrderSaga(
     for (const compensation of compensations) {
       update({ currentActivity: compensation });
       await activities[compensation](orderId);
-      state.compensatedSteps.push(compensation as OrderSagaActivityName);
+      state.compensatedSteps.push(compensation);
     }
     if (cancelled) {
       update({ currentActivity: 'cancelOrder' });

@@ -12,18 +12,29 @@ describe('loadApiConfig', () => {
 
   it('switches to Temporal when TEMPORAL_ADDRESS is set', () => {
     const config = loadApiConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TASK_QUEUE: 'orders-eu' });
-    expect(config.engine).toEqual({ type: 'temporal', address: 'temporal:7233', namespace: 'default', taskQueue: 'orders-eu' });
+    expect(config.engine).toEqual({
+      type: 'temporal',
+      address: 'temporal:7233',
+      namespace: 'default',
+      taskQueue: 'orders-eu',
+    });
   });
 
   it('names every invalid variable in one error', () => {
     const attempt = () =>
-      loadApiConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PAYMENT_SIM_DECLINE_RATE: '2', OPERATOR_API_KEY: 'short' });
+      loadApiConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        PAYMENT_SIM_DECLINE_RATE: '2',
+        OPERATOR_API_KEY: 'short',
+      });
     expect(attempt).toThrow(ConfigurationError);
     try {
       attempt();
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['PORT', 'DATABASE_URL', 'PAYMENT_SIM_DECLINE_RATE', 'OPERATOR_API_KEY']) expect(message).toContain(name);
+      for (const name of ['PORT', 'DATABASE_URL', 'PAYMENT_SIM_DECLINE_RATE', 'OPERATOR_API_KEY'])
+        expect(message).toContain(name);
     }
   });
 

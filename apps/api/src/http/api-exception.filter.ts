@@ -86,12 +86,8 @@ function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && 'code' in response) return response as ErrorBody;
-  const message =
-    typeof response === 'string'
-      ? response
-      : Array.isArray((response as { message?: unknown }).message)
-        ? (response as { message: string[] }).message.join('; ')
-        : String((response as { message?: unknown }).message ?? exception.message);
+  const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
   // Nest reports unknown routes as NotFoundException('Cannot GET /path').
   const code =
     status === 404 && message.startsWith('Cannot ')

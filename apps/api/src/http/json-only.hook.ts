@@ -12,5 +12,11 @@ export async function requireJsonBodies(request: FastifyRequest, reply: FastifyR
   if (JSON_MEDIA_TYPE.test(mediaType)) return;
   await reply
     .status(415)
-    .send(errorBody(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the request body as application/json (got ${mediaType || 'no content type'})`));
+    .send(
+      errorBody(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Send the request body as application/json (got ${mediaType || 'no content type'})`,
+      ),
+    );
 }
