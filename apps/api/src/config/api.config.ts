@@ -21,6 +21,7 @@ const apiEnvSchema = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   INLINE_RESUME_ON_START: envBoolean().default('true'),
   OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
@@ -50,6 +51,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>) {
           address: env.TEMPORAL_ADDRESS,
           namespace: env.TEMPORAL_NAMESPACE,
           taskQueue: env.TEMPORAL_TASK_QUEUE,
+          callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
         }
       : { type: 'inline' as const, resumeOnStart: env.INLINE_RESUME_ON_START },
     operatorApiKey: env.OPERATOR_API_KEY,

@@ -18,6 +18,12 @@ export interface TemporalEngineOptions {
   namespace?: string;
   /** @default 'orders' */
   taskQueue?: string;
+  /**
+   * Deadline of each call to Temporal, in milliseconds: an unreachable server answers the HTTP request
+   * quickly (503) instead of after the client's own retries (~20 s).
+   * @default 5000
+   */
+  callTimeoutMs?: number;
 }
 
 /** Starts one Temporal workflow per order (id derived from the order id) and signals cancellations. */
@@ -26,21 +32,29 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
   private readonly connection: Connection;
   private readonly client: Client;
   private readonly taskQueue: string;
+  private readonly callTimeoutMs: number;
 
   constructor(options: TemporalEngineOptions) {
     this.connection = Connection.lazy({ address: options.address });
     this.client = new Client({ connection: this.connection, namespace: options.namespace ?? 'default' });
     this.taskQueue = options.taskQueue ?? 'orders';
+    this.callTimeoutMs = options.callTimeoutMs ?? 5_000;
+  }
+
+  private withDeadline<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.callTimeoutMs, call);
   }
 
   async start(orderId: string): Promise<void> {
     try {
-      await this.client.workflow.start(orderFulfilmentWorkflow, {
-        taskQueue: this.taskQueue,
-        workflowId: orderWorkflowId(orderId),
-        args: [{ orderId }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
+      await this.withDeadline(() =>
+        this.client.workflow.start(orderFulfilmentWorkflow, {
+          taskQueue: this.taskQueue,
+          workflowId: orderWorkflowId(orderId),
+          args: [{ orderId }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        }),
+      );
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       throw new WorkflowEngineUnavailableError(orderId, { cause: error });
@@ -49,14 +63,16 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
 
   async requestCancellation(orderId: string): Promise<void> {
     try {
-      await this.client.workflow.signalWithStart(orderFulfilmentWorkflow, {
-        taskQueue: this.taskQueue,
-        workflowId: orderWorkflowId(orderId),
-        args: [{ orderId }],
-        signal: cancelOrderSignal,
-        signalArgs: [],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
+      await this.withDeadline(() =>
+        this.client.workflow.signalWithStart(orderFulfilmentWorkflow, {
+          taskQueue: this.taskQueue,
+          workflowId: orderWorkflowId(orderId),
+          args: [{ orderId }],
+          signal: cancelOrderSignal,
+          signalArgs: [],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        }),
+      );
     } catch (error) {
       throw new WorkflowEngineUnavailableError(orderId, { cause: error });
     }
@@ -64,7 +80,9 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
 
   async describe(orderId: string): Promise<OrderSagaState | null> {
     try {
-      return await this.client.workflow.getHandle(orderWorkflowId(orderId)).query(orderSagaStateQuery);
+      return await this.withDeadline(() =>
+        this.client.workflow.getHandle(orderWorkflowId(orderId)).query(orderSagaStateQuery),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;
       throw new WorkflowEngineUnavailableError(orderId, { cause: error });
