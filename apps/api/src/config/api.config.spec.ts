@@ -17,6 +17,7 @@ describe('loadApiConfig', () => {
       address: 'temporal:7233',
       namespace: 'default',
       taskQueue: 'orders-eu',
+      callTimeoutMs: 5000,
     });
   });
 
