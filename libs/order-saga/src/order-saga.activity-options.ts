@@ -19,7 +19,7 @@ export const FORWARD_STEP_OPTIONS: ActivityOptions = {
 /** Compensation and bookkeeping must eventually succeed: retried without an attempt limit. */
 export const COMPENSATION_STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: 15_000,
-  retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 30_000, maximumAttempts: 0 },
+  retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 30_000 }, // no maximumAttempts: unlimited
 };
 
 /** The retry policy of every activity, shared by the Temporal workflow and the inline engine. */

@@ -1,0 +1,29 @@
+import { Logger } from '@nestjs/common';
+import { IllegalStateError } from '@temporalio/common';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { LogLevelName } from './config/worker.config';
+
+const TEMPORAL_LOG_LEVELS: Record<LogLevelName, LogLevel> = {
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+};
+
+/**
+ * Installs the process-wide Temporal runtime without its own signal handlers: Nest owns SIGTERM/SIGINT
+ * and shuts the worker down itself (draining activities, then closing the database). The runtime is a
+ * singleton created lazily by the first connection, so this must run before NativeConnection.connect.
+ */
+export function installTemporalRuntime(logLevel: LogLevelName): Runtime {
+  try {
+    return Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[logLevel]) });
+  } catch (error) {
+    if (!(error instanceof IllegalStateError)) throw error;
+    // Already installed (a second app in the same process, e.g. in tests): keep the existing one.
+    new Logger('TemporalRuntime').warn(`Temporal runtime already present, keeping it: ${error.message}`);
+    return Runtime.instance();
+  }
+}

@@ -1,0 +1,27 @@
+import { DatabaseModule } from '@app/database';
+import { OrderFulfilmentModule } from '@app/orders';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { WorkerConfig } from './config/worker.config';
+import { HealthController } from './health.controller';
+import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
+import { TemporalWorkerService } from './temporal-worker.service';
+
+/** Hooks that the process owner may override (tests replace the exit on a fatal worker failure). */
+export type WorkerModuleHooks = Pick<TemporalWorkerOptions, 'onFatalError'>;
+
+/** The Temporal worker process: the saga's activities on PostgreSQL, polled from one task queue. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, hooks: WorkerModuleHooks = {}): DynamicModule {
+    const options: TemporalWorkerOptions = { ...config.temporal, logLevel: config.logLevel, ...hooks };
+    return {
+      module: WorkerModule,
+      imports: [
+        DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
+        OrderFulfilmentModule.forRoot({ payments: config.payments, shipping: config.shipping }),
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: TEMPORAL_WORKER_OPTIONS, useValue: options }, TemporalWorkerService],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkerOptions } from '@temporalio/worker';
+
+/** Written by scripts/bundle-workflows.js next to the compiled main.js. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+/** The saga's workflow entry file, relative to the repository root. */
+export const DEFAULT_WORKFLOWS_PATH = 'libs/order-saga/src/workflows.ts';
+
+/**
+ * Where the Worker gets its workflow code: the prebuilt bundle when the build produced one (fast start,
+ * no webpack at run time), else the source entry file, bundled by the Worker when it is created.
+ */
+export function resolveWorkflowCode(
+  workflowsPath: string | undefined,
+  bundleDir: string = __dirname,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const codePath = path.join(bundleDir, WORKFLOW_BUNDLE_FILE);
+  if (existsSync(codePath)) return { workflowBundle: { codePath } };
+  return { workflowsPath: path.resolve(process.cwd(), workflowsPath ?? DEFAULT_WORKFLOWS_PATH) };
+}

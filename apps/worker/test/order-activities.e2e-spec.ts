@@ -1,0 +1,174 @@
+import { DatabaseModule } from '@app/database';
+import type { OrderSagaActivities, OrderSagaActivityName } from '@app/order-saga';
+import { OrderFulfilmentModule, OrderSagaActivitiesService } from '@app/orders';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createOrderActivities } from '../src/order-activities.factory';
+import { insertPendingOrder, insertProduct, orderStatus, productStock } from './support/order-fixtures';
+
+describe('order activities in MockActivityEnvironment (no Temporal server; real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: TestingModule;
+  let activities: OrderSagaActivities;
+  const SKU = 'SKU-ACT-1';
+  const STOCK = 10;
+
+  /** Runs one activity the way the Worker does: in an activity context, with the saga's arguments. */
+  function run<N extends OrderSagaActivityName>(name: N, ...args: Parameters<OrderSagaActivities[N]>) {
+    const fn = activities[name] as (
+      ...a: Parameters<OrderSagaActivities[N]>
+    ) => ReturnType<OrderSagaActivities[N]>;
+    // ERROR level: the expected failures below would otherwise each log an "Activity failed" warning.
+    return new MockActivityEnvironment({ activityType: name }, { logger: new DefaultLogger('ERROR') }).run(
+      fn,
+      ...args,
+    );
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase('worker_activities');
+    // The worker's module graph, minus Temporal: database (migrations run) + the saga's activities.
+    app = await Test.createTestingModule({
+      imports: [
+        DatabaseModule.forRoot({ url: db.url, applicationName: 'worker-activities-test' }),
+        OrderFulfilmentModule.forRoot({
+          payments: { simulator: { latencyMs: 0, declineRate: 0, outage: false } },
+          shipping: { simulator: { latencyMs: 0, failureRate: 0 } },
+        }),
+      ],
+    }).compile();
+    await app.init();
+    activities = createOrderActivities(app.get(OrderSagaActivitiesService));
+    await insertProduct(db, SKU, STOCK);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('exposes one function per saga activity', () => {
+    expect(Object.keys(activities).sort()).toEqual([
+      'arrangeShipping',
+      'cancelOrder',
+      'chargePayment',
+      'completeOrder',
+      'failOrder',
+      'refundPayment',
+      'releaseInventory',
+      'reserveInventory',
+    ]);
+  });
+
+  it('runs the happy path reserve → charge → ship → complete against the database', async () => {
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 2 });
+    const stockBefore = await productStock(db, SKU);
+
+    await run('reserveInventory', orderId);
+    expect(await productStock(db, SKU)).toBe(stockBefore - 2);
+    expect(await orderStatus(db, orderId)).toBe('INVENTORY_RESERVED');
+
+    await run('chargePayment', orderId);
+    const [payment] = await db.query<{ status: string; provider_reference: string | null }>(
+      `SELECT status, provider_reference FROM payments WHERE order_id = $1`,
+      [orderId],
+    );
+    expect(payment.status).toBe('CAPTURED');
+    expect(payment.provider_reference).toMatch(/^sim_ch_/);
+    expect(await orderStatus(db, orderId)).toBe('PAID');
+
+    await run('arrangeShipping', orderId);
+    const shipments = await db.query<{ carrier: string; tracking_number: string }>(
+      `SELECT carrier, tracking_number FROM shipments WHERE order_id = $1`,
+      [orderId],
+    );
+    expect(shipments).toEqual([
+      { carrier: 'SIM-EXPRESS', tracking_number: expect.stringMatching(/^SIM[0-9A-F]{12}$/) },
+    ]);
+    expect(await orderStatus(db, orderId)).toBe('SHIPPED');
+
+    await run('completeOrder', orderId);
+    expect(await orderStatus(db, orderId)).toBe('COMPLETED');
+
+    const history = await db.query<{ to_status: string }>(
+      `SELECT to_status FROM order_status_history WHERE order_id = $1 ORDER BY id`,
+      [orderId],
+    );
+    expect(history.map((h) => h.to_status)).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVED',
+      'PAID',
+      'SHIPPED',
+      'COMPLETED',
+    ]);
+  });
+
+  it('reserving twice is a no-op: stock is taken once (Temporal delivers activities at least once)', async () => {
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 3 });
+    const stockBefore = await productStock(db, SKU);
+
+    await run('reserveInventory', orderId);
+    await run('reserveInventory', orderId);
+
+    expect(await productStock(db, SKU)).toBe(stockBefore - 3);
+    expect(await orderStatus(db, orderId)).toBe('INVENTORY_RESERVED');
+    const reservations = await db.query(
+      `SELECT sku, quantity, status FROM inventory_reservations WHERE order_id = $1`,
+      [orderId],
+    );
+    expect(reservations).toEqual([{ sku: SKU, quantity: 3, status: 'RESERVED' }]);
+  });
+
+  it('a declined card makes chargePayment throw a non-retryable PAYMENT_DECLINED failure', async () => {
+    const { orderId } = await insertPendingOrder(db, {
+      sku: SKU,
+      quantity: 1,
+      paymentToken: 'sim_tok_decline_x',
+    });
+    await run('reserveInventory', orderId);
+
+    const failure = await run('chargePayment', orderId).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'PAYMENT_DECLINED', nonRetryable: true });
+    const [payment] = await db.query(`SELECT status, decline_code FROM payments WHERE order_id = $1`, [
+      orderId,
+    ]);
+    expect(payment).toEqual({ status: 'DECLINED', decline_code: 'card_declined' });
+    expect(await orderStatus(db, orderId)).toBe('INVENTORY_RESERVED');
+  });
+
+  it('releaseInventory restores the stock once, then reports nothing left to release', async () => {
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 2 });
+    const stockBefore = await productStock(db, SKU);
+    await run('reserveInventory', orderId);
+    expect(await productStock(db, SKU)).toBe(stockBefore - 2);
+
+    await expect(run('releaseInventory', orderId)).resolves.toBe(true);
+    expect(await productStock(db, SKU)).toBe(stockBefore);
+    await expect(run('releaseInventory', orderId)).resolves.toBe(false);
+    expect(await productStock(db, SKU)).toBe(stockBefore);
+
+    await run('failOrder', orderId, 'PAYMENT_DECLINED');
+    const [order] = await db.query(`SELECT status, failure_reason FROM orders WHERE id = $1`, [orderId]);
+    expect(order).toEqual({ status: 'FAILED', failure_reason: 'PAYMENT_DECLINED' });
+  });
+
+  it('reserving more than the stock throws a non-retryable OUT_OF_STOCK failure and takes nothing', async () => {
+    const stock = await productStock(db, SKU);
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: stock + 1 });
+
+    await expect(run('reserveInventory', orderId)).rejects.toMatchObject({
+      type: 'OUT_OF_STOCK',
+      nonRetryable: true,
+    });
+    expect(await productStock(db, SKU)).toBe(stock);
+    expect(await orderStatus(db, orderId)).toBe('PENDING');
+  });
+});

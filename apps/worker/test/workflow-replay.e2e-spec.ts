@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker, type History, type Logger } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { installTemporalRuntime } from '../src/temporal-runtime';
+import { DEFAULT_WORKFLOWS_PATH } from '../src/workflow-code';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+interface HistoryJson {
+  events: Array<Record<string, any>>;
+}
+
+/** Committed histories, written by scripts/generate-replay-history.js (or downloaded from a cluster). */
+function loadHistoryJson(file: string): HistoryJson {
+  return JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as HistoryJson;
+}
+
+function workflowIdOf(history: HistoryJson): string {
+  return history.events[0].workflowExecutionStartedEventAttributes.workflowId as string;
+}
+
+const silent: Logger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on committed histories, no Temporal server)', () => {
+  let workflowBundle: { code: string };
+
+  beforeAll(async () => {
+    installTemporalRuntime('warn'); // the replay worker's state changes are INFO noise here
+    // Bundled once for every replay below; Worker.runReplayHistory({ workflowsPath }) would bundle each time.
+    workflowBundle = await bundleWorkflowCode({
+      workflowsPath: path.join(REPO_ROOT, DEFAULT_WORKFLOWS_PATH),
+      logger: silent,
+    });
+  });
+
+  const replay = (history: HistoryJson | History, workflowId: string) =>
+    Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+
+  it.each([
+    ['order-fulfilment.completed.history.json', 'reserve → charge → ship → complete'],
+    [
+      'order-fulfilment.payment-declined.history.json',
+      'reserve → charge declined → refund → release → failOrder',
+    ],
+  ])('replays %s (%s) without a determinism error', async (file) => {
+    const json = loadHistoryJson(file);
+    await expect(replay(historyFromJSON(json), workflowIdOf(json))).resolves.toBeUndefined();
+  });
+
+  it('the happy-path fixture records the four activities in saga order and a COMPLETED result', () => {
+    const events = loadHistoryJson('order-fulfilment.completed.history.json').events;
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : [],
+    );
+    expect(scheduled.map((a) => [a.activityId, a.activityType.name])).toEqual([
+      ['1', 'reserveInventory'],
+      ['2', 'chargePayment'],
+      ['3', 'arrangeShipping'],
+      ['4', 'completeOrder'],
+    ]);
+    const completed = events.at(-1)!.workflowExecutionCompletedEventAttributes;
+    const result = JSON.parse(Buffer.from(completed.result.payloads[0].data, 'base64').toString('utf8'));
+    expect(result).toMatchObject({ outcome: 'COMPLETED', failureReason: null });
+  });
+
+  it('throws DeterminismViolationError when the history scheduled a different first activity', async () => {
+    const json = structuredClone(loadHistoryJson('order-fulfilment.completed.history.json'));
+    const first = json.events.find(
+      (e) => e.activityTaskScheduledEventAttributes,
+    )!.activityTaskScheduledEventAttributes;
+    first.activityType.name = 'chargePayment';
+
+    const outcome = replay(historyFromJSON(json), workflowIdOf(json));
+    await expect(outcome).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(outcome).rejects.toThrow(
+      /Activity type of scheduled event 'chargePayment' does not match .* 'reserveInventory'/,
+    );
+  });
+});
