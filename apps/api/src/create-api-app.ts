@@ -1,4 +1,5 @@
-import { ValidationPipe, type LogLevel } from '@nestjs/common';
+import { NEST_LOG_LEVELS } from '@app/observability';
+import { ValidationPipe } from '@nestjs/common';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,15 +8,6 @@ import { AppModule, type ApiAppConfig } from './app.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { requireJsonBodies } from './http/json-only.hook';
 import { validationFailed } from './http/validation-errors';
-
-const NEST_LOG_LEVELS: Record<ApiAppConfig['logLevel'], LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /**
  * Builds the HTTP API (not yet listening): Fastify with a body limit, strict validation, one JSON error

@@ -1,6 +1,7 @@
+import { ConfigurationError } from '@app/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@app/database';
+import { closeOnSignals } from '@app/observability';
 import { loadApiConfig } from './config/api.config';
-import { ConfigurationError } from './config/env-parsers';
 import { createApiApp } from './create-api-app';
 
 async function main(): Promise<void> {
@@ -24,17 +25,13 @@ async function main(): Promise<void> {
     }),
   );
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(JSON.stringify({ level: 'log', message: `${signal} received, shutting down` }));
-    await app.close();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', (s) => void stop(s));
-  process.on('SIGINT', (s) => void stop(s));
+  closeOnSignals(
+    async () => {
+      await app.close();
+      await embedded?.stop(); // after the app: the pool must close before its server goes away
+    },
+    (message) => console.log(JSON.stringify({ level: 'log', message })),
+  );
 }
 
 main().catch((error: unknown) => {

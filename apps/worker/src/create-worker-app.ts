@@ -1,17 +1,9 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { NEST_LOG_LEVELS } from '@app/observability';
+import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LogLevelName, WorkerConfig } from './config/worker.config';
+import type { WorkerConfig } from './config/worker.config';
 import { WorkerModule, type WorkerModuleHooks } from './worker.module';
-
-const NEST_LOG_LEVELS: Record<LogLevelName, LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /**
  * Builds the worker process (not yet listening): the Temporal worker is polling once this resolves, and

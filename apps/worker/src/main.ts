@@ -1,3 +1,4 @@
+import { closeOnSignals } from '@app/observability';
 import { ConfigurationError, loadWorkerConfig } from './config/worker.config';
 import { createWorkerApp } from './create-worker-app';
 
@@ -14,21 +15,10 @@ async function main(): Promise<void> {
     JSON.stringify({ level: 'log', message: `orders worker management endpoints on ${await app.getUrl()}` }),
   );
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(JSON.stringify({ level: 'log', message: `${signal} received, shutting down` }));
-    try {
-      await app.close();
-      process.exit(0);
-    } catch (error) {
-      console.error(error);
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', (s) => void stop(s));
-  process.on('SIGINT', (s) => void stop(s));
+  closeOnSignals(
+    () => app.close(),
+    (message) => console.log(JSON.stringify({ level: 'log', message })),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { loadApiConfig } from './api.config';
-import { ConfigurationError } from './env-parsers';
+import { ConfigurationError } from '@app/config';
 
 describe('loadApiConfig', () => {
   it('defaults to the embedded database and the inline engine', () => {

@@ -1,35 +1,28 @@
+import {
+  envBoolean,
+  envInt,
+  parseEnv,
+  postgresUrl,
+  sharedEnvShape,
+  simulatorSettings,
+  temporalAddress,
+} from '@app/config';
 import { z } from 'zod';
-import { envBoolean, envInt, envRatio, envUrl, parseEnv } from './env-parsers';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 /** Every environment variable the API reads, with its default. README's configuration table mirrors it. */
 const apiEnvSchema = z.object({
+  ...sharedEnvShape,
   PORT: envInt(0, 65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  NODE_ENV: z.string().default('development'),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  DATABASE_URL: envUrl(['postgres', 'postgresql']).optional(),
-  DATABASE_POOL_MAX: envInt(1, 200).default(10),
-  DATABASE_RUN_MIGRATIONS: envBoolean().default('true'),
+  DATABASE_URL: postgresUrl().optional(),
   EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
   EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
   SEED_DEMO_CATALOG: envBoolean().default('true'),
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
-    .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_ADDRESS: temporalAddress().optional(),
   TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   INLINE_RESUME_ON_START: envBoolean().default('true'),
   OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
-  PAYMENT_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
-  PAYMENT_SIM_DECLINE_RATE: envRatio().default(0),
-  PAYMENT_SIM_OUTAGE: envBoolean().default('false'),
-  CARRIER_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
-  CARRIER_SIM_FAILURE_RATE: envRatio().default(0),
 });
 
 export type ApiConfig = ReturnType<typeof toApiConfig>;
@@ -56,16 +49,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>) {
       : { type: 'inline' as const, resumeOnStart: env.INLINE_RESUME_ON_START },
     operatorApiKey: env.OPERATOR_API_KEY,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    payments: {
-      simulator: {
-        latencyMs: env.PAYMENT_SIM_LATENCY_MS,
-        declineRate: env.PAYMENT_SIM_DECLINE_RATE,
-        outage: env.PAYMENT_SIM_OUTAGE,
-      },
-    },
-    shipping: {
-      simulator: { latencyMs: env.CARRIER_SIM_LATENCY_MS, failureRate: env.CARRIER_SIM_FAILURE_RATE },
-    },
+    ...simulatorSettings(env),
   };
 }
 

@@ -6,6 +6,7 @@ describe('loadWorkerConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadWorkerConfig(REQUIRED)).toEqual({
       logLevel: 'info',
+      environment: 'development',
       metricsPort: 9465,
       database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true },
       temporal: {

@@ -1,0 +1,3 @@
+export { ConfigurationError, envBoolean, envInt, envRatio, envUrl, parseEnv } from './env-parsers';
+export { LOG_LEVELS, postgresUrl, sharedEnvShape, simulatorSettings, temporalAddress } from './shared-env';
+export type { LogLevelName } from './shared-env';

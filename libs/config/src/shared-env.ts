@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { envBoolean, envInt, envRatio, envUrl } from './env-parsers';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** Variables both processes read, with the same meaning and defaults (README's configuration table). */
+export const sharedEnvShape = {
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DATABASE_POOL_MAX: envInt(1, 200).default(10),
+  DATABASE_RUN_MIGRATIONS: envBoolean().default('true'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  PAYMENT_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
+  PAYMENT_SIM_DECLINE_RATE: envRatio().default(0),
+  PAYMENT_SIM_OUTAGE: envBoolean().default('false'),
+  CARRIER_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
+  CARRIER_SIM_FAILURE_RATE: envRatio().default(0),
+};
+
+export const temporalAddress = () => z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port');
+export const postgresUrl = () => envUrl(['postgres', 'postgresql']);
+
+type SharedEnv = z.infer<z.ZodObject<typeof sharedEnvShape>>;
+
+/** Settings of the simulated payment provider and carrier, as the domain modules take them. */
+export function simulatorSettings(env: SharedEnv) {
+  return {
+    payments: {
+      simulator: {
+        latencyMs: env.PAYMENT_SIM_LATENCY_MS,
+        declineRate: env.PAYMENT_SIM_DECLINE_RATE,
+        outage: env.PAYMENT_SIM_OUTAGE,
+      },
+    },
+    shipping: {
+      simulator: { latencyMs: env.CARRIER_SIM_LATENCY_MS, failureRate: env.CARRIER_SIM_FAILURE_RATE },
+    },
+  };
+}
