@@ -1,6 +1,7 @@
 import { DatabaseModule } from '@app/database';
 import { ObservabilityModule } from '@app/observability';
-import { OrdersModule } from '@app/orders';
+import { inventoryLevelGaugeProvider } from '@app/inventory';
+import { OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import type { ApiConfig } from './config/api.config';
@@ -16,12 +17,20 @@ export class AppModule {
     const providers: Provider[] = [
       { provide: OPERATOR_API_KEY, useValue: config.operatorApiKey },
       OperatorApiKeyGuard,
+      // Read from the database at scrape time; published by the API only, so workers do not repeat them.
+      ordersByStatusGaugeProvider,
+      inventoryLevelGaugeProvider,
     ];
     if (config.seedDemoCatalog) providers.push(DemoCatalogSeeder);
     return {
       module: AppModule,
       imports: [
-        ObservabilityModule,
+        ObservabilityModule.forRoot({
+          serviceName: config.service.name,
+          serviceVersion: config.service.version,
+          environment: config.service.environment,
+          metrics: { port: config.metricsPort },
+        }),
         DatabaseModule.forRoot({
           url: config.databaseUrl,
           applicationName: 'orders-api',

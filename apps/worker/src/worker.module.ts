@@ -1,4 +1,5 @@
 import { DatabaseModule } from '@app/database';
+import { ObservabilityModule } from '@app/observability';
 import { OrderFulfilmentModule } from '@app/orders';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { WorkerConfig } from './config/worker.config';
@@ -17,6 +18,14 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
+        // The worker's only HTTP port is its management port: /metrics lives there beside /health.
+        ObservabilityModule.forRoot({
+          serviceName: config.service.name,
+          serviceVersion: config.service.version,
+          environment: config.service.environment,
+          metrics: { port: null },
+          metricsRoute: true,
+        }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
         OrderFulfilmentModule.forRoot({ payments: config.payments, shipping: config.shipping }),
       ],

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
 import { DATABASE_DEFAULTS, type DatabaseModuleOptions } from './database.options';
 import { MIGRATIONS } from './migrations';
 
@@ -30,6 +31,7 @@ export class DatabaseModule {
           },
         }),
       ],
+      providers: [...databaseMetricProviders, QueryMetricsSubscriber],
     };
   }
 }

@@ -7,3 +7,5 @@ export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postg
 export { MIGRATIONS } from './migrations';
 export { decodeCursor, encodeCursor, InvalidCursorError } from './keyset-cursor';
 export { returningRows } from './returning-rows';
+export { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
+export { statementLabels } from './sql-statement-labels';

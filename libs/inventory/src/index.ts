@@ -1,5 +1,11 @@
 export { DEMO_CATALOG } from './demo-catalog';
 export { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';
+export {
+  INVENTORY_METRICS,
+  inventoryLevelGaugeProvider,
+  inventoryMetricProviders,
+} from './inventory.metrics';
+export type { InventoryOperation } from './inventory.metrics';
 export { InventoryModule } from './inventory.module';
 export { InventoryService } from './inventory.service';
 export { MAX_STOCK } from './inventory.types';

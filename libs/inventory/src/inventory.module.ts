@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InventoryReservationEntity } from './inventory-reservation.entity';
+import { inventoryMetricProviders } from './inventory.metrics';
 import { InventoryService } from './inventory.service';
 import { ProductEntity } from './product.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, InventoryReservationEntity])],
-  providers: [InventoryService],
+  providers: [...inventoryMetricProviders, InventoryService],
   exports: [InventoryService],
 })
 export class InventoryModule {}

@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { In, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { DEMO_CATALOG } from './demo-catalog';
 import { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';
+import { INVENTORY_METRICS, type InventoryOperation } from './inventory.metrics';
 import { MAX_STOCK, type StockLine } from './inventory.types';
 import { InventoryReservationEntity } from './inventory-reservation.entity';
 import { ProductEntity } from './product.entity';
 
 @Injectable()
 export class InventoryService {
-  constructor(@InjectRepository(ProductEntity) private readonly products: Repository<ProductEntity>) {}
+  constructor(
+    @InjectRepository(ProductEntity) private readonly products: Repository<ProductEntity>,
+    @InjectMetric(INVENTORY_METRICS.updates) private readonly updates: Counter<'operation'>,
+  ) {}
+
+  private count(operation: InventoryOperation): void {
+    this.updates.inc({ operation });
+  }
 
   /** Products ordered by SKU, starting after `afterSku`. */
   async listProducts(limit: number, afterSku?: string): Promise<ProductEntity[]> {
@@ -48,6 +58,7 @@ export class InventoryService {
       await this.getProduct(sku);
       throw new StockLimitExceededError(sku, MAX_STOCK);
     }
+    this.count('restock');
     return this.getProduct(sku);
   }
 
@@ -71,7 +82,10 @@ export class InventoryService {
         .set({ stock: () => 'stock - :quantity', updatedAt: () => 'now()' })
         .where('sku = :sku AND stock >= :quantity', { sku: line.sku, quantity: line.quantity })
         .execute();
-      if (result.affected === 0) throw new InsufficientStockError(line.sku, line.quantity);
+      if (result.affected === 0) {
+        this.count('reserve_rejected');
+        throw new InsufficientStockError(line.sku, line.quantity);
+      }
     }
     await manager.insert(
       InventoryReservationEntity,
@@ -82,6 +96,7 @@ export class InventoryService {
         status: 'RESERVED' as const,
       })),
     );
+    this.count('reserve');
     return 'reserved';
   }
 
@@ -101,6 +116,7 @@ export class InventoryService {
         .execute();
     }
     if (held.length > 0) {
+      this.count('release');
       await manager.update(
         InventoryReservationEntity,
         { orderId, status: 'RESERVED' },

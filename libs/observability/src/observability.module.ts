@@ -1,8 +1,68 @@
-import { Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { PrometheusModule, getToken } from '@willsoto/nestjs-prometheus';
+import { APP_INFO_METRIC } from './metrics/metric-names';
+import { appInfoProvider } from './metrics/app-info.provider';
+import { httpMetricProviders } from './metrics/http-metrics.providers';
+import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
+import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsServer } from './metrics/metrics.server';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+} from './observability.module-definition';
+import { RESOLVED_OPTIONS } from './observability.constants';
+import {
+  DEFAULT_LATENCY_BUCKETS,
+  resolveObservabilityOptions,
+  type ObservabilityModuleOptions,
+} from './observability.options';
+
+/** Placeholder controller handed to PrometheusModule so it does not mount `/metrics` on the public port. */
+class NoMetricsRoute {}
 
 /**
- * Metrics, traces, logs and health for any Nest application. The module is the single place the
- * observability stack is wired; its providers arrive with the observability work (SPEC §6).
+ * Metrics, traces, logs and health for any Nest application, configured in one place:
+ * `ObservabilityModule.forRoot({ serviceName: 'orders-api', metrics: { port: 9464 } })`.
+ * Global: domain modules inject its metrics without importing it.
  */
+@Global()
 @Module({})
-export class ObservabilityModule {}
+export class ObservabilityModule extends ConfigurableModuleClass {
+  static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return ObservabilityModule.extend(super.forRoot(options), options.metricsRoute ?? false);
+  }
+
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return ObservabilityModule.extend(super.forRootAsync(options), options.metricsRoute ?? false);
+  }
+
+  private static extend(base: DynamicModule, metricsRoute: boolean): DynamicModule {
+    useOpenMetricsRegistry(); // before any histogram with exemplars is created
+    const providers: Provider[] = [
+      {
+        provide: RESOLVED_OPTIONS,
+        useFactory: (options: ObservabilityModuleOptions) => resolveObservabilityOptions(options),
+        inject: [MODULE_OPTIONS_TOKEN],
+      },
+      ...httpMetricProviders(DEFAULT_LATENCY_BUCKETS),
+      appInfoProvider,
+      HttpMetricsRecorder,
+      MetricsServer,
+    ];
+    const prometheus = PrometheusModule.register({
+      global: true,
+      defaultMetrics: { enabled: true },
+      controller: metricsRoute ? MetricsController : NoMetricsRoute,
+    });
+    return {
+      ...base,
+      global: true,
+      imports: [...(base.imports ?? []), prometheus],
+      providers: [...(base.providers ?? []), ...providers],
+      exports: [RESOLVED_OPTIONS, MetricsServer, prometheus, getToken(APP_INFO_METRIC)],
+    };
+  }
+}

@@ -19,6 +19,7 @@ export {
 } from './order-status';
 export type { OrderStatus } from './order-status';
 export { transitionOrder } from './order-transitions';
+export type { TransitionResult } from './order-transitions';
 export type { OrderLineView, OrderSummaryView, OrderView } from './order.view';
 export {
   IdempotencyKeyReusedError,
@@ -28,6 +29,7 @@ export {
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
 } from './orders.errors';
+export { ORDER_METRICS, orderMetricProviders, ordersByStatusGaugeProvider } from './orders.metrics';
 export { OrdersModule } from './orders.module';
 export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
 export { OrdersService } from './orders.service';

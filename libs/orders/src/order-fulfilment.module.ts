@@ -4,6 +4,7 @@ import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+import { orderMetricProviders } from './orders.metrics';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 
 export interface OrderFulfilmentModuleOptions {
@@ -26,7 +27,7 @@ export class OrderFulfilmentModule {
         TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]),
         ...domains,
       ],
-      providers: [OrderSagaActivitiesService],
+      providers: [...orderMetricProviders, OrderSagaActivitiesService],
       exports: [OrderSagaActivitiesService, ...domains],
     };
   }

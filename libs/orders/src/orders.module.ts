@@ -5,6 +5,7 @@ import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
 import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
 import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
+import { orderMetricProviders } from './orders.metrics';
 import { OrdersService } from './orders.service';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 
@@ -23,7 +24,7 @@ export class OrdersModule {
     return {
       module: OrdersModule,
       imports: [fulfilment],
-      providers: [engineProvider(options.engine), OrdersService],
+      providers: [...orderMetricProviders, engineProvider(options.engine), OrdersService],
       exports: [OrdersService, WORKFLOW_ENGINE, fulfilment],
     };
   }

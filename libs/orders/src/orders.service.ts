@@ -5,10 +5,13 @@ import { PaymentEntity, PaymentsService } from '@app/payments';
 import { ShipmentEntity } from '@app/shipping';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from './engine/workflow-engine.port';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
 import { CANCELLABLE_STATUSES } from './order-status';
+import { ORDER_METRICS } from './orders.metrics';
 import { toOrderSummary, toOrderView, type OrderSummaryView, type OrderView } from './order.view';
 import {
   IdempotencyKeyReusedError,
@@ -31,6 +34,8 @@ export class OrdersService {
     private readonly inventory: InventoryService,
     private readonly payments: PaymentsService,
     @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
+    @InjectMetric(ORDER_METRICS.created) private readonly created: Counter,
+    @InjectMetric(ORDER_METRICS.replays) private readonly replays: Counter,
   ) {}
 
   /**
@@ -63,7 +68,7 @@ export class OrdersService {
     const paymentToken = await this.payments.tokenize(command.payment);
     const orderId = randomUUID();
 
-    const created = await this.dataSource.transaction(async (manager): Promise<OrderView | null> => {
+    const accepted = await this.dataSource.transaction(async (manager): Promise<OrderView | null> => {
       const inserted = await returningRows(
         manager,
         `INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, shipping_address)
@@ -97,12 +102,13 @@ export class OrdersService {
       );
       return this.readView(manager, orderId); // the order as accepted: PENDING, whatever the saga does next
     });
-    if (created === null) {
+    if (accepted === null) {
       const winner = await this.findByIdempotencyKey(command.customerId, command.idempotencyKey!);
       return this.replay(winner!, fingerprint);
     }
+    this.created.inc();
     await this.engine.start(orderId);
-    return { order: created, replayed: false };
+    return { order: accepted, replayed: false };
   }
 
   /** The order as one consistent snapshot (status, payment, shipment and history agree). */
@@ -183,6 +189,7 @@ export class OrdersService {
 
   private async replay(existing: OrderEntity, fingerprint: string): Promise<PlacedOrder> {
     if (existing.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(existing.id);
+    this.replays.inc();
     // The first request may have stored the order and then failed to reach the engine: start is idempotent.
     if (existing.status === 'PENDING') await this.engine.start(existing.id);
     return { order: await this.getOrder(existing.id), replayed: true };

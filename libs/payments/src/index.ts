@@ -9,6 +9,8 @@ export {
   PaymentNotFoundError,
   PaymentProviderUnavailableError,
 } from './payments.errors';
+export { PAYMENT_METRICS, paymentMetricProviders } from './payments.metrics';
+export type { PaymentOutcome } from './payments.metrics';
 export { PaymentsModule } from './payments.module';
 export type { PaymentsModuleOptions } from './payments.module';
 export { PaymentsService } from './payments.service';

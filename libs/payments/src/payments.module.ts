@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PaymentEntity } from './payment.entity';
 import { PAYMENT_PROVIDER } from './payment-provider.port';
+import { paymentMetricProviders } from './payments.metrics';
 import { PaymentsService } from './payments.service';
 import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simulated-payment.provider';
 
@@ -19,6 +20,7 @@ export class PaymentsModule {
       providers: [
         { provide: SimulatedPaymentProvider, useValue: new SimulatedPaymentProvider(options.simulator) },
         { provide: PAYMENT_PROVIDER, useExisting: SimulatedPaymentProvider },
+        ...paymentMetricProviders,
         PaymentsService,
       ],
       exports: [PaymentsService, PAYMENT_PROVIDER, SimulatedPaymentProvider],

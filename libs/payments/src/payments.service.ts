@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import type { EntityManager, Repository } from 'typeorm';
 import { summarizeCard, type CardDetails } from './card';
 import { PaymentEntity } from './payment.entity';
 import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.port';
-import { PaymentDeclinedError, PaymentNotFoundError } from './payments.errors';
+import { PAYMENT_METRICS, type PaymentOutcome } from './payments.metrics';
+import {
+  PaymentDeclinedError,
+  PaymentNotFoundError,
+  PaymentProviderUnavailableError,
+} from './payments.errors';
 
 export interface PaymentToPrepare {
   orderId: string;
@@ -18,7 +25,12 @@ export class PaymentsService {
   constructor(
     @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    @InjectMetric(PAYMENT_METRICS.processed) private readonly processed: Counter<'status'>,
   ) {}
+
+  private count(status: PaymentOutcome): void {
+    this.processed.inc({ status });
+  }
 
   /** Tokenizes the card; the card details are dropped here and only the token and summary go on. */
   async tokenize(card: CardDetails): Promise<string> {
@@ -77,11 +89,14 @@ export class PaymentsService {
         currency: payment.currency,
       });
       await this.payments.update({ orderId }, { status: 'CAPTURED', providerReference: reference });
+      this.count('captured');
       return { ...payment, status: 'CAPTURED', providerReference: reference };
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
         await this.payments.update({ orderId }, { status: 'DECLINED', declineCode: error.declineCode });
+        this.count('declined');
       }
+      if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');
       throw error;
     }
   }
@@ -90,13 +105,19 @@ export class PaymentsService {
   async refund(orderId: string): Promise<boolean> {
     const payment = await this.payments.findOneBy({ orderId });
     if (!payment || payment.status !== 'CAPTURED' || !payment.providerReference) return false;
-    await this.provider.refund({
-      idempotencyKey: `refund-${orderId}`,
-      chargeReference: payment.providerReference,
-      amount: payment.amount,
-      currency: payment.currency,
-    });
+    try {
+      await this.provider.refund({
+        idempotencyKey: `refund-${orderId}`,
+        chargeReference: payment.providerReference,
+        amount: payment.amount,
+        currency: payment.currency,
+      });
+    } catch (error) {
+      if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');
+      throw error;
+    }
     await this.payments.update({ orderId, status: 'CAPTURED' }, { status: 'REFUNDED' });
+    this.count('refunded');
     return true;
   }
 }

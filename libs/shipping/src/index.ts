@@ -2,6 +2,7 @@ export { CARRIER } from './carrier.port';
 export type { Carrier, ShipmentRequest, ShippingAddress } from './carrier.port';
 export { ShipmentEntity } from './shipment.entity';
 export { CarrierUnavailableError } from './shipping.errors';
+export { SHIPPING_METRICS, shippingMetricProviders } from './shipping.metrics';
 export { ShippingModule } from './shipping.module';
 export type { ShippingModuleOptions } from './shipping.module';
 export { ShippingService } from './shipping.service';

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CARRIER } from './carrier.port';
 import { ShipmentEntity } from './shipment.entity';
+import { shippingMetricProviders } from './shipping.metrics';
 import { ShippingService } from './shipping.service';
 import { SimulatedCarrier, type SimulatedCarrierSettings } from './simulated-carrier.adapter';
 
@@ -19,6 +20,7 @@ export class ShippingModule {
       providers: [
         { provide: SimulatedCarrier, useValue: new SimulatedCarrier(options.simulator) },
         { provide: CARRIER, useExisting: SimulatedCarrier },
+        ...shippingMetricProviders,
         ShippingService,
       ],
       exports: [ShippingService, CARRIER, SimulatedCarrier],

@@ -1,4 +1,5 @@
 import {
+  serviceIdentity,
   envBoolean,
   envInt,
   parseEnv,
@@ -13,6 +14,7 @@ import { z } from 'zod';
 const apiEnvSchema = z.object({
   ...sharedEnvShape,
   PORT: envInt(0, 65535).default(3000),
+  METRICS_PORT: envInt(0, 65535).default(9464),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: postgresUrl().optional(),
   EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
@@ -27,9 +29,11 @@ const apiEnvSchema = z.object({
 
 export type ApiConfig = ReturnType<typeof toApiConfig>;
 
-function toApiConfig(env: z.infer<typeof apiEnvSchema>) {
+function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) {
   return {
+    service: serviceIdentity(raw, 'orders-api'),
     port: env.PORT,
+    metricsPort: env.METRICS_PORT,
     host: env.HOST,
     environment: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -55,5 +59,5 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>) {
 
 /** Reads and validates the API's configuration; throws a ConfigurationError naming each bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return toApiConfig(parseEnv(apiEnvSchema, env));
+  return toApiConfig(parseEnv(apiEnvSchema, env), env);
 }

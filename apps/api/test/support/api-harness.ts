@@ -36,6 +36,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
   const db = await createTestDatabase();
   const config = loadApiConfig({
     LOG_LEVEL: 'warn',
+    METRICS_PORT: '0',
     PAYMENT_SIM_LATENCY_MS: '5',
     CARRIER_SIM_LATENCY_MS: '5',
     OPERATOR_API_KEY: OPERATOR_KEY,

@@ -5,6 +5,7 @@ const REQUIRED = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgresql:
 describe('loadWorkerConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadWorkerConfig(REQUIRED)).toEqual({
+      service: { name: 'orders-worker', version: expect.any(String), environment: 'development' },
       logLevel: 'info',
       environment: 'development',
       metricsPort: 9465,

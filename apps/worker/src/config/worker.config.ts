@@ -1,4 +1,5 @@
 import {
+  serviceIdentity,
   envInt,
   parseEnv,
   postgresUrl,
@@ -26,8 +27,9 @@ const workerEnvSchema = z.object({
 
 export type WorkerConfig = ReturnType<typeof toWorkerConfig>;
 
-function toWorkerConfig(env: z.infer<typeof workerEnvSchema>) {
+function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.ProcessEnv) {
   return {
+    service: serviceIdentity(raw, 'orders-worker'),
     logLevel: env.LOG_LEVEL,
     environment: env.NODE_ENV,
     /** Management port: /health/* now, /metrics later. */
@@ -51,5 +53,5 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>) {
 
 /** Reads and validates the worker's configuration; throws a ConfigurationError naming each bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return toWorkerConfig(parseEnv(workerEnvSchema, env));
+  return toWorkerConfig(parseEnv(workerEnvSchema, env), env);
 }

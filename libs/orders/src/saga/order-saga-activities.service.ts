@@ -5,10 +5,14 @@ import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService 
 import { CarrierUnavailableError, ShippingService } from '@app/shipping';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEntity, OrderLineEntity } from '../entities';
-import { transitionOrder } from '../order-transitions';
+import { transitionOrder, type TransitionResult } from '../order-transitions';
+import { ORDER_METRICS } from '../orders.metrics';
+import { CountedStep } from './counted-step.decorator';
 import type { OrderStatus } from '../order-status';
 
 const AFTER_RESERVATION: readonly OrderStatus[] = ['INVENTORY_RESERVED', 'PAID', 'SHIPPED', 'COMPLETED'];
@@ -27,8 +31,13 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     private readonly inventory: InventoryService,
     private readonly payments: PaymentsService,
     private readonly shipping: ShippingService,
+    @InjectMetric(ORDER_METRICS.sagaSteps) readonly steps: Counter<'step' | 'outcome'>,
+    @InjectMetric(ORDER_METRICS.compensations) private readonly compensations: Counter<'step'>,
+    @InjectMetric(ORDER_METRICS.processing) private readonly processing: Histogram<'outcome'>,
+    @InjectMetric(ORDER_METRICS.errors) private readonly errors: Counter<'reason'>,
   ) {}
 
+  @CountedStep()
   async reserveInventory(orderId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const order = await this.lockOrder(manager, orderId);
@@ -51,10 +60,16 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     });
   }
 
+  @CountedStep()
   async releaseInventory(orderId: string): Promise<boolean> {
-    return this.dataSource.transaction((manager) => this.inventory.releaseForOrder(manager, orderId));
+    const released = await this.dataSource.transaction((manager) =>
+      this.inventory.releaseForOrder(manager, orderId),
+    );
+    if (released) this.compensations.inc({ step: 'releaseInventory' });
+    return released;
   }
 
+  @CountedStep()
   async chargePayment(orderId: string): Promise<void> {
     const order = await this.readOrder(orderId);
     if (AFTER_PAYMENT.includes(order.status)) return;
@@ -77,9 +92,12 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'PAID'));
   }
 
+  @CountedStep()
   async refundPayment(orderId: string): Promise<boolean> {
     try {
-      return await this.payments.refund(orderId);
+      const refunded = await this.payments.refund(orderId);
+      if (refunded) this.compensations.inc({ step: 'refundPayment' });
+      return refunded;
     } catch (error) {
       if (error instanceof PaymentProviderUnavailableError) {
         throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
@@ -88,6 +106,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     }
   }
 
+  @CountedStep()
   async arrangeShipping(orderId: string): Promise<void> {
     const order = await this.claimForShipping(orderId);
     if (AFTER_SHIPPING.includes(order.status)) return;
@@ -106,18 +125,27 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'SHIPPED'));
   }
 
+  @CountedStep()
   async completeOrder(orderId: string): Promise<void> {
-    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'COMPLETED'));
-  }
-
-  async failOrder(orderId: string, reason: FailureReason): Promise<void> {
-    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'FAILED', reason));
-  }
-
-  async cancelOrder(orderId: string): Promise<void> {
-    await this.dataSource.transaction((manager) =>
-      transitionOrder(manager, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
+    this.finished(
+      'COMPLETED',
+      await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'COMPLETED')),
     );
+  }
+
+  @CountedStep()
+  async failOrder(orderId: string, reason: FailureReason): Promise<void> {
+    const result = await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'FAILED', reason));
+    if (result.moved) this.errors.inc({ reason });
+    this.finished('FAILED', result);
+  }
+
+  @CountedStep()
+  async cancelOrder(orderId: string): Promise<void> {
+    const result = await this.dataSource.transaction((m) =>
+      transitionOrder(m, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
+    );
+    this.finished('CANCELLED', result);
   }
 
   /**
@@ -142,6 +170,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       });
     }
     return order;
+  }
+
+  /** Time from creation to the final state, counted once even when the activity is repeated. */
+  private finished(outcome: 'COMPLETED' | 'FAILED' | 'CANCELLED', result: TransitionResult): void {
+    if (result.moved) this.processing.observe({ outcome }, (Date.now() - result.createdAt.getTime()) / 1000);
   }
 
   private async readOrder(orderId: string): Promise<OrderEntity> {

@@ -1,0 +1,42 @@
+import type { Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import type { Gauge } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+export const INVENTORY_METRICS = {
+  updates: 'inventory_updates_total',
+  level: 'inventory_level',
+} as const;
+
+export type InventoryOperation = 'reserve' | 'release' | 'restock' | 'reserve_rejected';
+
+export const inventoryMetricProviders: Provider[] = [
+  makeCounterProvider({
+    name: INVENTORY_METRICS.updates,
+    help: 'Stock changes by operation (reserve, release, restock) and refused reservations',
+    labelNames: ['operation'],
+  }),
+];
+
+/** Largest catalog reported per SKU: beyond it the gauge would become a cardinality problem. */
+const MAX_REPORTED_SKUS = 1000;
+
+/**
+ * `inventory_level{sku}` read from the database at scrape time. Publish it from one process only
+ * (the API), or every replica reports the same stock.
+ */
+export const inventoryLevelGaugeProvider: Provider = makeGaugeProvider({
+  name: INVENTORY_METRICS.level,
+  help: `Units in stock per SKU (first ${MAX_REPORTED_SKUS} SKUs)`,
+  labelNames: ['sku'],
+  inject: [getDataSourceToken()],
+  async collect(this: Gauge<'sku'>, dataSource: DataSource) {
+    const rows: Array<{ sku: string; stock: number }> = await dataSource.query(
+      'SELECT sku, stock FROM products ORDER BY sku LIMIT $1',
+      [MAX_REPORTED_SKUS],
+    );
+    this.reset();
+    for (const row of rows) this.set({ sku: row.sku }, Number(row.stock));
+  },
+});

@@ -1,0 +1,82 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { expressRoute, fastifyRoute } from './http-route';
+import { HTTP_METRICS } from './metric-names';
+import { traceExemplar } from './trace-exemplar';
+
+type Labels = { method: string; route: string; status_code: string };
+
+/**
+ * Records the golden signals for every request the HTTP server answers, including those that never
+ * reach a handler (unknown routes, malformed or oversized bodies), which is why it hooks the HTTP
+ * adapter rather than wrapping handlers. Works on Fastify and on Express.
+ */
+@Injectable()
+export class HttpMetricsRecorder implements OnModuleInit {
+  private readonly started = new WeakMap<object, bigint>();
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @InjectMetric(HTTP_METRICS.requests) private readonly requests: Counter<keyof Labels>,
+    @InjectMetric(HTTP_METRICS.duration) private readonly duration: Histogram<keyof Labels>,
+    @InjectMetric(HTTP_METRICS.inFlight) private readonly inFlight: Gauge<'method'>,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return; // an application context without HTTP
+    const instance = adapter.getInstance();
+    if (adapter.getType() === 'fastify') {
+      instance.addHook('onRequest', async (request: object & { method: string }) =>
+        this.begin(request, request.method),
+      );
+      instance.addHook(
+        'onResponse',
+        async (
+          request: Parameters<typeof fastifyRoute>[0] & { method: string },
+          reply: { statusCode: number },
+        ) =>
+          this.end(request, {
+            method: request.method,
+            route: fastifyRoute(request),
+            status_code: String(reply.statusCode),
+          }),
+      );
+    } else {
+      instance.use(
+        (
+          request: Parameters<typeof expressRoute>[0] & { method: string },
+          response: NodeJS.EventEmitter & { statusCode: number },
+          next: () => void,
+        ) => {
+          this.begin(request, request.method);
+          response.once('finish', () =>
+            this.end(request, {
+              method: request.method,
+              route: expressRoute(request),
+              status_code: String(response.statusCode),
+            }),
+          );
+          next();
+        },
+      );
+    }
+  }
+
+  private begin(request: object, method: string): void {
+    this.started.set(request, process.hrtime.bigint());
+    this.inFlight.inc({ method });
+  }
+
+  private end(request: object, labels: Labels): void {
+    const start = this.started.get(request);
+    if (start === undefined) return;
+    this.started.delete(request);
+    this.inFlight.dec({ method: labels.method });
+    this.requests.inc(labels);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    this.duration.observe({ labels, value: seconds, exemplarLabels: traceExemplar() });
+  }
+}

@@ -1,0 +1,23 @@
+/** Names and label names of the metrics this library declares. Domain metrics live in each domain lib. */
+export const HTTP_METRICS = {
+  requests: 'http_requests_total',
+  duration: 'http_request_duration_seconds',
+  inFlight: 'http_requests_in_flight',
+  labels: ['method', 'route', 'status_code'] as const,
+} as const;
+
+export const DB_METRICS = {
+  queryDuration: 'db_query_duration_seconds',
+  queryLabels: ['operation', 'table', 'outcome'] as const,
+  poolConnections: 'db_pool_connections',
+} as const;
+
+export const WORKFLOW_METRICS = {
+  activityDuration: 'workflow_activity_duration_seconds',
+  activityLabels: ['activity', 'outcome', 'engine'] as const,
+} as const;
+
+export const APP_INFO_METRIC = 'app_info';
+
+/** Route label of every request that matched no route, so scanners cannot explode cardinality. */
+export const UNMATCHED_ROUTE = 'unmatched';

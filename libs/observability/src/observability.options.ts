@@ -1,0 +1,70 @@
+export interface MetricsOptions {
+  /**
+   * Port of the dedicated metrics server (never the public API port). `null`: no dedicated server
+   * (for example when the app serves `/metrics` itself on a management port, see `metricsRoute`).
+   * @default 9464
+   */
+  port?: number | null;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** @default '/metrics' */
+  path?: string;
+  /**
+   * Process and runtime metrics (CPU, memory, event-loop lag, GC).
+   * @default true
+   */
+  defaultMetrics?: boolean;
+  /**
+   * Bucket bounds of HTTP latency histograms, in seconds.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+   */
+  latencyBuckets?: number[];
+}
+
+export interface ObservabilityModuleOptions {
+  /** `service.name` on metrics, spans and log lines, e.g. `orders-api`. */
+  serviceName: string;
+  /**
+   * @default '0.0.0'
+   */
+  serviceVersion?: string;
+  /**
+   * Deployment environment (`production`, `staging`, …).
+   * @default 'development'
+   */
+  environment?: string;
+  metrics?: MetricsOptions;
+}
+
+export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const OBSERVABILITY_DEFAULTS = {
+  serviceVersion: '0.0.0',
+  environment: 'development',
+  metrics: {
+    port: 9464,
+    host: '0.0.0.0',
+    path: '/metrics',
+    defaultMetrics: true,
+    latencyBuckets: DEFAULT_LATENCY_BUCKETS,
+  },
+} as const;
+
+export type ResolvedObservabilityOptions = Required<Omit<ObservabilityModuleOptions, 'metrics'>> & {
+  metrics: Required<MetricsOptions>;
+};
+
+export function resolveObservabilityOptions(
+  options: ObservabilityModuleOptions,
+): ResolvedObservabilityOptions {
+  return {
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion ?? OBSERVABILITY_DEFAULTS.serviceVersion,
+    environment: options.environment ?? OBSERVABILITY_DEFAULTS.environment,
+    metrics: { ...OBSERVABILITY_DEFAULTS.metrics, ...stripUndefined(options.metrics ?? {}) },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,63 @@
+import type { Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import type { Gauge } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { ORDER_STATUSES } from './order-status';
+
+export const ORDER_METRICS = {
+  created: 'orders_created_total',
+  processing: 'order_processing_seconds',
+  byStatus: 'orders_by_status',
+  errors: 'order_processing_errors_total',
+  replays: 'order_idempotent_replays_total',
+  sagaSteps: 'order_saga_steps_total',
+  compensations: 'order_saga_compensations_total',
+} as const;
+
+export const orderMetricProviders: Provider[] = [
+  makeCounterProvider({ name: ORDER_METRICS.created, help: 'Orders accepted (202)' }),
+  makeHistogramProvider({
+    name: ORDER_METRICS.processing,
+    help: 'Time from order creation to its final state, in seconds, by outcome',
+    labelNames: ['outcome'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+  }),
+  makeCounterProvider({
+    name: ORDER_METRICS.errors,
+    help: 'Orders that ended FAILED, by machine-readable reason',
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({
+    name: ORDER_METRICS.replays,
+    help: 'POST /orders answered from an earlier request with the same Idempotency-Key',
+  }),
+  makeCounterProvider({
+    name: ORDER_METRICS.sagaSteps,
+    help: 'Saga activity executions by step and outcome (completed, failed with a failure type)',
+    labelNames: ['step', 'outcome'],
+  }),
+  makeCounterProvider({
+    name: ORDER_METRICS.compensations,
+    help: 'Compensations that undid something (stock released, payment refunded), by step',
+    labelNames: ['step'],
+  }),
+];
+
+/**
+ * `orders_by_status{status}` read from the database at scrape time. Publish it from one process only
+ * (the API), or every replica reports the same orders.
+ */
+export const ordersByStatusGaugeProvider: Provider = makeGaugeProvider({
+  name: ORDER_METRICS.byStatus,
+  help: 'Orders currently in each status',
+  labelNames: ['status'],
+  inject: [getDataSourceToken()],
+  async collect(this: Gauge<'status'>, dataSource: DataSource) {
+    const rows: Array<{ status: string; count: string }> = await dataSource.query(
+      'SELECT status, count(*) AS count FROM orders GROUP BY status',
+    );
+    const counts = new Map(rows.map((r) => [r.status, Number(r.count)]));
+    for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+  },
+});

@@ -1,0 +1,16 @@
+import type { Provider } from '@nestjs/common';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+
+export const PAYMENT_METRICS = {
+  processed: 'payments_processed_total',
+} as const;
+
+export type PaymentOutcome = 'captured' | 'declined' | 'refunded' | 'provider_unavailable';
+
+export const paymentMetricProviders: Provider[] = [
+  makeCounterProvider({
+    name: PAYMENT_METRICS.processed,
+    help: 'Payment provider calls by outcome (captured, declined, refunded, provider_unavailable)',
+    labelNames: ['status'],
+  }),
+];
