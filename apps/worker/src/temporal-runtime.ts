@@ -17,9 +17,27 @@ const TEMPORAL_LOG_LEVELS: Record<LogLevelName, LogLevel> = {
  * and shuts the worker down itself (draining activities, then closing the database). The runtime is a
  * singleton created lazily by the first connection, so this must run before NativeConnection.connect.
  */
-export function installTemporalRuntime(logLevel: LogLevelName): Runtime {
+export function installTemporalRuntime(
+  logLevel: LogLevelName,
+  metricsAddress: string | null = null,
+): Runtime {
   try {
-    return Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[logLevel]) });
+    return Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[logLevel]),
+      // The SDK's own metrics (task latencies, polls, cache) on their own port, in Prometheus format.
+      telemetryOptions: metricsAddress
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: metricsAddress,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : undefined,
+    });
   } catch (error) {
     if (!(error instanceof IllegalStateError)) throw error;
     // Already installed (a second app in the same process, e.g. in tests): keep the existing one.

@@ -18,6 +18,12 @@ export interface TemporalWorkerOptions {
   workflowsPath?: string;
   logLevel: LogLevelName;
   /**
+   * `host:port` where the Temporal SDK serves its own Prometheus metrics (workflow task latency, polls,
+   * sticky cache…). `null`: not served.
+   * @default '0.0.0.0:9466'
+   */
+  sdkMetricsAddress: string | null;
+  /**
    * Called when the worker stops without being asked to (it no longer polls: the process is useless).
    * @default logs the error and exits the process with code 1, so the orchestrator restarts it
    */

@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import { ORDER_SAGA_ACTIVITY_NAMES } from '@app/order-saga';
 import type { OrderSagaActivitiesService } from '@app/orders';
 import { Logger } from '@nestjs/common';
@@ -50,7 +51,15 @@ const OPTIONS: TemporalWorkerOptions = {
   shutdownGraceMs: 1234,
   workflowsPath: '/srv/workflows.ts',
   logLevel: 'warn',
+  sdkMetricsAddress: null,
 };
+
+const activityDurations = new Histogram({
+  name: 'test_activity_duration_seconds',
+  help: 'test',
+  labelNames: ['activity', 'outcome', 'engine'],
+  registers: [],
+});
 
 describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
   const connection = { close: jest.fn(async () => undefined) };
@@ -77,7 +86,11 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
   });
 
   const start = async () => {
-    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService);
+    const service = new TemporalWorkerService(
+      { ...OPTIONS, onFatalError },
+      activitiesService,
+      activityDurations,
+    );
     await service.onApplicationBootstrap();
     return service;
   };
@@ -129,7 +142,11 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
 
   it('closes the connection when the worker cannot be created', async () => {
     create.mockRejectedValueOnce(new Error('bad workflow bundle'));
-    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService);
+    const service = new TemporalWorkerService(
+      { ...OPTIONS, onFatalError },
+      activitiesService,
+      activityDurations,
+    );
 
     await expect(service.onApplicationBootstrap()).rejects.toThrow('bad workflow bundle');
     expect(connection.close).toHaveBeenCalledTimes(1);
@@ -137,7 +154,11 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
 
   it('names the address when Temporal is unreachable', async () => {
     jest.spyOn(NativeConnection, 'connect').mockRejectedValueOnce(new Error('tcp connect error'));
-    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService);
+    const service = new TemporalWorkerService(
+      { ...OPTIONS, onFatalError },
+      activitiesService,
+      activityDurations,
+    );
 
     await expect(service.onApplicationBootstrap()).rejects.toThrow(
       'Cannot connect to Temporal at temporal:7233: tcp connect error',

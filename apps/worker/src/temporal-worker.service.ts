@@ -8,6 +8,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
+import { WORKFLOW_METRICS } from '@app/observability';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Histogram } from 'prom-client';
+import { activityMetricsInterceptors } from './activity-metrics.interceptor';
 import { createOrderActivities } from './order-activities.factory';
 import { installTemporalRuntime } from './temporal-runtime';
 import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
@@ -35,6 +39,7 @@ export class TemporalWorkerService
   constructor(
     @Inject(TEMPORAL_WORKER_OPTIONS) private readonly options: TemporalWorkerOptions,
     private readonly activities: OrderSagaActivitiesService,
+    @InjectMetric(WORKFLOW_METRICS.activityDuration) private readonly activityDurations: Histogram<string>,
   ) {}
 
   state(): WorkerState {
@@ -47,7 +52,7 @@ export class TemporalWorkerService
 
   async onApplicationBootstrap(): Promise<void> {
     const { address, namespace, taskQueue } = this.options;
-    installTemporalRuntime(this.options.logLevel);
+    installTemporalRuntime(this.options.logLevel, this.options.sdkMetricsAddress);
     this.connection = await NativeConnection.connect({ address }).catch((error: unknown) => {
       throw new Error(`Cannot connect to Temporal at ${address}: ${messageOf(error)}`, { cause: error });
     });
@@ -58,6 +63,7 @@ export class TemporalWorkerService
         taskQueue,
         ...resolveWorkflowCode(this.options.workflowsPath),
         activities: createOrderActivities(this.activities),
+        interceptors: { activity: [activityMetricsInterceptors(this.activityDurations)] },
         maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
         shutdownGraceTime: this.options.shutdownGraceMs,
       });

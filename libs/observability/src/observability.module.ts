@@ -7,6 +7,7 @@ import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
 import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
+import { workflowMetricProviders } from './metrics/workflow-metrics.providers';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -48,6 +49,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
         inject: [MODULE_OPTIONS_TOKEN],
       },
       ...httpMetricProviders(DEFAULT_LATENCY_BUCKETS),
+      ...workflowMetricProviders,
       appInfoProvider,
       HttpMetricsRecorder,
       MetricsServer,

@@ -1,5 +1,8 @@
+import { workflowMetricProviders, WORKFLOW_METRICS } from '@app/observability';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-workflow.engine';
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
@@ -24,7 +27,12 @@ export class OrdersModule {
     return {
       module: OrdersModule,
       imports: [fulfilment],
-      providers: [...orderMetricProviders, engineProvider(options.engine), OrdersService],
+      providers: [
+        ...orderMetricProviders,
+        ...workflowMetricProviders,
+        engineProvider(options.engine),
+        OrdersService,
+      ],
       exports: [OrdersService, WORKFLOW_ENGINE, fulfilment],
     };
   }
@@ -36,8 +44,11 @@ function engineProvider(engine: WorkflowEngineOptions): Provider {
   }
   return {
     provide: WORKFLOW_ENGINE,
-    useFactory: (activities: OrderSagaActivitiesService, dataSource: DataSource) =>
-      new InlineWorkflowEngine(activities, dataSource, engine),
-    inject: [OrderSagaActivitiesService, getDataSourceToken()],
+    useFactory: (
+      activities: OrderSagaActivitiesService,
+      dataSource: DataSource,
+      durations: Histogram<string>,
+    ) => new InlineWorkflowEngine(activities, dataSource, durations, engine),
+    inject: [OrderSagaActivitiesService, getDataSourceToken(), getToken(WORKFLOW_METRICS.activityDuration)],
   };
 }

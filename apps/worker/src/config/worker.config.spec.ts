@@ -7,7 +7,6 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig(REQUIRED)).toEqual({
       service: { name: 'orders-worker', version: expect.any(String), environment: 'development' },
       logLevel: 'info',
-      environment: 'development',
       metricsPort: 9465,
       database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true },
       temporal: {
@@ -17,6 +16,7 @@ describe('loadWorkerConfig', () => {
         maxConcurrentActivities: 50,
         shutdownGraceMs: 10_000,
         workflowsPath: undefined,
+        sdkMetricsAddress: '0.0.0.0:9466',
       },
       payments: { simulator: { latencyMs: 50, declineRate: 0, outage: false } },
       shipping: { simulator: { latencyMs: 50, failureRate: 0 } },

@@ -19,6 +19,7 @@ const workerEnvSchema = z.object({
   TEMPORAL_ADDRESS: temporalAddress(),
   DATABASE_URL: postgresUrl(),
   METRICS_PORT: envInt(0, 65535).default(9465),
+  TEMPORAL_METRICS_PORT: envInt(0, 65535).default(9466),
   WORKER_MAX_CONCURRENT_ACTIVITIES: envInt(1, 10_000).default(50),
   WORKER_SHUTDOWN_GRACE_MS: envInt(0, 600_000).default(10_000),
   /** Workflow entry file when no prebuilt bundle sits next to main.js; defaults to the repo's order-saga. */
@@ -31,7 +32,6 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
   return {
     service: serviceIdentity(raw, 'orders-worker'),
     logLevel: env.LOG_LEVEL,
-    environment: env.NODE_ENV,
     /** Management port: /health/* now, /metrics later. */
     metricsPort: env.METRICS_PORT,
     database: {
@@ -46,6 +46,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
       workflowsPath: env.WORKFLOWS_PATH,
+      sdkMetricsAddress: `0.0.0.0:${env.TEMPORAL_METRICS_PORT}`,
     },
     ...simulatorSettings(env),
   };
