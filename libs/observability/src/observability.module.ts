@@ -4,7 +4,7 @@ import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
-import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
+import { dropMisnamedDefaultMetrics, useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
 import { workflowMetricProviders } from './metrics/workflow-metrics.providers';
@@ -59,6 +59,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
       defaultMetrics: { enabled: true },
       controller: metricsRoute ? MetricsController : NoMetricsRoute,
     });
+    dropMisnamedDefaultMetrics(); // registered by PrometheusModule.register just above
     return {
       ...base,
       global: true,

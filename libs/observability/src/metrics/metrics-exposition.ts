@@ -22,6 +22,20 @@ export function useOpenMetricsRegistry(): void {
   if (global.contentType !== OPENMETRICS) global.setContentType(OPENMETRICS);
 }
 
+/**
+ * prom-client's default metrics include three gauges named `*_total`, which promtool rejects (only counters
+ * may end in `_total`). They are sums of `nodejs_active_handles`, `…_requests` and `…_resources`.
+ */
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+export function dropMisnamedDefaultMetrics(): void {
+  for (const name of MISNAMED_DEFAULT_GAUGES) register.removeSingleMetric(name);
+}
+
 const prometheusView = new (Registry as unknown as new (type: string) => MetricFormatter)(PROMETHEUS);
 
 export interface Exposition {
