@@ -30,6 +30,7 @@ export class AppModule {
           serviceVersion: config.service.version,
           environment: config.service.environment,
           metrics: { port: config.metricsPort },
+          health: { readinessDrainMs: config.readinessDrainMs },
         }),
         DatabaseModule.forRoot({
           url: config.databaseUrl,

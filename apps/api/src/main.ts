@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@app/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@app/database';
-import { closeOnSignals } from '@app/observability';
+import { closeOnSignals, shutdownGracefully } from '@app/observability';
 import { loadApiConfig } from './config/api.config';
 import { createApiApp } from './create-api-app';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   closeOnSignals(
     async () => {
-      await app.close();
+      await shutdownGracefully(app); // readiness 503 → drain HTTP → sagas → connections
       await embedded?.stop(); // after the app: the pool must close before its server goes away
     },
     (message) => console.log(JSON.stringify({ level: 'log', message })),

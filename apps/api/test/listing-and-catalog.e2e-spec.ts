@@ -73,6 +73,8 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     const spec = await api.request('GET', '/docs/openapi.json');
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths).sort()).toEqual([
+      '/health/live',
+      '/health/ready',
       '/orders',
       '/orders/{id}',
       '/orders/{id}/cancel',

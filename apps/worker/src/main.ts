@@ -1,4 +1,4 @@
-import { closeOnSignals } from '@app/observability';
+import { closeOnSignals, shutdownGracefully } from '@app/observability';
 import { ConfigurationError, loadWorkerConfig } from './config/worker.config';
 import { createWorkerApp } from './create-worker-app';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   );
 
   closeOnSignals(
-    () => app.close(),
+    () => shutdownGracefully(app), // readiness 503 → worker drains → connections close
     (message) => console.log(JSON.stringify({ level: 'log', message })),
   );
 }

@@ -6,9 +6,11 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
-import { WORKFLOW_METRICS } from '@app/observability';
+import { ReadinessChecks, WORKFLOW_METRICS } from '@app/observability';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import { activityMetricsInterceptors } from './activity-metrics.interceptor';
@@ -28,7 +30,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  */
 @Injectable()
 export class TemporalWorkerService
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(TemporalWorkerService.name);
   private connection?: NativeConnection;
@@ -40,7 +42,15 @@ export class TemporalWorkerService
     @Inject(TEMPORAL_WORKER_OPTIONS) private readonly options: TemporalWorkerOptions,
     private readonly activities: OrderSagaActivitiesService,
     @InjectMetric(WORKFLOW_METRICS.activityDuration) private readonly activityDurations: Histogram<string>,
+    @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
+
+  /** Ready while the worker polls its task queue. */
+  onModuleInit(): void {
+    this.readiness?.register('temporal_worker', async () => ({
+      temporal_worker: { status: this.isRunning() ? 'up' : 'down', state: this.state() },
+    }));
+  }
 
   state(): WorkerState {
     return this.worker?.getState() ?? 'NOT_STARTED';

@@ -3,7 +3,6 @@ import { ObservabilityModule } from '@app/observability';
 import { OrderFulfilmentModule } from '@app/orders';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { WorkerConfig } from './config/worker.config';
-import { HealthController } from './health.controller';
 import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
 import { TemporalWorkerService } from './temporal-worker.service';
 
@@ -24,12 +23,12 @@ export class WorkerModule {
           serviceVersion: config.service.version,
           environment: config.service.environment,
           metrics: { port: null },
+          health: { readinessDrainMs: config.readinessDrainMs },
           metricsRoute: true,
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
         OrderFulfilmentModule.forRoot({ payments: config.payments, shipping: config.shipping }),
       ],
-      controllers: [HealthController],
       providers: [{ provide: TEMPORAL_WORKER_OPTIONS, useValue: options }, TemporalWorkerService],
     };
   }

@@ -8,6 +8,7 @@ export type LogLevelName = (typeof LOG_LEVELS)[number];
 export const sharedEnvShape = {
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_READINESS_DRAIN_MS: envInt(0, 120_000).default(5_000),
   DATABASE_POOL_MAX: envInt(1, 200).default(10),
   DATABASE_RUN_MIGRATIONS: envBoolean().default('true'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

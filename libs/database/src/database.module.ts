@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
+import { DatabaseReadiness } from './database-readiness';
 import { DATABASE_DEFAULTS, type DatabaseModuleOptions } from './database.options';
 import { MIGRATIONS } from './migrations';
 
@@ -13,6 +15,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       global: true,
       imports: [
+        TerminusModule,
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: settings.url,
@@ -31,7 +34,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [...databaseMetricProviders, QueryMetricsSubscriber],
+      providers: [...databaseMetricProviders, QueryMetricsSubscriber, DatabaseReadiness],
     };
   }
 }

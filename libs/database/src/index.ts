@@ -9,3 +9,4 @@ export { decodeCursor, encodeCursor, InvalidCursorError } from './keyset-cursor'
 export { returningRows } from './returning-rows';
 export { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
 export { statementLabels } from './sql-statement-labels';
+export { isDatabaseUnavailable } from './database-unavailable';

@@ -1,4 +1,9 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { EventLoopHealthIndicator } from './health/event-loop.health';
+import { HealthController } from './health/health.controller';
+import { ReadinessChecks } from './health/readiness-checks';
+import { ShutdownState } from './health/shutdown-state';
 import { PrometheusModule, getToken } from '@willsoto/nestjs-prometheus';
 import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
@@ -53,6 +58,9 @@ export class ObservabilityModule extends ConfigurableModuleClass {
       appInfoProvider,
       HttpMetricsRecorder,
       MetricsServer,
+      ReadinessChecks,
+      ShutdownState,
+      EventLoopHealthIndicator,
     ];
     const prometheus = PrometheusModule.register({
       global: true,
@@ -63,9 +71,17 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     return {
       ...base,
       global: true,
-      imports: [...(base.imports ?? []), prometheus],
+      imports: [...(base.imports ?? []), prometheus, TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
-      exports: [RESOLVED_OPTIONS, MetricsServer, prometheus, getToken(APP_INFO_METRIC)],
+      exports: [
+        RESOLVED_OPTIONS,
+        MetricsServer,
+        ReadinessChecks,
+        ShutdownState,
+        prometheus,
+        getToken(APP_INFO_METRIC),
+      ],
     };
   }
 }

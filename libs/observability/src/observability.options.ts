@@ -21,6 +21,25 @@ export interface MetricsOptions {
   latencyBuckets?: number[];
 }
 
+export interface HealthOptions {
+  /**
+   * Readiness fails when the event loop's p99 delay over the last 10 s exceeds this, in ms.
+   * @default 1000
+   */
+  eventLoopDelayThresholdMs?: number;
+  /**
+   * Readiness fails when the V8 heap in use exceeds this, in bytes.
+   * @default 1610612736 (1.5 GiB)
+   */
+  heapUsedThresholdBytes?: number;
+  /**
+   * On shutdown, how long readiness reports 503 before the HTTP server stops accepting, in ms, so
+   * load balancers and Kubernetes take the instance out of rotation first.
+   * @default 5000
+   */
+  readinessDrainMs?: number;
+}
+
 export interface ObservabilityModuleOptions {
   /** `service.name` on metrics, spans and log lines, e.g. `orders-api`. */
   serviceName: string;
@@ -34,6 +53,7 @@ export interface ObservabilityModuleOptions {
    */
   environment?: string;
   metrics?: MetricsOptions;
+  health?: HealthOptions;
 }
 
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -48,10 +68,18 @@ export const OBSERVABILITY_DEFAULTS = {
     defaultMetrics: true,
     latencyBuckets: DEFAULT_LATENCY_BUCKETS,
   },
+  health: {
+    eventLoopDelayThresholdMs: 1000,
+    heapUsedThresholdBytes: 1.5 * 1024 ** 3,
+    readinessDrainMs: 5000,
+  },
 } as const;
 
-export type ResolvedObservabilityOptions = Required<Omit<ObservabilityModuleOptions, 'metrics'>> & {
+export type ResolvedObservabilityOptions = Required<
+  Omit<ObservabilityModuleOptions, 'metrics' | 'health'>
+> & {
   metrics: Required<MetricsOptions>;
+  health: Required<HealthOptions>;
 };
 
 export function resolveObservabilityOptions(
@@ -62,6 +90,7 @@ export function resolveObservabilityOptions(
     serviceVersion: options.serviceVersion ?? OBSERVABILITY_DEFAULTS.serviceVersion,
     environment: options.environment ?? OBSERVABILITY_DEFAULTS.environment,
     metrics: { ...OBSERVABILITY_DEFAULTS.metrics, ...stripUndefined(options.metrics ?? {}) },
+    health: { ...OBSERVABILITY_DEFAULTS.health, ...stripUndefined(options.health ?? {}) },
   };
 }
 

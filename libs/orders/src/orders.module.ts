@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-workflow.engine';
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
 import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
+import { WorkflowEngineReadiness } from './engine/workflow-engine.readiness';
 import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
 import { orderMetricProviders } from './orders.metrics';
 import { OrdersService } from './orders.service';
@@ -31,6 +32,7 @@ export class OrdersModule {
         ...orderMetricProviders,
         ...workflowMetricProviders,
         engineProvider(options.engine),
+        WorkflowEngineReadiness,
         OrdersService,
       ],
       exports: [OrdersService, WORKFLOW_ENGINE, fulfilment],

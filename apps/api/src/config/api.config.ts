@@ -34,6 +34,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     service: serviceIdentity(raw, 'orders-api'),
     port: env.PORT,
     metricsPort: env.METRICS_PORT,
+    readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
     host: env.HOST,
     environment: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,

@@ -1,4 +1,4 @@
-import { InvalidCursorError } from '@app/database';
+import { InvalidCursorError, isDatabaseUnavailable } from '@app/database';
 import { ProductNotFoundError, StockLimitExceededError } from '@app/inventory';
 import {
   IdempotencyKeyReusedError,
@@ -46,9 +46,6 @@ const DOMAIN_ERRORS: Array<[new (...args: never[]) => Error, Translation]> = [
   ],
 ];
 
-const DATABASE_UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection/i;
-
 /** Writes every error as the API's JSON error body; logs only server-side failures. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -71,10 +68,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof Error) {
       const match = DOMAIN_ERRORS.find(([type]) => exception instanceof type);
       if (match) return match[1](exception);
-      if (
-        DATABASE_UNAVAILABLE.test(exception.message) ||
-        DATABASE_UNAVAILABLE.test(String((exception as { code?: unknown }).code))
-      ) {
+      if (isDatabaseUnavailable(exception)) {
         return errorBody(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
       }
     }

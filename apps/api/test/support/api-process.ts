@@ -25,6 +25,7 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
       PORT: '0',
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
+      SHUTDOWN_READINESS_DRAIN_MS: '300',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ describe('loadWorkerConfig', () => {
       service: { name: 'orders-worker', version: expect.any(String), environment: 'development' },
       logLevel: 'info',
       metricsPort: 9465,
+      readinessDrainMs: 5000,
       database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true },
       temporal: {
         address: 'temporal:7233',

@@ -34,6 +34,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
     logLevel: env.LOG_LEVEL,
     /** Management port: /health/* now, /metrics later. */
     metricsPort: env.METRICS_PORT,
+    readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

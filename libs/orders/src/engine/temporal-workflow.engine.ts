@@ -89,6 +89,16 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
     }
   }
 
+  /** Readiness: the Temporal frontend answers its health service within the call deadline. */
+  async ping(): Promise<{ ok: true } | { ok: false; message: string }> {
+    try {
+      await this.withDeadline(() => this.connection.healthService.check({}));
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close();
   }
