@@ -7,7 +7,7 @@ import {
   type OrderSagaResult,
   type OrderSagaState,
 } from '@app/order-saga';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Histogram } from 'prom-client';
 import { In, type DataSource } from 'typeorm';
@@ -36,7 +36,7 @@ export interface InlineEngineOptions {
  * restarts (activities are idempotent, so re-running from the first step is safe).
  */
 @Injectable()
-export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootstrap, OnApplicationShutdown {
+export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly kind = 'inline' as const;
   private readonly logger = new Logger(InlineWorkflowEngine.name);
   private readonly runs = new Map<string, InlineRun>();
@@ -103,7 +103,8 @@ export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootst
     for (const { id } of unfinished) await this.start(id);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before connections close (they close in onApplicationShutdown): running sagas still need the database. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.runs.size === 0) return;
     const drain = this.whenIdle();
     const timeout = new Promise<'timeout'>((resolve) =>
