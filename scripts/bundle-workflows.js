@@ -4,12 +4,20 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { bundleWorkflowCode } = require('@temporalio/worker');
 
+// Traces the workflow itself (RunWorkflow / StartActivity spans), continuing the trace of the client that started it.
+const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 const root = path.resolve(__dirname, '..');
 const workflowsPath = path.join(root, 'libs/order-saga/src/workflows.ts');
 const outFile = path.join(root, 'dist/apps/worker/workflow-bundle.js');
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, code);
   console.log(

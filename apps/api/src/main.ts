@@ -1,3 +1,5 @@
+// First import: tracing must start before anything it instruments is loaded.
+import { tracing } from './instrumentation';
 import { ConfigurationError } from '@app/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@app/database';
 import { closeOnSignals, shutdownGracefully } from '@app/observability';
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     async () => {
       await shutdownGracefully(app); // readiness 503 → drain HTTP → sagas → connections
       await embedded?.stop(); // after the app: the pool must close before its server goes away
+      await tracing.shutdown(); // last: flush the spans of the shutdown itself
     },
     (message) => console.log(JSON.stringify({ level: 'log', message })),
   );

@@ -1,3 +1,5 @@
+// First import: tracing must start before anything it instruments is loaded.
+import { tracing } from './instrumentation';
 import { closeOnSignals, shutdownGracefully } from '@app/observability';
 import { ConfigurationError, loadWorkerConfig } from './config/worker.config';
 import { createWorkerApp } from './create-worker-app';
@@ -16,7 +18,10 @@ async function main(): Promise<void> {
   );
 
   closeOnSignals(
-    () => shutdownGracefully(app), // readiness 503 → worker drains → connections close
+    async () => {
+      await shutdownGracefully(app); // readiness 503 → worker drains → connections close
+      await tracing.shutdown();
+    },
     (message) => console.log(JSON.stringify({ level: 'log', message })),
   );
 }

@@ -18,6 +18,7 @@ import { createOrderActivities } from './order-activities.factory';
 import { installTemporalRuntime } from './temporal-runtime';
 import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
 import { resolveWorkflowCode } from './workflow-code';
+import { tracingActivityInterceptors, workflowTracingSinks } from './workflow-tracing';
 
 export type WorkerState = State | 'NOT_STARTED';
 
@@ -67,13 +68,18 @@ export class TemporalWorkerService
       throw new Error(`Cannot connect to Temporal at ${address}: ${messageOf(error)}`, { cause: error });
     });
     try {
+      const { workflowModules, ...workflowCode } = resolveWorkflowCode(this.options.workflowsPath);
       this.worker = await Worker.create({
         connection: this.connection,
         namespace,
         taskQueue,
-        ...resolveWorkflowCode(this.options.workflowsPath),
+        ...workflowCode,
         activities: createOrderActivities(this.activities),
-        interceptors: { activity: [activityMetricsInterceptors(this.activityDurations)] },
+        interceptors: {
+          activity: [tracingActivityInterceptors, activityMetricsInterceptors(this.activityDurations)],
+          workflowModules,
+        },
+        sinks: workflowTracingSinks(),
         maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
         shutdownGraceTime: this.options.shutdownGraceMs,
       });

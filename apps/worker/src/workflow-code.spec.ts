@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_WORKFLOWS_PATH, resolveWorkflowCode, WORKFLOW_BUNDLE_FILE } from './workflow-code';
+import {
+  DEFAULT_WORKFLOWS_PATH,
+  resolveWorkflowCode,
+  WORKFLOW_BUNDLE_FILE,
+  WORKFLOW_INTERCEPTOR_MODULES,
+} from './workflow-code';
 
 describe('resolveWorkflowCode', () => {
   let dir: string;
@@ -18,18 +23,24 @@ describe('resolveWorkflowCode', () => {
     writeFileSync(path.join(dir, WORKFLOW_BUNDLE_FILE), '');
     expect(resolveWorkflowCode(undefined, dir)).toEqual({
       workflowBundle: { codePath: path.join(dir, WORKFLOW_BUNDLE_FILE) },
+      workflowModules: [], // already inside the prebuilt bundle
     });
   });
 
   it('falls back to the order-saga entry file, resolved from the working directory', () => {
     expect(resolveWorkflowCode(undefined, dir)).toEqual({
       workflowsPath: path.resolve(DEFAULT_WORKFLOWS_PATH),
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
     });
   });
 
   it('honours an explicit workflows path', () => {
     expect(resolveWorkflowCode('/srv/app/workflows.ts', dir)).toEqual({
       workflowsPath: '/srv/app/workflows.ts',
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
     });
+    expect(WORKFLOW_INTERCEPTOR_MODULES[0]).toMatch(
+      /interceptors-opentelemetry\/lib\/workflow-interceptors\.js$/,
+    );
   });
 });

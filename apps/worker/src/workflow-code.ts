@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerOptions } from '@temporalio/worker';
 
+/** Workflow interceptors bundled with the workflow code: trace context flows from client to activities. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 /** Written by scripts/bundle-workflows.js next to the compiled main.js. */
 export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
 
@@ -15,8 +20,14 @@ export const DEFAULT_WORKFLOWS_PATH = 'libs/order-saga/src/workflows.ts';
 export function resolveWorkflowCode(
   workflowsPath: string | undefined,
   bundleDir: string = __dirname,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> & {
+  workflowModules: string[];
+} {
   const codePath = path.join(bundleDir, WORKFLOW_BUNDLE_FILE);
-  if (existsSync(codePath)) return { workflowBundle: { codePath } };
-  return { workflowsPath: path.resolve(process.cwd(), workflowsPath ?? DEFAULT_WORKFLOWS_PATH) };
+  // A prebuilt bundle already contains the interceptor modules (scripts/bundle-workflows.js).
+  if (existsSync(codePath)) return { workflowBundle: { codePath }, workflowModules: [] };
+  return {
+    workflowsPath: path.resolve(process.cwd(), workflowsPath ?? DEFAULT_WORKFLOWS_PATH),
+    workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+  };
 }

@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type History, type Logger } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { installTemporalRuntime } from '../src/temporal-runtime';
-import { DEFAULT_WORKFLOWS_PATH } from '../src/workflow-code';
+import { DEFAULT_WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES } from '../src/workflow-code';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -39,6 +39,8 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on committed h
     // Bundled once for every replay below; Worker.runReplayHistory({ workflowsPath }) would bundle each time.
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: path.join(REPO_ROOT, DEFAULT_WORKFLOWS_PATH),
+      // Exactly what ships: the production bundle includes the OpenTelemetry workflow interceptors.
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: silent,
     });
   });

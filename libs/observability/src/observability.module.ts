@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { OpenTelemetryModule } from 'nestjs-otel';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
 import { ReadinessChecks } from './health/readiness-checks';
@@ -71,7 +72,13 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     return {
       ...base,
       global: true,
-      imports: [...(base.imports ?? []), prometheus, TerminusModule.forRoot({ logger: false })],
+      // nestjs-otel for TraceService and @Span; its OTel metrics stay off (metrics go through Prometheus).
+      imports: [
+        ...(base.imports ?? []),
+        prometheus,
+        TerminusModule.forRoot({ logger: false }),
+        OpenTelemetryModule.forRoot(),
+      ],
       controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
       exports: [

@@ -7,13 +7,22 @@ import {
   type OrderSagaResult,
   type OrderSagaState,
 } from '@app/order-saga';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Histogram } from 'prom-client';
 import { In, type DataSource } from 'typeorm';
 import { OrderEntity } from '../entities';
 import { NON_TERMINAL_STATUSES } from '../order-status';
 import { OrderSagaActivitiesService } from '../saga/order-saga-activities.service';
+import { ORDER_SPAN_ATTRIBUTES } from '../saga/saga-tracing';
+
+const tracer = trace.getTracer('orders-saga');
 import { EngineStoppedError, runWithRetry } from './activity-retry';
 import type { WorkflowEngine } from './workflow-engine.port';
 
@@ -36,7 +45,9 @@ export interface InlineEngineOptions {
  * restarts (activities are idempotent, so re-running from the first step is safe).
  */
 @Injectable()
-export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class InlineWorkflowEngine
+  implements WorkflowEngine, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   readonly kind = 'inline' as const;
   private readonly logger = new Logger(InlineWorkflowEngine.name);
   private readonly runs = new Map<string, InlineRun>();
@@ -56,16 +67,37 @@ export class InlineWorkflowEngine implements WorkflowEngine, OnApplicationBootst
     if (this.runs.has(orderId) || this.stopping.signal.aborted) return;
     const run: InlineRun = { cancellationRequested: false, state: null, done: Promise.resolve(undefined) };
     this.runs.set(orderId, run);
-    run.done = runOrderSaga(
-      { orderId },
-      {
-        activities: this.activities,
-        isCancellationRequested: () => run.cancellationRequested,
-        onStateChange: (state) => {
-          run.state = state;
-        },
-      },
-    )
+    // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
+    run.done = tracer
+      .startActiveSpan(
+        'saga.orderFulfilment',
+        { attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } },
+        (span) =>
+          runOrderSaga(
+            { orderId },
+            {
+              activities: this.activities,
+              isCancellationRequested: () => run.cancellationRequested,
+              onStateChange: (state) => {
+                run.state = state;
+              },
+            },
+          ).then(
+            (result) => {
+              span.setAttribute('saga.outcome', result.outcome);
+              if (result.failureReason)
+                span.setAttribute(ORDER_SPAN_ATTRIBUTES.failureReason, result.failureReason);
+              span.end();
+              return result;
+            },
+            (error: unknown) => {
+              span.recordException(error instanceof Error ? error : String(error));
+              span.setStatus({ code: SpanStatusCode.ERROR });
+              span.end();
+              throw error;
+            },
+          ),
+      )
       .catch((error: unknown) => {
         if (error instanceof EngineStoppedError) {
           this.logger.warn(`saga of order ${orderId} stopped by shutdown; it resumes on the next start`);

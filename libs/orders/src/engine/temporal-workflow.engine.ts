@@ -7,6 +7,7 @@ import {
 } from '@app/order-saga';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowEngineUnavailableError } from '../orders.errors';
 import type { WorkflowEngine } from './workflow-engine.port';
@@ -36,7 +37,12 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
 
   constructor(options: TemporalEngineOptions) {
     this.connection = Connection.lazy({ address: options.address });
-    this.client = new Client({ connection: this.connection, namespace: options.namespace ?? 'default' });
+    this.client = new Client({
+      connection: this.connection,
+      namespace: options.namespace ?? 'default',
+      // Carries the trace context into the workflow, so one trace runs from POST /orders through every activity.
+      interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    });
     this.taskQueue = options.taskQueue ?? 'orders';
     this.callTimeoutMs = options.callTimeoutMs ?? 5_000;
   }

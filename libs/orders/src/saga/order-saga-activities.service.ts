@@ -13,6 +13,15 @@ import { OrderEntity, OrderLineEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
 import { ORDER_METRICS } from '../orders.metrics';
 import { CountedStep } from './counted-step.decorator';
+import {
+  annotateOrder,
+  ORDER_SPAN_ATTRIBUTES,
+  PAYMENT_EVENTS,
+  recordFailureReason,
+  recordSpanEvent,
+  sagaStepSpan,
+} from './saga-tracing';
+import { Span } from 'nestjs-otel';
 import type { OrderStatus } from '../order-status';
 
 const AFTER_RESERVATION: readonly OrderStatus[] = ['INVENTORY_RESERVED', 'PAID', 'SHIPPED', 'COMPLETED'];
@@ -37,10 +46,12 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     @InjectMetric(ORDER_METRICS.errors) private readonly errors: Counter<'reason'>,
   ) {}
 
+  @Span(...sagaStepSpan('reserveInventory'))
   @CountedStep()
   async reserveInventory(orderId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const order = await this.lockOrder(manager, orderId);
+      annotateOrder(order);
       if (AFTER_RESERVATION.includes(order.status)) return;
       if (order.cancelRequestedAt) throw cancelled(orderId);
       const lines = await manager.findBy(OrderLineEntity, { orderId });
@@ -60,6 +71,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     });
   }
 
+  @Span(...sagaStepSpan('releaseInventory'))
   @CountedStep()
   async releaseInventory(orderId: string): Promise<boolean> {
     const released = await this.dataSource.transaction((manager) =>
@@ -69,15 +81,19 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     return released;
   }
 
+  @Span(...sagaStepSpan('chargePayment'))
   @CountedStep()
   async chargePayment(orderId: string): Promise<void> {
     const order = await this.readOrder(orderId);
+    annotateOrder(order);
     if (AFTER_PAYMENT.includes(order.status)) return;
     if (order.cancelRequestedAt) throw cancelled(orderId);
     try {
       await this.payments.capture(orderId);
+      recordSpanEvent(PAYMENT_EVENTS.captured, { [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount });
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
+        recordSpanEvent(PAYMENT_EVENTS.declined, { [ORDER_SPAN_ATTRIBUTES.declineCode]: error.declineCode });
         throw ApplicationFailure.create({
           message: error.message,
           type: 'PAYMENT_DECLINED',
@@ -85,6 +101,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
         });
       }
       if (error instanceof PaymentProviderUnavailableError) {
+        recordSpanEvent(PAYMENT_EVENTS.unavailable);
         throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
       }
       throw error;
@@ -92,6 +109,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'PAID'));
   }
 
+  @Span(...sagaStepSpan('refundPayment'))
   @CountedStep()
   async refundPayment(orderId: string): Promise<boolean> {
     try {
@@ -106,9 +124,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     }
   }
 
+  @Span(...sagaStepSpan('arrangeShipping'))
   @CountedStep()
   async arrangeShipping(orderId: string): Promise<void> {
     const order = await this.claimForShipping(orderId);
+    annotateOrder(order);
     if (AFTER_SHIPPING.includes(order.status)) return;
     const lines = await this.dataSource.getRepository(OrderLineEntity).findBy({ orderId });
     try {
@@ -125,6 +145,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'SHIPPED'));
   }
 
+  @Span(...sagaStepSpan('completeOrder'))
   @CountedStep()
   async completeOrder(orderId: string): Promise<void> {
     this.finished(
@@ -133,13 +154,18 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     );
   }
 
+  @Span('saga.failOrder', (orderId: string, _reason: FailureReason) => ({
+    attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId },
+  }))
   @CountedStep()
   async failOrder(orderId: string, reason: FailureReason): Promise<void> {
+    recordFailureReason(reason);
     const result = await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'FAILED', reason));
     if (result.moved) this.errors.inc({ reason });
     this.finished('FAILED', result);
   }
 
+  @Span(...sagaStepSpan('cancelOrder'))
   @CountedStep()
   async cancelOrder(orderId: string): Promise<void> {
     const result = await this.dataSource.transaction((m) =>

@@ -1,0 +1,40 @@
+import { activeTracing } from '@app/observability/tracing';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+
+/** Activity spans (`RunActivity:<name>`) continue the workflow's trace; saga step spans nest inside them. */
+export const tracingActivityInterceptors: ActivityInterceptorsFactory = (context) => ({
+  inbound: new OpenTelemetryActivityInboundInterceptor(context),
+  outbound: new OpenTelemetryActivityOutboundInterceptor(context),
+});
+
+/**
+ * Spans created inside the workflow sandbox are handed to this process's exporter through a sink.
+ * The sandbox serialises spans in the OpenTelemetry 1.x shape (`instrumentationLibrary`); the 2.x
+ * exporter reads `instrumentationScope`, so the processor is wrapped to translate.
+ */
+export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | undefined {
+  const tracing = activeTracing();
+  if (!tracing?.spanProcessor || !tracing.resource) return undefined;
+  const exporting = tracing.spanProcessor;
+  const translating: SpanProcessor = {
+    onStart: () => undefined,
+    onEnd: (span) => {
+      const legacy = span as unknown as { instrumentationScope?: unknown; instrumentationLibrary?: unknown };
+      legacy.instrumentationScope ??= legacy.instrumentationLibrary;
+      exporting.onEnd(span);
+    },
+    forceFlush: () => exporting.forceFlush(),
+    shutdown: () => exporting.shutdown(),
+  };
+  // The interceptors package is typed against OpenTelemetry 1.x; the objects are compatible at run time.
+  type ExporterArgs = Parameters<typeof makeWorkflowExporter>;
+  return {
+    exporter: makeWorkflowExporter(translating as unknown as ExporterArgs[0], tracing.resource),
+  } as unknown as InjectedSinks<Record<string, never>>;
+}

@@ -1,0 +1,110 @@
+import { isMainThread } from 'node:worker_threads';
+import FastifyOtelInstrumentation from '@fastify/otel';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+/** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
+const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
+
+export interface TracingOptions {
+  serviceName: string;
+  serviceVersion: string;
+  environment: string;
+  /** Requests to these paths get no span (probes and scrapes would drown the traces). */
+  ignoredPaths?: string[];
+}
+
+export interface Tracing {
+  /** Whether an SDK runs in this process (false when `OTEL_SDK_DISABLED=true` or off the main thread). */
+  readonly enabled: boolean;
+  /** Whether spans leave the process (an OTLP endpoint is configured). */
+  readonly exporting: boolean;
+  readonly resource: Resource | null;
+  /** The exporting processor, for spans created elsewhere (Temporal's workflow sandbox). */
+  readonly spanProcessor: SpanProcessor | null;
+  /** Flushes and stops; bounded, never rejects (an unreachable collector must not hang shutdown). */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+let current: Tracing | undefined;
+
+/** The tracing started in this process, if any. */
+export function activeTracing(): Tracing | undefined {
+  return current;
+}
+
+function exportsTraces(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_TRACES_EXPORTER === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
+}
+
+/**
+ * Starts OpenTelemetry before the application loads, so HTTP, Fastify, Nest, PostgreSQL and pino are
+ * instrumented as they are first required. Standard variables apply: `OTEL_TRACES_SAMPLER(_ARG)` (for
+ * example `parentbased_traceidratio` + `0.1`), `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `OTEL_BSP_*`,
+ * `OTEL_PROPAGATORS` (W3C trace context and baggage by default), `OTEL_SDK_DISABLED`.
+ * Without an endpoint, spans are still created — log lines and exemplars carry trace ids — but not exported.
+ */
+export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): Tracing {
+  // Worker threads (log transports, Temporal's workflow sandbox) inherit preload flags: trace the main thread only.
+  if (current) return current;
+  if (!isMainThread || env.OTEL_SDK_DISABLED === 'true') {
+    return (current = {
+      enabled: false,
+      exporting: false,
+      resource: null,
+      spanProcessor: null,
+      shutdown: async () => {},
+    });
+  }
+  const ignored = new Set(options.ignoredPaths ?? ['/health/live', '/health/ready', '/metrics']);
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: options.serviceName,
+    [ATTR_SERVICE_VERSION]: options.serviceVersion,
+    [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: options.environment,
+  });
+  const exporting = exportsTraces(env);
+  const spanProcessor = exporting ? new BatchSpanProcessor(new OTLPTraceExporter()) : null;
+  const sdk = new NodeSDK({
+    resource,
+    // No `sampler`: NodeSDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based ratio etc.).
+    spanProcessors: spanProcessor ? [spanProcessor] : [],
+    // Metrics go through Prometheus and logs through pino: no OTLP readers (they would also slow shutdown).
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
+      }),
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        ignorePaths: ({ url }) => ignored.has(url.split('?')[0]),
+      }),
+      new NestInstrumentation(),
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new PinoInstrumentation({
+        disableLogSending: true,
+        logKeys: { traceId: 'trace.id', spanId: 'span.id', traceFlags: 'trace.flags' },
+      }),
+    ],
+  });
+  sdk.start();
+  return (current = {
+    enabled: true,
+    exporting,
+    resource,
+    spanProcessor,
+    shutdown: (timeoutMs = 3_000) =>
+      Promise.race([
+        sdk.shutdown().catch(() => undefined),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]),
+  });
+}

@@ -1,0 +1,48 @@
+import { trace, type Attributes } from '@opentelemetry/api';
+import type { OrderEntity } from '../entities';
+
+/** Span attribute keys of the order domain, declared once. No personal data: ids, amounts, methods. */
+export const ORDER_SPAN_ATTRIBUTES = {
+  orderId: 'order.id',
+  total: 'order.total',
+  currency: 'order.currency',
+  status: 'order.status',
+  paymentMethod: 'payment.method',
+  paymentOutcome: 'payment.outcome',
+  declineCode: 'payment.decline_code',
+  failureReason: 'order.failure_reason',
+} as const;
+
+/** Span events recorded on the charge step. */
+export const PAYMENT_EVENTS = {
+  captured: 'payment.captured',
+  declined: 'payment.declined',
+  unavailable: 'payment.provider_unavailable',
+} as const;
+
+/** Span options of a saga step: its name says the step, the order id is known from the first argument. */
+export function sagaStepSpan(step: string) {
+  return [
+    `saga.${step}`,
+    (orderId: string) => ({ attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } }),
+  ] as const;
+}
+
+/** Adds the order's business attributes to the active span (the saga step being run). */
+export function annotateOrder(order: Pick<OrderEntity, 'id' | 'totalAmount' | 'currency' | 'status'>): void {
+  trace.getActiveSpan()?.setAttributes({
+    [ORDER_SPAN_ATTRIBUTES.orderId]: order.id,
+    [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount,
+    [ORDER_SPAN_ATTRIBUTES.currency]: order.currency,
+    [ORDER_SPAN_ATTRIBUTES.status]: order.status,
+    [ORDER_SPAN_ATTRIBUTES.paymentMethod]: 'card',
+  });
+}
+
+export function recordFailureReason(reason: string): void {
+  trace.getActiveSpan()?.setAttribute(ORDER_SPAN_ATTRIBUTES.failureReason, reason);
+}
+
+export function recordSpanEvent(name: string, attributes?: Attributes): void {
+  trace.getActiveSpan()?.addEvent(name, attributes);
+}
