@@ -1,0 +1,171 @@
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
+import { waitFor } from '../../../test/support/wait-for';
+import { DECLINED_CARD, orderBody } from './support/api-harness';
+import { startApiProcess, type ApiProcess } from './support/api-process';
+
+const SERVER = 2;
+const CLIENT = 3;
+const ERROR = 2;
+const SAGA_STEPS = [
+  'saga.reserveInventory',
+  'saga.chargePayment',
+  'saga.arrangeShipping',
+  'saga.completeOrder',
+];
+
+/**
+ * Traces of the real app (child process: auto-instrumentation does not record under Jest), exported over
+ * OTLP/HTTP to a local receiver, with real PostgreSQL.
+ */
+describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () => {
+  let receiver: OtlpReceiver;
+  let db: TestDatabase;
+  let api: ApiProcess;
+  let metricsPort: number;
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${api.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const finalOrder = (location: string) =>
+    waitFor(
+      async () =>
+        (await fetch(`${api.baseUrl}${location}`)).json() as Promise<{ id: string; status: string }>,
+      (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+      20_000,
+      100,
+    );
+  const traceOf = (orderId: string) =>
+    waitFor(
+      async () => {
+        const root = receiver.spans.find((s) =>
+          s.name === 'saga.completeOrder' || s.name === 'saga.failOrder'
+            ? s.attributes['order.id'] === orderId
+            : false,
+        );
+        return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
+      },
+      (spans) => spans.some((s) => s.kind === SERVER && s.attributes['http.route'] === '/orders'),
+      15_000,
+      100,
+    );
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    db = await createTestDatabase();
+    metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    api = await startApiProcess({
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_SERVICE_NAME: 'orders-api-under-test',
+      NODE_ENV: 'test',
+      PAYMENT_SIM_LATENCY_MS: '5',
+      CARRIER_SIM_LATENCY_MS: '5',
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('puts one order, from POST /orders through every saga step and its SQL, in one trace', async () => {
+    const response = await post(orderBody(), { authorization: 'Bearer very-secret-token' });
+    expect(response.status).toBe(202);
+    const order = await finalOrder(response.headers.get('location')!);
+    expect(order.status).toBe('COMPLETED');
+    const spans = await traceOf(order.id);
+    const names = spans.map((s) => s.name);
+
+    const server = spans.find((s) => s.kind === SERVER)!;
+    expect(server.name).toBe('POST /orders');
+    expect(server.attributes).toMatchObject({
+      'http.route': '/orders',
+      'http.request.method': 'POST',
+      'http.response.status_code': 202,
+    });
+    expect(server.resource).toMatchObject({
+      'service.name': 'orders-api-under-test',
+      'service.version': expect.any(String),
+      'deployment.environment.name': 'test',
+    });
+    expect(names).toContain('saga.orderFulfilment');
+    for (const step of SAGA_STEPS) {
+      const span = spans.find((s) => s.name === step);
+      expect({ step, orderId: span?.attributes['order.id'] }).toEqual({ step, orderId: order.id });
+    }
+    const charge = spans.find((s) => s.name === 'saga.chargePayment')!;
+    expect(charge.attributes).toMatchObject({
+      'order.total': 4980,
+      'order.currency': 'EUR',
+      'payment.method': 'card',
+    });
+    expect(charge.events.map((e) => e.name)).toContain('payment.captured');
+    const sql = spans.filter((s) => s.kind === CLIENT && s.name.startsWith('pg.query'));
+    expect(sql.length).toBeGreaterThan(5);
+    expect(sql.some((s) => String(s.attributes['db.query.text']).includes('UPDATE "products"'))).toBe(true);
+    expect(names.some((n) => n.startsWith('OrdersController.'))).toBe(true);
+  });
+
+  it('marks a declined payment as an ERROR span carrying the decline event', async () => {
+    const response = await post(
+      orderBody({ payment: { ...orderBody().payment, cardNumber: DECLINED_CARD, cvv: '9731' } }),
+    );
+    const order = await finalOrder(response.headers.get('location')!);
+    expect(order.status).toBe('FAILED');
+    const spans = await traceOf(order.id);
+    const charge = spans.find((s) => s.name === 'saga.chargePayment')!;
+    expect(charge.status.code).toBe(ERROR);
+    expect(charge.events.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['payment.declined', 'exception']),
+    );
+    expect(charge.events.find((e) => e.name === 'payment.declined')?.attributes['payment.decline_code']).toBe(
+      'card_declined',
+    );
+    expect(spans.find((s) => s.name === 'saga.failOrder')?.attributes['order.failure_reason']).toBe(
+      'PAYMENT_DECLINED',
+    );
+  });
+
+  it('continues an incoming W3C trace context', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await fetch(`${api.baseUrl}/products`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const server = await waitFor(
+      async () => receiver.spans.find((s) => s.traceId === traceId && s.kind === SERVER),
+      (s) => s !== undefined,
+      10_000,
+      100,
+    );
+    expect(server!.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  it('never puts a card number, CVV or authorization header in any span', () => {
+    const everything = JSON.stringify(receiver.spans.map((s: ReceivedSpan) => [s.attributes, s.events]));
+    expect(receiver.spans.length).toBeGreaterThan(50);
+    expect(everything).not.toContain('4242424242424242');
+    expect(everything).not.toContain(DECLINED_CARD);
+    expect(everything).not.toContain('very-secret-token');
+    expect(everything).not.toMatch(/"(card_?number|cvv|cardNumber)"/i);
+    for (const span of receiver.spans) expect(Object.values(span.attributes)).not.toContain('9731');
+  });
+
+  it('links latency samples to traces with exemplars under OpenMetrics', async () => {
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+      headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+    });
+    const body = await response.text();
+    const exemplars = [
+      ...body.matchAll(
+        /^http_request_duration_seconds_bucket\{[^}]*\} \d+ # \{trace_id="([0-9a-f]{32})"\}/gm,
+      ),
+    ].map((m) => m[1]);
+    expect(exemplars.length).toBeGreaterThan(0);
+    const traced = new Set(receiver.spans.map((s) => s.traceId));
+    expect(exemplars.some((id) => traced.has(id))).toBe(true);
+  });
+});
