@@ -31,6 +31,7 @@ export class AppModule {
           environment: config.service.environment,
           metrics: { port: config.metricsPort },
           health: { readinessDrainMs: config.readinessDrainMs },
+          logging: config.logging,
         }),
         DatabaseModule.forRoot({
           url: config.databaseUrl,

@@ -1,6 +1,7 @@
-import { NEST_LOG_LEVELS } from '@app/observability';
+import type { IncomingMessage } from 'node:http';
+import { requestIdFrom } from '@app/observability';
+import { Logger } from 'nestjs-pino';
 import { ValidationPipe } from '@nestjs/common';
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,13 +15,22 @@ import { validationFailed } from './http/validation-errors';
  * shape for every failure, and OpenAPI at /docs. Used by main.ts and by the end-to-end tests alike.
  */
 export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true,
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new ConsoleLogger({ json: true, logLevels: NEST_LOG_LEVELS[config.logLevel] }),
+    bufferLogs: true, // held until the pino logger is ready, then written through it
     abortOnError: false,
   });
 
-  app.getHttpAdapter().getInstance().addHook('onRequest', requireJsonBodies);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', requireJsonBodies);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(
@@ -45,6 +55,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
+  app.useLogger(app.get(Logger));
   await app.init();
   return app;
 }

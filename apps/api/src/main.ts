@@ -3,37 +3,31 @@ import { tracing } from './instrumentation';
 import { ConfigurationError } from '@app/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@app/database';
 import { closeOnSignals, shutdownGracefully } from '@app/observability';
+import { Logger } from '@nestjs/common';
 import { loadApiConfig } from './config/api.config';
 import { createApiApp } from './create-api-app';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
-  let embedded: EmbeddedPostgres | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.embeddedDatabase);
-    console.log(
-      JSON.stringify({
-        level: 'log',
-        message: `embedded PostgreSQL (PGlite) in ${config.embeddedDatabase.dataDir}, listening at ${embedded.url}`,
-      }),
-    );
-  }
+  const embedded: EmbeddedPostgres | undefined = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(config.embeddedDatabase);
   const app = await createApiApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url });
+  const logger = new Logger('Main');
+  if (embedded)
+    logger.log(
+      `embedded PostgreSQL (PGlite) in ${config.embeddedDatabase.dataDir}, listening at ${embedded.url}`,
+    );
   await app.listen({ port: config.port, host: config.host });
-  console.log(
-    JSON.stringify({
-      level: 'log',
-      message: `orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type})`,
-    }),
-  );
+  logger.log(`orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type})`);
 
   closeOnSignals(
     async () => {
-      await shutdownGracefully(app); // readiness 503 → drain HTTP → sagas → connections
+      await shutdownGracefully(app); // readiness 503 → drain HTTP → sagas → connections → log shipping
       await embedded?.stop(); // after the app: the pool must close before its server goes away
       await tracing.shutdown(); // last: flush the spans of the shutdown itself
     },
-    (message) => console.log(JSON.stringify({ level: 'log', message })),
+    (message) => logger.log(message),
   );
 }
 

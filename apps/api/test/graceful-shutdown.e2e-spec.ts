@@ -45,14 +45,15 @@ describe('SIGTERM under load (the real entry point in a child process)', () => {
 
   it('turns readiness 503 first, completes in-flight requests, then exits 0', async () => {
     const base = api!.baseUrl;
-    expect((await get(`${base}/health/ready`, true)).status).toBe(200);
+    const initially = await get(`${base}/health/ready`, true);
+    expect(initially).toMatchObject({ status: 200 });
 
     let signalled = false;
     const outcomes: Array<Promise<Outcome>> = [];
     const load = (async () => {
       const deadline = Date.now() + 6_000;
       while (Date.now() < deadline && api!.child.exitCode === null) {
-        for (let i = 0; i < 20; i++) outcomes.push(get(`${base}/products`, !signalled));
+        for (let i = 0; i < 5; i++) outcomes.push(get(`${base}/products`, !signalled));
         await sleep(25);
       }
     })();
@@ -67,10 +68,10 @@ describe('SIGTERM under load (the real entry point in a child process)', () => {
     const results = await Promise.all(outcomes);
 
     expect(readyDuringDrain.status).toBe(503);
-    expect(liveDuringDrain.status).toBe(200);
+    expect(liveDuringDrain).toMatchObject({ status: 200 });
     expect(code).toBe(0);
     const before = results.filter((r) => r.startedBeforeSignal);
-    expect(before.length).toBeGreaterThan(100);
+    expect(before.length).toBeGreaterThanOrEqual(80);
     expect(before.filter((r) => r.status !== 200)).toEqual([]);
     // Clients that ignore readiness are still served during the drain; once the server stops accepting,
     // a request arriving while it closes gets 503 ("go elsewhere"); then connections are refused or reset

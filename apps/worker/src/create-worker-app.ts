@@ -1,5 +1,4 @@
-import { NEST_LOG_LEVELS } from '@app/observability';
-import { ConsoleLogger } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkerConfig } from './config/worker.config';
@@ -17,10 +16,11 @@ export async function createWorkerApp(
     WorkerModule.forRoot(config, hooks),
     new FastifyAdapter(),
     {
-      logger: new ConsoleLogger({ json: true, logLevels: NEST_LOG_LEVELS[config.logLevel] }),
+      bufferLogs: true, // held until the pino logger is ready, then written through it
       abortOnError: false,
     },
   );
+  app.useLogger(app.get(Logger));
   await app.init();
   return app;
 }

@@ -1,6 +1,7 @@
 // First import: tracing must start before anything it instruments is loaded.
 import { tracing } from './instrumentation';
 import { closeOnSignals, shutdownGracefully } from '@app/observability';
+import { Logger } from '@nestjs/common';
 import { ConfigurationError, loadWorkerConfig } from './config/worker.config';
 import { createWorkerApp } from './create-worker-app';
 
@@ -13,16 +14,15 @@ async function main(): Promise<void> {
     await app.close(); // the worker is already polling: let it hand its tasks back before exiting
     throw error;
   }
-  console.log(
-    JSON.stringify({ level: 'log', message: `orders worker management endpoints on ${await app.getUrl()}` }),
-  );
+  const logger = new Logger('Main');
+  logger.log(`orders worker management endpoints on ${await app.getUrl()}`);
 
   closeOnSignals(
     async () => {
       await shutdownGracefully(app); // readiness 503 → worker drains → connections close
       await tracing.shutdown();
     },
-    (message) => console.log(JSON.stringify({ level: 'log', message })),
+    (message) => logger.log(message),
   );
 }
 

@@ -10,6 +10,7 @@ const TEMPORAL_LOG_LEVELS: Record<LogLevelName, LogLevel> = {
   info: 'INFO',
   debug: 'DEBUG',
   trace: 'TRACE',
+  silent: 'ERROR',
 };
 
 /**

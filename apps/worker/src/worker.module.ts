@@ -24,6 +24,7 @@ export class WorkerModule {
           environment: config.service.environment,
           metrics: { port: null },
           health: { readinessDrainMs: config.readinessDrainMs },
+          logging: config.logging,
           metricsRoute: true,
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),

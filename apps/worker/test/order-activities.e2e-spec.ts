@@ -1,4 +1,5 @@
 import { DatabaseModule } from '@app/database';
+import { ObservabilityModule } from '@app/observability';
 import type { OrderSagaActivities, OrderSagaActivityName } from '@app/order-saga';
 import { OrderFulfilmentModule, OrderSagaActivitiesService } from '@app/orders';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -33,6 +34,12 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
     // The worker's module graph, minus Temporal: database (migrations run) + the saga's activities.
     app = await Test.createTestingModule({
       imports: [
+        // The activities emit metrics and audit events: the observability module provides them.
+        ObservabilityModule.forRoot({
+          serviceName: 'worker-activities-test',
+          metrics: { port: null },
+          logging: { level: 'silent' },
+        }),
         DatabaseModule.forRoot({ url: db.url, applicationName: 'worker-activities-test' }),
         OrderFulfilmentModule.forRoot({
           payments: { simulator: { latencyMs: 0, declineRate: 0, outage: false } },

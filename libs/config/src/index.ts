@@ -1,5 +1,12 @@
 export { ConfigurationError, envBoolean, envInt, envRatio, envUrl, parseEnv } from './env-parsers';
-export { LOG_LEVELS, postgresUrl, sharedEnvShape, simulatorSettings, temporalAddress } from './shared-env';
+export {
+  LOG_LEVELS,
+  loggingSettings,
+  postgresUrl,
+  sharedEnvShape,
+  simulatorSettings,
+  temporalAddress,
+} from './shared-env';
 export type { LogLevelName } from './shared-env';
 export { serviceIdentity } from './service-identity';
 export type { ServiceIdentity } from './service-identity';

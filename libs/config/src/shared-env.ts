@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envBoolean, envInt, envRatio, envUrl } from './env-parsers';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 /** Variables both processes read, with the same meaning and defaults (README's configuration table). */
@@ -9,6 +9,11 @@ export const sharedEnvShape = {
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_READINESS_DRAIN_MS: envInt(0, 120_000).default(5_000),
+  ELASTICSEARCH_URL: envUrl(['http', 'https']).optional(),
+  ELASTICSEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,60}$/, 'lowercase letters, digits, - and _')
+    .default('orders'),
   DATABASE_POOL_MAX: envInt(1, 200).default(10),
   DATABASE_RUN_MIGRATIONS: envBoolean().default('true'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -24,6 +29,16 @@ export const temporalAddress = () => z.string().regex(/^[^\s:]+:\d+$/, 'expected
 export const postgresUrl = () => envUrl(['postgres', 'postgresql']);
 
 type SharedEnv = z.infer<z.ZodObject<typeof sharedEnvShape>>;
+
+/** Log level and, when ELASTICSEARCH_URL is set, shipping to Elasticsearch (unset: stdout only). */
+export function loggingSettings(env: SharedEnv) {
+  return {
+    level: env.LOG_LEVEL,
+    elasticsearch: env.ELASTICSEARCH_URL
+      ? { url: env.ELASTICSEARCH_URL, indexPrefix: env.ELASTICSEARCH_INDEX_PREFIX }
+      : undefined,
+  };
+}
 
 /** Settings of the simulated payment provider and carrier, as the domain modules take them. */
 export function simulatorSettings(env: SharedEnv) {

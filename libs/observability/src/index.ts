@@ -6,10 +6,15 @@ export { ShutdownState } from './health/shutdown-state';
 export { closeOnSignals } from './lifecycle/close-on-signals';
 export { shutdownGracefully } from './lifecycle/graceful-shutdown';
 export type { Closable } from './lifecycle/close-on-signals';
-export { NEST_LOG_LEVELS } from './logging/nest-log-levels';
-export type { LogLevelName } from './logging/nest-log-levels';
+export { AuditLog } from './logging/audit-log';
+export type { AuditOutcome } from './logging/audit-log';
+export { DEFAULT_REDACT_PATHS, REDACTED } from './logging/log-redaction';
+export { LogShipping } from './logging/log-shipping';
+export { requestIdFrom } from './logging/request-id';
+export type { LogStream } from './logging/log-shipping';
 export {
   APP_INFO_METRIC,
+  LOG_SHIPPING_FAILURES_METRIC,
   DB_METRICS,
   HTTP_METRICS,
   UNMATCHED_ROUTE,
@@ -22,4 +27,10 @@ export { workflowMetricProviders } from './metrics/workflow-metrics.providers';
 export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';
 export { DEFAULT_LATENCY_BUCKETS, OBSERVABILITY_DEFAULTS } from './observability.options';
-export type { HealthOptions, MetricsOptions, ObservabilityModuleOptions } from './observability.options';
+export type {
+  ElasticsearchLogOptions,
+  HealthOptions,
+  LoggingOptions,
+  MetricsOptions,
+  ObservabilityModuleOptions,
+} from './observability.options';

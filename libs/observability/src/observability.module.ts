@@ -1,6 +1,12 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { OpenTelemetryModule } from 'nestjs-otel';
+import { LoggerModule } from 'nestjs-pino';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { AuditLog } from './logging/audit-log';
+import { LogShipping } from './logging/log-shipping';
+import { pinoHttpOptions } from './logging/pino-http.options';
+import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
 import { ReadinessChecks } from './health/readiness-checks';
@@ -25,6 +31,7 @@ import {
   DEFAULT_LATENCY_BUCKETS,
   resolveObservabilityOptions,
   type ObservabilityModuleOptions,
+  type ResolvedObservabilityOptions,
 } from './observability.options';
 
 /** Placeholder controller handed to PrometheusModule so it does not mount `/metrics` on the public port. */
@@ -62,7 +69,20 @@ export class ObservabilityModule extends ConfigurableModuleClass {
       ReadinessChecks,
       ShutdownState,
       EventLoopHealthIndicator,
+      makeCounterProvider({
+        name: LOG_SHIPPING_FAILURES_METRIC,
+        help: 'Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped, transport_error) and stream',
+        labelNames: ['kind', 'stream'],
+      }),
+      LogShipping,
+      AuditLog,
     ];
+    const logger = LoggerModule.forRootAsync({
+      inject: [RESOLVED_OPTIONS, LogShipping],
+      useFactory: (options: ResolvedObservabilityOptions, shipping: LogShipping) => ({
+        pinoHttp: [pinoHttpOptions(options), shipping.destination('app')],
+      }),
+    });
     const prometheus = PrometheusModule.register({
       global: true,
       defaultMetrics: { enabled: true },
@@ -76,6 +96,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
       imports: [
         ...(base.imports ?? []),
         prometheus,
+        logger,
         TerminusModule.forRoot({ logger: false }),
         OpenTelemetryModule.forRoot(),
       ],
@@ -86,7 +107,10 @@ export class ObservabilityModule extends ConfigurableModuleClass {
         MetricsServer,
         ReadinessChecks,
         ShutdownState,
+        LogShipping,
+        AuditLog,
         prometheus,
+        logger,
         getToken(APP_INFO_METRIC),
       ],
     };

@@ -40,6 +40,35 @@ export interface HealthOptions {
   readinessDrainMs?: number;
 }
 
+export interface ElasticsearchLogOptions {
+  /** Elasticsearch URL, e.g. `http://elasticsearch:9200`. */
+  url: string;
+  /**
+   * Daily indices are `<prefix>-logs-YYYY-MM-DD` and `<prefix>-audit-YYYY-MM-DD`.
+   * @default 'orders'
+   */
+  indexPrefix?: string;
+  /**
+   * How often buffered lines are sent, in milliseconds.
+   * @default 2000
+   */
+  flushIntervalMs?: number;
+}
+
+export interface LoggingOptions {
+  /** @default 'info' */
+  /** `silent` turns off diagnostic logs and the audit stream (tests). */
+  level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Extra pino redaction paths, added to the defaults (authorization and cookie headers, card numbers,
+   * CVVs, passwords, tokens).
+   * @default []
+   */
+  redactPaths?: string[];
+  /** Ship logs to Elasticsearch as well as stdout. @default undefined (stdout only) */
+  elasticsearch?: ElasticsearchLogOptions;
+}
+
 export interface ObservabilityModuleOptions {
   /** `service.name` on metrics, spans and log lines, e.g. `orders-api`. */
   serviceName: string;
@@ -54,6 +83,7 @@ export interface ObservabilityModuleOptions {
   environment?: string;
   metrics?: MetricsOptions;
   health?: HealthOptions;
+  logging?: LoggingOptions;
 }
 
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -68,6 +98,11 @@ export const OBSERVABILITY_DEFAULTS = {
     defaultMetrics: true,
     latencyBuckets: DEFAULT_LATENCY_BUCKETS,
   },
+  logging: {
+    level: 'info',
+    redactPaths: [] as string[],
+    elasticsearch: undefined as ElasticsearchLogOptions | undefined,
+  },
   health: {
     eventLoopDelayThresholdMs: 1000,
     heapUsedThresholdBytes: 1.5 * 1024 ** 3,
@@ -76,10 +111,13 @@ export const OBSERVABILITY_DEFAULTS = {
 } as const;
 
 export type ResolvedObservabilityOptions = Required<
-  Omit<ObservabilityModuleOptions, 'metrics' | 'health'>
+  Omit<ObservabilityModuleOptions, 'metrics' | 'health' | 'logging'>
 > & {
   metrics: Required<MetricsOptions>;
   health: Required<HealthOptions>;
+  logging: Required<Omit<LoggingOptions, 'elasticsearch'>> & {
+    elasticsearch?: Required<ElasticsearchLogOptions>;
+  };
 };
 
 export function resolveObservabilityOptions(
@@ -91,6 +129,15 @@ export function resolveObservabilityOptions(
     environment: options.environment ?? OBSERVABILITY_DEFAULTS.environment,
     metrics: { ...OBSERVABILITY_DEFAULTS.metrics, ...stripUndefined(options.metrics ?? {}) },
     health: { ...OBSERVABILITY_DEFAULTS.health, ...stripUndefined(options.health ?? {}) },
+    logging: {
+      level: options.logging?.level ?? OBSERVABILITY_DEFAULTS.logging.level,
+      redactPaths: options.logging?.redactPaths ?? [],
+      elasticsearch: options.logging?.elasticsearch && {
+        url: options.logging.elasticsearch.url,
+        indexPrefix: options.logging.elasticsearch.indexPrefix ?? 'orders',
+        flushIntervalMs: options.logging.elasticsearch.flushIntervalMs ?? 2000,
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor, returningRows } from '@app/database';
 import { InventoryService } from '@app/inventory';
+import { AuditLog } from '@app/observability';
 import { PaymentEntity, PaymentsService } from '@app/payments';
 import { ShipmentEntity } from '@app/shipping';
 import { Inject, Injectable } from '@nestjs/common';
@@ -36,6 +37,7 @@ export class OrdersService {
     @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
     @InjectMetric(ORDER_METRICS.created) private readonly created: Counter,
     @InjectMetric(ORDER_METRICS.replays) private readonly replays: Counter,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -107,6 +109,12 @@ export class OrdersService {
       return this.replay(winner!, fingerprint);
     }
     this.created.inc();
+    this.audit.record('order-created', {
+      'order.id': orderId,
+      'customer.id': command.customerId,
+      'order.total': total,
+      'order.currency': currencies[0],
+    });
     await this.engine.start(orderId);
     return { order: accepted, replayed: false };
   }
@@ -176,6 +184,7 @@ export class OrdersService {
       if (order.status === 'CANCELLED') return this.getOrder(orderId);
       throw new OrderNotCancellableError(orderId, order.status);
     }
+    this.audit.record('order-cancellation-requested', { 'order.id': orderId });
     await this.engine.requestCancellation(orderId);
     return this.getOrder(orderId);
   }

@@ -1,4 +1,5 @@
 import {
+  loggingSettings,
   serviceIdentity,
   envBoolean,
   envInt,
@@ -38,6 +39,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     host: env.HOST,
     environment: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    logging: loggingSettings(env),
     /** Unset: an embedded PostgreSQL is started (see main.ts). */
     databaseUrl: env.DATABASE_URL,
     database: { poolMax: env.DATABASE_POOL_MAX, runMigrations: env.DATABASE_RUN_MIGRATIONS },

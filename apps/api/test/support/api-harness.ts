@@ -35,7 +35,7 @@ export interface RunningApi {
 export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
   const db = await createTestDatabase();
   const config = loadApiConfig({
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     METRICS_PORT: '0',
     SHUTDOWN_READINESS_DRAIN_MS: '0',
     PAYMENT_SIM_LATENCY_MS: '5',

@@ -24,7 +24,7 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
       HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the harness reads the address from the `listening on` line
       SHUTDOWN_READINESS_DRAIN_MS: '300',
       ...env,
     },

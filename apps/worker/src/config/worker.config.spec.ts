@@ -7,6 +7,7 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig(REQUIRED)).toEqual({
       service: { name: 'orders-worker', version: expect.any(String), environment: 'development' },
       logLevel: 'info',
+      logging: { level: 'info', elasticsearch: undefined },
       metricsPort: 9465,
       readinessDrainMs: 5000,
       database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true },

@@ -1,4 +1,5 @@
 import {
+  loggingSettings,
   serviceIdentity,
   envInt,
   parseEnv,
@@ -32,6 +33,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
   return {
     service: serviceIdentity(raw, 'orders-worker'),
     logLevel: env.LOG_LEVEL,
+    logging: loggingSettings(env),
     /** Management port: /health/* now, /metrics later. */
     metricsPort: env.METRICS_PORT,
     readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,

@@ -19,5 +19,8 @@ export const WORKFLOW_METRICS = {
 
 export const APP_INFO_METRIC = 'app_info';
 
+/** Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped) and stream. */
+export const LOG_SHIPPING_FAILURES_METRIC = 'log_shipping_failures_total';
+
 /** Route label of every request that matched no route, so scanners cannot explode cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';

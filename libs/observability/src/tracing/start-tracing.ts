@@ -7,7 +7,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
@@ -75,7 +75,9 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
   const sdk = new NodeSDK({
     resource,
     // No `sampler`: NodeSDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based ratio etc.).
-    spanProcessors: spanProcessor ? [spanProcessor] : [],
+    // With no exporter NodeSDK would register no tracer provider at all: keep one, so spans still exist
+    // for context propagation, log correlation and exemplars.
+    spanProcessors: [spanProcessor ?? new NoopSpanProcessor()],
     // Metrics go through Prometheus and logs through pino: no OTLP readers (they would also slow shutdown).
     metricReaders: [],
     logRecordProcessors: [],

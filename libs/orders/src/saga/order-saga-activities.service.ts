@@ -1,4 +1,5 @@
 import { returningRows } from '@app/database';
+import { AuditLog } from '@app/observability';
 import { InsufficientStockError, InventoryService } from '@app/inventory';
 import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
 import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
@@ -44,6 +45,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     @InjectMetric(ORDER_METRICS.compensations) private readonly compensations: Counter<'step'>,
     @InjectMetric(ORDER_METRICS.processing) private readonly processing: Histogram<'outcome'>,
     @InjectMetric(ORDER_METRICS.errors) private readonly errors: Counter<'reason'>,
+    private readonly audit: AuditLog,
   ) {}
 
   @Span(...sagaStepSpan('reserveInventory'))
@@ -91,9 +93,19 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     try {
       await this.payments.capture(orderId);
       recordSpanEvent(PAYMENT_EVENTS.captured, { [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount });
+      this.audit.record('payment-captured', {
+        'order.id': orderId,
+        'order.total': order.totalAmount,
+        'order.currency': order.currency,
+      });
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
         recordSpanEvent(PAYMENT_EVENTS.declined, { [ORDER_SPAN_ATTRIBUTES.declineCode]: error.declineCode });
+        this.audit.record(
+          'payment-declined',
+          { 'order.id': orderId, 'payment.decline_code': error.declineCode },
+          'failure',
+        );
         throw ApplicationFailure.create({
           message: error.message,
           type: 'PAYMENT_DECLINED',
@@ -114,7 +126,10 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   async refundPayment(orderId: string): Promise<boolean> {
     try {
       const refunded = await this.payments.refund(orderId);
-      if (refunded) this.compensations.inc({ step: 'refundPayment' });
+      if (refunded) {
+        this.compensations.inc({ step: 'refundPayment' });
+        this.audit.record('payment-refunded', { 'order.id': orderId });
+      }
       return refunded;
     } catch (error) {
       if (error instanceof PaymentProviderUnavailableError) {
@@ -151,6 +166,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     this.finished(
       'COMPLETED',
       await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'COMPLETED')),
+      orderId,
     );
   }
 
@@ -162,7 +178,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     recordFailureReason(reason);
     const result = await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'FAILED', reason));
     if (result.moved) this.errors.inc({ reason });
-    this.finished('FAILED', result);
+    this.finished('FAILED', result, orderId, reason);
   }
 
   @Span(...sagaStepSpan('cancelOrder'))
@@ -171,7 +187,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     const result = await this.dataSource.transaction((m) =>
       transitionOrder(m, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
     );
-    this.finished('CANCELLED', result);
+    this.finished('CANCELLED', result, orderId);
   }
 
   /**
@@ -199,8 +215,24 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 
   /** Time from creation to the final state, counted once even when the activity is repeated. */
-  private finished(outcome: 'COMPLETED' | 'FAILED' | 'CANCELLED', result: TransitionResult): void {
-    if (result.moved) this.processing.observe({ outcome }, (Date.now() - result.createdAt.getTime()) / 1000);
+  private finished(
+    outcome: 'COMPLETED' | 'FAILED' | 'CANCELLED',
+    result: TransitionResult,
+    orderId: string,
+    reason?: string,
+  ): void {
+    if (!result.moved) return;
+    const seconds = (Date.now() - result.createdAt.getTime()) / 1000;
+    this.processing.observe({ outcome }, seconds);
+    this.audit.record(
+      `order-${outcome.toLowerCase()}`,
+      {
+        'order.id': orderId,
+        'order.processing_seconds': seconds,
+        ...(reason ? { 'order.failure_reason': reason } : {}),
+      },
+      outcome === 'FAILED' ? 'failure' : 'success',
+    );
   }
 
   private async readOrder(orderId: string): Promise<OrderEntity> {

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ecsFormat } from '@elastic/ecs-pino-format';
+import type { Options } from 'pino-http';
+import type { ResolvedObservabilityOptions } from '../observability.options';
+import { DEFAULT_REDACT_PATHS, REDACTED } from './log-redaction';
+import { requestIdFrom } from './request-id';
+
+const QUIET_PATHS = /^\/(health\/|metrics)/;
+
+/** ECS field names with service name, version and environment on every line, and secrets redacted. */
+export function ecsLoggerOptions(options: ResolvedObservabilityOptions) {
+  return {
+    ...ecsFormat({
+      apmIntegration: false,
+      convertReqRes: true,
+      serviceName: options.serviceName,
+      serviceVersion: options.serviceVersion,
+      serviceEnvironment: options.environment,
+    }),
+    level: options.logging.level,
+    redact: { paths: [...DEFAULT_REDACT_PATHS, ...options.logging.redactPaths], censor: REDACTED },
+  };
+}
+
+/**
+ * pino-http: one `request completed` line per request (probes and scrapes excluded), at `warn` for 4xx
+ * and `error` for 5xx, with a request id taken from `X-Request-Id` when the caller sent a sane one.
+ * Trace and span ids are added by the OpenTelemetry pino instrumentation (`trace.id`, `span.id`).
+ */
+export function pinoHttpOptions(options: ResolvedObservabilityOptions): Options {
+  return {
+    ...ecsLoggerOptions(options),
+    // Fastify assigns its own request ids (configure it with `requestIdFrom`); this serves Express.
+    genReqId: (request: IncomingMessage, response: ServerResponse) => {
+      const id = requestIdFrom(request.headers);
+      response.setHeader('x-request-id', id);
+      return id;
+    },
+    customLogLevel: (_request, response, error) =>
+      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+    autoLogging: { ignore: (request) => QUIET_PATHS.test(request.url ?? '') },
+    quietReqLogger: true,
+  };
+}
