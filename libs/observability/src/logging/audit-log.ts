@@ -25,7 +25,7 @@ export class AuditLog {
     ).audit.dataset;
     // Business events are kept whatever the diagnostic level, unless logging is silenced altogether.
     const level = options.logging.level === 'silent' ? 'silent' : 'info';
-    this.logger = pino({ ...ecsLoggerOptions(options), level }, shipping.destination('audit'));
+    this.logger = pino({ ...ecsLoggerOptions(options, this.dataset), level }, shipping.destination('audit'));
   }
 
   record(action: string, fields: Record<string, unknown>, outcome: AuditOutcome = 'success'): void {
@@ -36,7 +36,6 @@ export class AuditLog {
         'event.category': ['process'],
         'event.action': action,
         'event.outcome': outcome,
-        'event.dataset': this.dataset,
       },
       action.replace(/-/g, ' '),
     );

@@ -8,9 +8,10 @@ import { requestIdFrom } from './request-id';
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
 /** ECS field names with service name, version and environment on every line, and secrets redacted. */
-export function ecsLoggerOptions(options: ResolvedObservabilityOptions) {
+export function ecsLoggerOptions(options: ResolvedObservabilityOptions, eventDataset = options.serviceName) {
   return {
     ...ecsFormat({
+      eventDataset,
       apmIntegration: false,
       convertReqRes: true,
       serviceName: options.serviceName,

@@ -1,0 +1,138 @@
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { startOtlpReceiver, type OtlpReceiver } from '../../../test/support/otlp-receiver';
+import { waitFor } from '../../../test/support/wait-for';
+import { orderBody } from './support/api-harness';
+import { startApiProcess, type ApiProcess } from './support/api-process';
+
+type LogLine = Record<string, any>;
+
+/** Log lines of the real app (child process, JSON on stdout), checked against the spans it exported. */
+describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audit stream)', () => {
+  let receiver: OtlpReceiver;
+  let db: TestDatabase;
+  let api: ApiProcess;
+  let lines: LogLine[];
+  let orderId: string;
+  const requestId = 'log-test-request-1';
+  const secretToken = 'Bearer log-test-secret-token';
+
+  const parseLines = () =>
+    api
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    db = await createTestDatabase();
+    api = await startApiProcess({
+      DATABASE_URL: db.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      NODE_ENV: 'test',
+      PAYMENT_SIM_LATENCY_MS: '5',
+      CARRIER_SIM_LATENCY_MS: '5',
+    });
+    const response = await fetch(`${api.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: secretToken, 'x-request-id': requestId },
+      body: JSON.stringify(orderBody({ customerId: 'c-logs' })),
+    });
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    orderId = ((await response.json()) as { id: string }).id;
+    lines = await waitFor(
+      async () => parseLines(),
+      (all) => all.some((l) => l['event.action'] === 'order-completed' && l['order.id'] === orderId),
+      20_000,
+      100,
+    );
+    await waitFor(
+      async () => receiver.spans,
+      (spans) => spans.some((s) => s.name === 'saga.completeOrder'),
+      10_000,
+      100,
+    );
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('writes every line as ECS JSON with the service name, version and environment', () => {
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        '@timestamp': expect.any(String),
+        'log.level': expect.any(String),
+        message: expect.any(String),
+        'ecs.version': expect.any(String),
+        'service.name': 'orders-api',
+        'service.version': expect.any(String),
+        'service.environment': 'test',
+      });
+    }
+  });
+
+  it('puts the trace id of the request on every line written while serving it, and on its saga', () => {
+    const server = receiver.spans.find(
+      (s) =>
+        s.kind === 2 &&
+        s.attributes['http.route'] === '/orders' &&
+        s.attributes['http.request.method'] === 'POST',
+    );
+    expect(server).toBeDefined();
+    const completed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
+    expect(completed).toMatchObject({
+      'trace.id': server!.traceId,
+      'span.id': expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    const related = lines.filter((l) => l.req?.id === requestId || l['order.id'] === orderId);
+    expect(related.length).toBeGreaterThanOrEqual(4);
+    for (const line of related)
+      expect({ message: line.message, trace: line['trace.id'] }).toEqual({
+        message: line.message,
+        trace: server!.traceId,
+      });
+    const sagaSpanIds = new Set(
+      receiver.spans.filter((s) => s.traceId === server!.traceId).map((s) => s.spanId),
+    );
+    for (const line of related) expect(sagaSpanIds.has(line['span.id'])).toBe(true);
+  });
+
+  it('leaves no trace of the card number, CVV or Authorization header in any line', () => {
+    const everything = api.output();
+    expect(everything).not.toContain('4242424242424242');
+    expect(everything).not.toContain('log-test-secret-token');
+    const completed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
+    expect(completed?.req.headers.authorization).toBe('[REDACTED]');
+  });
+
+  it('never repeats a key within a line (Elasticsearch rejects such documents)', () => {
+    const raw = api
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    for (const line of raw) {
+      const topLevel = JSON.parse(line) as LogLine;
+      const keys = [...line.matchAll(/[{,]"([^"]+)":/g)].map((m) => m[1]).filter((key) => key in topLevel);
+      expect(keys.length).toBe(Object.keys(topLevel).length);
+    }
+  });
+
+  it('records the business events on the audit stream', () => {
+    const audit = lines.filter((l) => l['event.dataset'] === 'orders-api.audit' && l['order.id'] === orderId);
+    expect(audit.map((l) => l['event.action'])).toEqual([
+      'order-created',
+      'payment-captured',
+      'order-completed',
+    ]);
+    for (const line of audit)
+      expect(line).toMatchObject({ 'event.kind': 'event', 'event.outcome': 'success' });
+    expect(audit[0]).toMatchObject({ 'customer.id': 'c-logs', 'order.total': 4980, 'order.currency': 'EUR' });
+    const diagnostic = lines.filter((l) => l['event.dataset'] === 'orders-api');
+    expect(diagnostic.length).toBeGreaterThan(0);
+    expect(diagnostic.every((l) => l['event.action'] === undefined)).toBe(true);
+  });
+});
