@@ -1,0 +1,109 @@
+import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { startFakeElasticsearch, type FakeElasticsearch } from '../../../test/support/fake-elasticsearch';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { waitFor } from '../../../test/support/wait-for';
+import { orderBody } from './support/api-harness';
+import { startApiProcess, type ApiProcess } from './support/api-process';
+
+const metricsPortFor = () => 20_000 + Math.floor(Math.random() * 20_000);
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Log shipping through pino's worker thread, from the real app in a child process. */
+describe('log shipping to Elasticsearch (child process)', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  describe('into an Elasticsearch test double over HTTP', () => {
+    let elasticsearch: FakeElasticsearch;
+    let api: ApiProcess;
+
+    beforeAll(async () => {
+      elasticsearch = await startFakeElasticsearch();
+      api = await startApiProcess({
+        DATABASE_URL: db.url,
+        ELASTICSEARCH_URL: elasticsearch.url,
+        ELASTICSEARCH_INDEX_PREFIX: 'shop',
+        PAYMENT_SIM_LATENCY_MS: '5',
+        CARRIER_SIM_LATENCY_MS: '5',
+      });
+    });
+    afterAll(async () => {
+      await api?.stop();
+      await elasticsearch?.close();
+    });
+
+    it('ships diagnostic lines and audit events into their own daily indices', async () => {
+      const response = await fetch(`${api.baseUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(orderBody({ customerId: 'c-shipping' })),
+      });
+      const { id } = (await response.json()) as { id: string };
+      await waitFor(
+        async () => elasticsearch.documents,
+        (docs) => docs.some((d) => d.doc['event.action'] === 'order-completed' && d.doc['order.id'] === id),
+        20_000,
+        200,
+      );
+      const indices = new Set(elasticsearch.documents.map((d) => d.index));
+      expect(indices).toEqual(new Set([`shop-logs-${today()}`, `shop-audit-${today()}`]));
+      const audit = elasticsearch.documents.filter(
+        (d) => d.index === `shop-audit-${today()}` && d.doc['order.id'] === id,
+      );
+      expect(audit.map((d) => d.doc['event.action'])).toEqual([
+        'order-created',
+        'payment-captured',
+        'order-completed',
+      ]);
+      const requestLine = elasticsearch.documents.find(
+        (d) => d.index === `shop-logs-${today()}` && d.doc.message === 'request completed',
+      );
+      expect(requestLine?.doc).toMatchObject({
+        'service.name': 'orders-api',
+        'trace.id': expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+    });
+  });
+
+  describe('with Elasticsearch unreachable', () => {
+    let api: ApiProcess;
+    let metricsPort: number;
+
+    beforeAll(async () => {
+      metricsPort = metricsPortFor();
+      api = await startApiProcess({
+        DATABASE_URL: db.url,
+        METRICS_PORT: String(metricsPort),
+        ELASTICSEARCH_URL: 'http://127.0.0.1:9', // nothing listens on the discard port
+        SEED_DEMO_CATALOG: 'false',
+      });
+    });
+    afterAll(async () => {
+      await api?.stop();
+    });
+
+    it('keeps serving (never blocked by the logger) while the failure metric rises', async () => {
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, () => fetch(`${api.baseUrl}/products`).then((r) => r.status)),
+      );
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const failures = await waitFor(
+        async () => parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+        (metrics) => valueOf(metrics, 'log_shipping_failures_total', { stream: 'app' }) > 0,
+        20_000,
+        250,
+      );
+      expect(
+        valueOf(failures, 'log_shipping_failures_total', { kind: 'lost', stream: 'app' }),
+      ).toBeGreaterThan(0);
+      expect((await fetch(`${api.baseUrl}/health/ready`)).status).toBe(200);
+      expect(api.child.exitCode).toBeNull();
+    });
+  });
+});
