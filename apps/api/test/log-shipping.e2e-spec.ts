@@ -29,8 +29,6 @@ describe('log shipping to Elasticsearch (child process)', () => {
         DATABASE_URL: db.url,
         ELASTICSEARCH_URL: elasticsearch.url,
         ELASTICSEARCH_INDEX_PREFIX: 'shop',
-        PAYMENT_SIM_LATENCY_MS: '5',
-        CARRIER_SIM_LATENCY_MS: '5',
       });
     });
     afterAll(async () => {

@@ -31,8 +31,6 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       NODE_ENV: 'test',
-      PAYMENT_SIM_LATENCY_MS: '5',
-      CARRIER_SIM_LATENCY_MS: '5',
     });
     const response = await fetch(`${api.baseUrl}/orders`, {
       method: 'POST',

@@ -64,8 +64,6 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_SERVICE_NAME: 'orders-api-under-test',
       NODE_ENV: 'test',
-      PAYMENT_SIM_LATENCY_MS: '5',
-      CARRIER_SIM_LATENCY_MS: '5',
     });
   });
   afterAll(async () => {

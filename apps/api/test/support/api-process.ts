@@ -26,6 +26,8 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
       METRICS_PORT: '0',
       LOG_LEVEL: 'info', // the harness reads the address from the `listening on` line
       SHUTDOWN_READINESS_DRAIN_MS: '300',
+      PAYMENT_SIM_LATENCY_MS: '5',
+      CARRIER_SIM_LATENCY_MS: '5',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,6 @@
 import { ProductEntity } from '@app/inventory';
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../../http/page.query';
 
 export class ProductResponse {
   @ApiProperty({ example: 'SKU-001' }) sku!: string;
@@ -16,19 +15,7 @@ export class ProductPageResponse {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
-export class ListProductsQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 512)
-  cursor?: string;
-}
+export class ListProductsQueryDto extends PageQueryDto {}
 
 export function toProductResponse(product: ProductEntity): ProductResponse {
   return {
