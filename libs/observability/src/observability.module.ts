@@ -1,4 +1,12 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { OpenTelemetryModule } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
@@ -16,6 +24,7 @@ import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
+import { EXPRESS_METRICS_MOUNT } from './metrics/http-route';
 import { dropMisnamedDefaultMetrics, useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
@@ -44,7 +53,20 @@ class NoMetricsRoute {}
  */
 @Global()
 @Module({})
-export class ObservabilityModule extends ConfigurableModuleClass {
+export class ObservabilityModule extends ConfigurableModuleClass implements NestModule {
+  constructor(private readonly httpMetrics: HttpMetricsRecorder) {
+    super();
+  }
+
+  /** Express runs middleware in mounting order: the metrics middleware goes in before any route. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply((request: never, response: never, next: () => void) =>
+        this.httpMetrics.expressMiddleware(request, response, next),
+      )
+      .forRoutes({ path: EXPRESS_METRICS_MOUNT, method: RequestMethod.ALL });
+  }
+
   static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
     return ObservabilityModule.extend(super.forRoot(options), options.metricsRoute ?? false);
   }

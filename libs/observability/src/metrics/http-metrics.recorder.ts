@@ -24,45 +24,47 @@ export class HttpMetricsRecorder implements OnModuleInit {
     @InjectMetric(HTTP_METRICS.inFlight) private readonly inFlight: Gauge<'method'>,
   ) {}
 
+  /** Fastify: hooks see every request, including parse errors and unknown routes, whenever they are added. */
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
-    if (!adapter) return; // an application context without HTTP
+    if (adapter?.getType() !== 'fastify') return;
     const instance = adapter.getInstance();
-    if (adapter.getType() === 'fastify') {
-      instance.addHook('onRequest', async (request: object & { method: string }) =>
-        this.begin(request, request.method),
-      );
-      instance.addHook(
-        'onResponse',
-        async (
-          request: Parameters<typeof fastifyRoute>[0] & { method: string },
-          reply: { statusCode: number },
-        ) =>
-          this.end(request, {
-            method: request.method,
-            route: fastifyRoute(request),
-            status_code: String(reply.statusCode),
-          }),
-      );
-    } else {
-      instance.use(
-        (
-          request: Parameters<typeof expressRoute>[0] & { method: string },
-          response: NodeJS.EventEmitter & { statusCode: number },
-          next: () => void,
-        ) => {
-          this.begin(request, request.method);
-          response.once('finish', () =>
-            this.end(request, {
-              method: request.method,
-              route: expressRoute(request),
-              status_code: String(response.statusCode),
-            }),
-          );
-          next();
-        },
-      );
-    }
+    instance.addHook('onRequest', async (request: object & { method: string }) =>
+      this.begin(request, request.method),
+    );
+    instance.addHook(
+      'onResponse',
+      async (
+        request: Parameters<typeof fastifyRoute>[0] & { method: string },
+        reply: { statusCode: number },
+      ) =>
+        this.end(request, {
+          method: request.method,
+          route: fastifyRoute(request),
+          status_code: String(reply.statusCode),
+        }),
+    );
+  }
+
+  /**
+   * Express: runs as module middleware, which Nest mounts before the routes (Express runs handlers in
+   * mounting order), on the catch-all path `EXPRESS_METRICS_MOUNT`, so it sees every request.
+   */
+  expressMiddleware(
+    request: Parameters<typeof expressRoute>[0] & { method: string },
+    response: NodeJS.EventEmitter & { statusCode: number },
+    next: () => void,
+  ): void {
+    if (this.adapterHost.httpAdapter?.getType() !== 'express') return next();
+    this.begin(request, request.method);
+    response.once('finish', () =>
+      this.end(request, {
+        method: request.method,
+        route: expressRoute(request),
+        status_code: String(response.statusCode),
+      }),
+    );
+    next();
   }
 
   private begin(request: object, method: string): void {

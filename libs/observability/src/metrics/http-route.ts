@@ -5,8 +5,15 @@ export function fastifyRoute(request: { routeOptions?: { url?: string } }): stri
   return request.routeOptions?.url || UNMATCHED_ROUTE;
 }
 
-/** Express sets `req.route` once a route matched; its path is relative to the router's base URL. */
+/** Where the Express metrics middleware is mounted (a catch-all, so it sees every request). */
+export const EXPRESS_METRICS_MOUNT = '{*path}';
+
+/**
+ * Express sets `req.route` once a route matched; its path is relative to the router's base URL. The
+ * metrics middleware's own catch-all mount sets it too: a request that got no further matched nothing.
+ */
 export function expressRoute(request: { baseUrl?: string; route?: { path?: unknown } }): string {
   const path = request.route?.path;
-  return typeof path === 'string' ? `${request.baseUrl ?? ''}${path}` || '/' : UNMATCHED_ROUTE;
+  if (typeof path !== 'string' || path.replace(/^\//, '') === EXPRESS_METRICS_MOUNT) return UNMATCHED_ROUTE;
+  return `${request.baseUrl ?? ''}${path}` || '/';
 }
