@@ -167,3 +167,46 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     expect(exemplars.some((id) => traced.has(id))).toBe(true);
   });
 });
+
+describe('parent-based ratio sampling from the standard OTEL_* variables (child process)', () => {
+  let receiver: OtlpReceiver;
+  let db: TestDatabase;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    db = await createTestDatabase();
+    api = await startApiProcess({
+      DATABASE_URL: db.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('follows the caller’s sampling decision and samples nothing on its own at ratio 0', async () => {
+    const sampledParent = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const unsampledParent = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    await fetch(`${api.baseUrl}/products`); // no parent: ratio 0 → not sampled
+    await fetch(`${api.baseUrl}/products`, {
+      headers: { traceparent: `00-${unsampledParent}-00f067aa0ba902b7-00` },
+    });
+    await fetch(`${api.baseUrl}/products`, {
+      headers: { traceparent: `00-${sampledParent}-00f067aa0ba902b7-01` },
+    });
+    await waitFor(
+      async () => receiver.spans,
+      (spans) => spans.some((s) => s.traceId === sampledParent && s.kind === SERVER),
+      10_000,
+      100,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500)); // one more export round for stragglers
+    expect(new Set(receiver.spans.map((s) => s.traceId))).toEqual(new Set([sampledParent]));
+  });
+});
