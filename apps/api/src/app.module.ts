@@ -1,7 +1,7 @@
 import { DatabaseModule } from '@app/database';
 import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
-import { OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
+import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import type { ApiConfig } from './config/api.config';
@@ -19,6 +19,7 @@ export class AppModule {
       OperatorApiKeyGuard,
       // Read from the database at scrape time; published by the API only, so workers do not repeat them.
       ordersByStatusGaugeProvider,
+      oldestUnfinishedOrderGaugeProvider,
       inventoryLevelGaugeProvider,
     ];
     if (config.seedDemoCatalog) providers.push(DemoCatalogSeeder);

@@ -12,6 +12,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['orders_created_total', 'counter', []],
   ['order_processing_seconds', 'histogram', ['outcome']],
   ['orders_by_status', 'gauge', ['status']],
+  ['orders_oldest_unfinished_age_seconds', 'gauge', []],
   ['order_processing_errors_total', 'counter', ['reason']],
   ['payments_processed_total', 'counter', ['status']],
   ['inventory_updates_total', 'counter', ['operation']],

@@ -29,7 +29,12 @@ export {
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
 } from './orders.errors';
-export { ORDER_METRICS, orderMetricProviders, ordersByStatusGaugeProvider } from './orders.metrics';
+export {
+  ORDER_METRICS,
+  oldestUnfinishedOrderGaugeProvider,
+  orderMetricProviders,
+  ordersByStatusGaugeProvider,
+} from './orders.metrics';
 export { OrdersModule } from './orders.module';
 export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
 export { OrdersService } from './orders.service';

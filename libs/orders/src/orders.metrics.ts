@@ -3,7 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { ORDER_STATUSES } from './order-status';
+import { NON_TERMINAL_STATUSES, ORDER_STATUSES } from './order-status';
 
 export const ORDER_METRICS = {
   created: 'orders_created_total',
@@ -13,6 +13,7 @@ export const ORDER_METRICS = {
   replays: 'order_idempotent_replays_total',
   sagaSteps: 'order_saga_steps_total',
   compensations: 'order_saga_compensations_total',
+  oldestUnfinishedAge: 'orders_oldest_unfinished_age_seconds',
 } as const;
 
 export const orderMetricProviders: Provider[] = [
@@ -61,3 +62,20 @@ export const ordersByStatusGaugeProvider: Provider = makeGaugeProvider({
     for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
   },
 });
+
+/**
+ * Age of the oldest order still in flight (0 when none): a saga that stopped making progress shows here
+ * long before anyone complains. Read at scrape time; published by the API only.
+ */
+export const oldestUnfinishedOrderGaugeProvider: Provider = makeGaugeProvider({
+  name: ORDER_METRICS.oldestUnfinishedAge,
+  help: 'Seconds since the oldest order that has not reached a final state was created (0 when none)',
+  inject: [getDataSourceToken()],
+  async collect(this: Gauge, dataSource: DataSource) {
+    const [row]: Array<{ age: string | null }> = await dataSource.query(
+      'SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM orders WHERE status = ANY($1)',
+      [NON_TERMINAL_STATUSES],
+    );
+    this.set(row?.age ? Number(row.age) : 0);
+  },
+} as Parameters<typeof makeGaugeProvider>[0]);
