@@ -24,6 +24,7 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'ops', testMatch: ['<rootDir>/ops/test/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

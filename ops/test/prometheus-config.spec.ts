@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { runTool } from './promtool';
+
+const DIR = path.resolve(__dirname, '../prometheus');
+const read = (file: string) => parse(readFileSync(path.join(DIR, file), 'utf8'));
+
+describe('Prometheus configuration (promtool 2.42)', () => {
+  it.each(['prometheus.yml', 'prometheus.federation.yml'])('%s passes promtool check config', (file) => {
+    const result = runTool('promtool', ['check', 'config', file], DIR);
+    expect(result).toMatchObject({ status: 0 });
+  });
+
+  it('the Kubernetes configuration passes once its pod discovery is replaced by file_sd (no kubernetes_sd in this build)', () => {
+    const config = read('prometheus.kubernetes.yml');
+    for (const job of config.scrape_configs) {
+      expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
+      delete job.kubernetes_sd_configs;
+      job.file_sd_configs = [{ files: ['targets.json'] }];
+    }
+    config.alerting.alertmanagers = [{ static_configs: [{ targets: ['alertmanager:9093'] }] }];
+    const dir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'prometheus.yml'),
+        stringify({ ...config, rule_files: config.rule_files.map((f: string) => path.join(DIR, f)) }),
+      );
+      const result = runTool('promtool', ['check', 'config', 'prometheus.yml'], dir);
+      expect(result).toMatchObject({ status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scrapes every process of the stack from the compose configuration', () => {
+    const jobs = Object.fromEntries(
+      read('prometheus.yml').scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets]),
+    );
+    expect(jobs).toEqual({
+      prometheus: ['localhost:9090'],
+      'orders-api': ['api:9464'],
+      'orders-worker': ['worker:9465'],
+      'temporal-sdk': ['worker:9466'],
+      postgres: ['postgres-exporter:9187'],
+      pushgateway: ['pushgateway:9091'],
+    });
+  });
+});
+
+describe('alerting and recording rules', () => {
+  it.each(['rules/recording.yml', 'rules/alerts.yml'])('%s passes promtool check rules', (file) => {
+    const result = runTool('promtool', ['check', 'rules', file], DIR);
+    expect(result).toMatchObject({ status: 0 });
+    expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('every alert fires in a unit test and stays silent in another (promtool test rules)', () => {
+    const alerts = read('rules/alerts.yml')
+      .groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))
+      .sort();
+    const tests = read('tests/alerts.test.yml').tests.flatMap((t: any) => t.alert_rule_test);
+    const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
+    const silent = new Set(tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname));
+    expect(alerts).toHaveLength(15);
+    expect([...firing].sort()).toEqual(alerts);
+    expect([...silent].sort()).toEqual(alerts);
+
+    const result = runTool('promtool', ['test', 'rules', 'tests/alerts.test.yml'], DIR);
+    expect(result.output).toContain('SUCCESS');
+    expect(result).toMatchObject({ status: 0 });
+  });
+
+  it('every alert has a severity, a service, a summary and a description', () => {
+    for (const group of read('rules/alerts.yml').groups) {
+      for (const rule of group.rules) {
+        expect({
+          alert: rule.alert,
+          severity: ['critical', 'warning'].includes(rule.labels.severity),
+        }).toEqual({ alert: rule.alert, severity: true });
+        expect(rule.labels.service).toBeTruthy();
+        expect(rule.annotations.summary).toBeTruthy();
+        expect(rule.annotations.description.length).toBeGreaterThan(80);
+        expect(rule.for).toMatch(/^\d+m$/);
+      }
+    }
+  });
+});
