@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { freePort } from '../../test/support/free-port';
+import { startHttpSink, type HttpSink } from '../../test/support/http-sink';
+import { waitFor } from '../../test/support/wait-for';
+import { runTool } from './promtool';
+
+const DIR = path.resolve(__dirname, '../alertmanager');
+const CONFIG = 'alertmanager.yml';
+
+describe('Alertmanager configuration (amtool 0.25)', () => {
+  it('passes amtool check-config', () => {
+    const result = runTool('amtool', ['check-config', CONFIG], DIR);
+    expect(result).toMatchObject({ status: 0 });
+    expect(result.output).toContain('SUCCESS');
+  });
+
+  it.each([
+    ['severity=critical service=orders-api alertname=Http5xxRatioHigh', 'pager'],
+    ['severity=critical service=postgres alertname=TargetDown', 'pager'],
+    ['severity=warning service=orders-api alertname=HttpLatencyP95High', 'chat'],
+    ['severity=info service=orders-api alertname=Something', 'email'],
+    ['alertname=NoSeverity', 'email'],
+  ])('routes %s to %s', (labels, receiver) => {
+    const result = runTool(
+      'amtool',
+      [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${CONFIG}`,
+        `--verify.receivers=${receiver}`,
+        ...labels.split(' '),
+      ],
+      DIR,
+    );
+    expect(result).toMatchObject({ status: 0 });
+  });
+
+  it('commits no secret: every credential is read from a file', () => {
+    const text = readFileSync(path.join(DIR, CONFIG), 'utf8');
+    expect(text).not.toMatch(/(password|api_url|credentials):\s/);
+    expect(text).toMatch(/smtp_auth_password_file:/);
+    expect(text).toMatch(/api_url_file:/);
+    expect(text).toMatch(/credentials_file:/);
+  });
+});
+
+/**
+ * The real Alertmanager with this configuration: deliveries go to a local webhook sink (receiver URLs and
+ * secret files are redirected to loopback and temporary files; grouping waits shortened to 1 s).
+ */
+describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
+  let sink: HttpSink;
+  let workDir: string;
+  let alertmanager: ChildProcess | undefined;
+  let apiUrl: string;
+  const alerts = () => fetch(`${apiUrl}/api/v2/alerts`).then((r) => r.json() as Promise<any[]>);
+
+  beforeAll(async () => {
+    sink = await startHttpSink();
+    workDir = mkdtempSync(path.join(tmpdir(), 'alertmanager-'));
+    const secret = (name: string, value: string) => {
+      const file = path.join(workDir, name);
+      writeFileSync(file, value);
+      return file;
+    };
+    const config = parse(readFileSync(path.join(DIR, CONFIG), 'utf8'));
+    config.global.smtp_smarthost = '127.0.0.1:1';
+    config.global.smtp_auth_password_file = secret('smtp-password', 'not-used');
+    for (const route of [config.route, ...config.route.routes]) {
+      route.group_wait = '1s';
+      route.group_interval = '1s';
+    }
+    const pager = config.receivers.find((r: any) => r.name === 'pager').webhook_configs[0];
+    pager.url = `${sink.url}/pager`;
+    pager.http_config.authorization.credentials_file = secret('pager-token', 'pager-secret-token');
+    config.receivers.find((r: any) => r.name === 'chat').slack_configs[0].api_url_file = secret(
+      'chat-url',
+      `${sink.url}/chat`,
+    );
+    writeFileSync(path.join(workDir, CONFIG), stringify(config));
+
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    alertmanager = spawn('prometheus-alertmanager', [
+      `--config.file=${path.join(workDir, CONFIG)}`,
+      `--storage.path=${path.join(workDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ]);
+    await waitFor(
+      () =>
+        fetch(`${apiUrl}/-/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (status) => status === 200,
+      20_000,
+      200,
+    );
+  });
+  afterAll(async () => {
+    alertmanager?.kill('SIGTERM');
+    await sink?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('pages for critical, chats for warning, and holds back a warning of a service that is already critical', async () => {
+    const now = new Date().toISOString();
+    const alert = (labels: Record<string, string>) => ({
+      labels,
+      annotations: { summary: labels.alertname },
+      startsAt: now,
+    });
+    const response = await fetch(`${apiUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        alert({ alertname: 'Http5xxRatioHigh', severity: 'critical', service: 'orders-api' }),
+        alert({ alertname: 'HttpLatencyP95High', severity: 'warning', service: 'orders-api' }),
+        alert({ alertname: 'LogShippingFailing', severity: 'warning', service: 'orders-worker' }),
+      ]),
+    });
+    expect(response.status).toBe(200);
+
+    await waitFor(
+      async () => sink.requests,
+      (requests) => requests.some((r) => r.path === '/pager') && requests.some((r) => r.path === '/chat'),
+      20_000,
+      200,
+    );
+    const pager = sink.requests.find((r) => r.path === '/pager')!;
+    expect(pager.headers.authorization).toBe('Bearer pager-secret-token');
+    expect(pager.body.alerts.map((a: any) => a.labels.alertname)).toEqual(['Http5xxRatioHigh']);
+    const chat = sink.requests.filter((r) => r.path === '/chat');
+    expect(JSON.stringify(chat.map((r) => r.body))).toContain('LogShippingFailing');
+    expect(JSON.stringify(chat.map((r) => r.body))).not.toContain('HttpLatencyP95High');
+
+    const latency = (await alerts()).find((a) => a.labels.alertname === 'HttpLatencyP95High');
+    expect(latency.status).toMatchObject({ state: 'suppressed', inhibitedBy: [expect.any(String)] });
+    const otherService = (await alerts()).find((a) => a.labels.alertname === 'LogShippingFailing');
+    expect(otherService.status.state).toBe('active');
+  });
+});
