@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { freePort } from '../../test/support/free-port';
+import { waitFor } from '../../test/support/wait-for';
+
+const CONFIG = path.resolve(__dirname, '../prometheus/prometheus.kubernetes.yml');
+
+interface FakePod {
+  name: string;
+  annotations: Record<string, string>;
+  metricsPath: string;
+  server?: Server;
+  port?: number;
+}
+
+/** A pod's metrics endpoint: answers only on its own path. */
+async function serve(pod: FakePod): Promise<void> {
+  pod.server = createServer((request, response) => {
+    if (request.url === pod.metricsPath)
+      response.writeHead(200, { 'content-type': 'text/plain' }).end(`pod_up{pod="${pod.name}"} 1\n`);
+    else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => pod.server!.listen(0, '127.0.0.1', resolve));
+  pod.port = (pod.server.address() as AddressInfo).port;
+}
+
+/**
+ * The Kubernetes job's own relabel_configs, run by a real Prometheus over a file_sd target list carrying
+ * the `__meta_kubernetes_pod_*` labels Kubernetes discovery would set (this Prometheus build has no
+ * kubernetes_sd_configs).
+ */
+describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing in for the API server)', () => {
+  const pods: FakePod[] = [
+    {
+      name: 'orders-api-7d9f',
+      annotations: { scrape: 'true', path: '/custom/metrics' },
+      metricsPath: '/custom/metrics',
+    },
+    { name: 'orders-worker-5c2a', annotations: { scrape: 'true' }, metricsPath: '/metrics' },
+    { name: 'redis-0', annotations: {}, metricsPath: '/metrics' },
+    { name: 'opted-out-1', annotations: { scrape: 'false' }, metricsPath: '/metrics' },
+  ];
+  let workDir: string;
+  let prometheus: ChildProcess | undefined;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    for (const pod of pods) await serve(pod);
+    workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
+    const targets = pods.map((pod) => ({
+      // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
+      targets: ['127.0.0.1:1'],
+      labels: {
+        __meta_kubernetes_namespace: 'shop',
+        __meta_kubernetes_pod_name: pod.name,
+        __meta_kubernetes_pod_phase: 'Running',
+        __meta_kubernetes_pod_label_app_kubernetes_io_name: pod.name.replace(/-[^-]+$/, ''),
+        ...Object.fromEntries(
+          Object.entries(pod.annotations).map(([k, v]) => [
+            `__meta_kubernetes_pod_annotation_prometheus_io_${k}`,
+            v,
+          ]),
+        ),
+        ...(pod.annotations.scrape
+          ? { __meta_kubernetes_pod_annotation_prometheus_io_port: String(pod.port) }
+          : {}),
+      },
+    }));
+    writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
+
+    const config = parse(readFileSync(CONFIG, 'utf8'));
+    const job = config.scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');
+    delete job.kubernetes_sd_configs;
+    job.file_sd_configs = [{ files: [path.join(workDir, 'targets.json')], refresh_interval: '1s' }];
+    job.scrape_interval = '1s';
+    writeFileSync(
+      path.join(workDir, 'prometheus.yml'),
+      stringify({ global: { scrape_interval: '1s' }, scrape_configs: [job] }),
+    );
+
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn('prometheus', [
+      `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    await waitFor(
+      () =>
+        fetch(`${apiUrl}/-/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (status) => status === 200,
+      30_000,
+      200,
+    );
+  });
+  afterAll(async () => {
+    prometheus?.kill('SIGTERM');
+    for (const pod of pods) await new Promise((resolve) => pod.server?.close(resolve));
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
+    const targets = await waitFor(
+      async () => (await (await fetch(`${apiUrl}/api/v1/targets`)).json()).data,
+      (data: any) =>
+        data.activeTargets.length === 2 && data.activeTargets.every((t: any) => t.health === 'up'),
+      30_000,
+      500,
+    );
+    const active = Object.fromEntries(targets.activeTargets.map((t: any) => [t.labels.pod, t]));
+    expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
+    expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
+    expect(active['orders-worker-5c2a'].scrapeUrl).toBe(`http://127.0.0.1:${pods[1].port}/metrics`);
+    expect(active['orders-api-7d9f'].labels).toMatchObject({
+      namespace: 'shop',
+      pod: 'orders-api-7d9f',
+      app: 'orders-api',
+      job: 'orders-api',
+    });
+    const dropped = targets.droppedTargets
+      .map((t: any) => t.discoveredLabels.__meta_kubernetes_pod_name)
+      .sort();
+    expect(dropped).toEqual(['opted-out-1', 'redis-0']);
+
+    const query = await (await fetch(`${apiUrl}/api/v1/query?query=${encodeURIComponent('pod_up')}`)).json();
+    const scraped = query.data.result.map((r: any) => r.metric.pod).sort();
+    expect(scraped).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
+  });
+});
