@@ -109,7 +109,7 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
 
   it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
     const targets = await waitFor(
-      async () => (await (await fetch(`${apiUrl}/api/v1/targets`)).json()).data,
+      async () => ((await (await fetch(`${apiUrl}/api/v1/targets`)).json()) as any).data,
       (data: any) =>
         data.activeTargets.length === 2 && data.activeTargets.every((t: any) => t.health === 'up'),
       30_000,
@@ -130,7 +130,9 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
       .sort();
     expect(dropped).toEqual(['opted-out-1', 'redis-0']);
 
-    const query = await (await fetch(`${apiUrl}/api/v1/query?query=${encodeURIComponent('pod_up')}`)).json();
+    const query = (await (
+      await fetch(`${apiUrl}/api/v1/query?query=${encodeURIComponent('pod_up')}`)
+    ).json()) as any;
     const scraped = query.data.result.map((r: any) => r.metric.pod).sort();
     expect(scraped).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
   });
