@@ -8,7 +8,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createOrderActivities } from '../src/order-activities.factory';
-import { insertPendingOrder, insertProduct, orderStatus, productStock } from './support/order-fixtures';
+import {
+  insertPendingOrder,
+  insertProduct,
+  orderStatus,
+  productStock,
+} from '../../../test/support/order-fixtures';
 
 describe('order activities in MockActivityEnvironment (no Temporal server; real PostgreSQL)', () => {
   let db: TestDatabase;

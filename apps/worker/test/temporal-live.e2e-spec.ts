@@ -5,7 +5,12 @@ import { Client, Connection } from '@temporalio/client';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { loadWorkerConfig } from '../src/config/worker.config';
 import { createWorkerApp } from '../src/create-worker-app';
-import { insertPendingOrder, insertProduct, orderStatus, productStock } from './support/order-fixtures';
+import {
+  insertPendingOrder,
+  insertProduct,
+  orderStatus,
+  productStock,
+} from '../../../test/support/order-fixtures';
 
 /**
  * The only suite that needs a Temporal server (none can run on the build machines). It runs when

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TestDatabase } from '../../../../test/support/test-database';
+import type { TestDatabase } from './test-database';
 
 export interface SeededOrder {
   orderId: string;

@@ -1,0 +1,55 @@
+import {
+  envInt,
+  loggingSettings,
+  parseEnv,
+  postgresUrl,
+  serviceIdentity,
+  sharedEnvShape,
+  simulatorSettings,
+  temporalAddress,
+  envUrl,
+} from '@app/config';
+import { z } from 'zod';
+
+/** Every environment variable the batch jobs read, with its default. */
+const jobsEnvSchema = z.object({
+  ...sharedEnvShape,
+  DATABASE_URL: postgresUrl(),
+  TEMPORAL_ADDRESS: temporalAddress().optional(),
+  TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
+  PUSHGATEWAY_URL: envUrl(['http', 'https']).optional(),
+  RECONCILE_STUCK_AFTER_SECONDS: envInt(60, 7 * 24 * 3600).default(900),
+  RECONCILE_BATCH_SIZE: envInt(1, 10_000).default(500),
+});
+
+export type JobsConfig = ReturnType<typeof toJobsConfig>;
+
+function toJobsConfig(env: z.infer<typeof jobsEnvSchema>, raw: NodeJS.ProcessEnv) {
+  return {
+    service: serviceIdentity(raw, 'orders-jobs'),
+    logging: loggingSettings(env),
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      runMigrations: env.DATABASE_RUN_MIGRATIONS,
+    },
+    engine: env.TEMPORAL_ADDRESS
+      ? {
+          type: 'temporal' as const,
+          address: env.TEMPORAL_ADDRESS,
+          namespace: env.TEMPORAL_NAMESPACE,
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
+        }
+      : // The job resumes the orders it selects itself; it must not resume every unfinished order on start.
+        { type: 'inline' as const, resumeOnStart: false },
+    pushgatewayUrl: env.PUSHGATEWAY_URL,
+    reconcile: { stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS, batchSize: env.RECONCILE_BATCH_SIZE },
+    ...simulatorSettings(env),
+  };
+}
+
+/** Reads and validates the jobs' configuration; throws a ConfigurationError naming each bad variable. */
+export function loadJobsConfig(env: NodeJS.ProcessEnv = process.env): JobsConfig {
+  return toJobsConfig(parseEnv(jobsEnvSchema, env), env);
+}

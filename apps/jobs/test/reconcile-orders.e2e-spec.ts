@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '@app/database';
+import { freePort } from '../../../test/support/free-port';
+import { insertPendingOrder, insertProduct, orderStatus } from '../../../test/support/order-fixtures';
+import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { waitFor } from '../../../test/support/wait-for';
+import { loadJobsConfig } from '../src/config/jobs.config';
+import { runReconciliation } from '../src/run-reconciliation';
+
+/** The reconciliation job against real PostgreSQL (inline engine) and a real Pushgateway. */
+describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => {
+  let db: TestDatabase;
+  let pushgateway: ChildProcess | undefined;
+  let pushgatewayUrl: string;
+  let workDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const schema = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS });
+    await schema.initialize();
+    await schema.runMigrations();
+    await schema.destroy();
+    const port = await freePort();
+    pushgatewayUrl = `http://127.0.0.1:${port}`;
+    workDir = mkdtempSync(path.join(tmpdir(), 'pushgateway-'));
+    pushgateway = spawn('prometheus-pushgateway', [
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--persistence.file=${path.join(workDir, 'metrics')}`,
+    ]);
+    await waitFor(
+      () =>
+        fetch(`${pushgatewayUrl}/-/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      20_000,
+      200,
+    );
+  });
+  afterAll(async () => {
+    pushgateway?.kill('SIGTERM');
+    await db?.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('resumes orders stuck past the threshold, leaves recent ones alone, and pushes its metrics', async () => {
+    await insertProduct(db, 'REC-1', 10);
+    const stuck = await insertPendingOrder(db, { sku: 'REC-1', quantity: 2 });
+    const declined = await insertPendingOrder(db, {
+      sku: 'REC-1',
+      quantity: 1,
+      paymentToken: 'sim_tok_decline_rec',
+    });
+    const recent = await insertPendingOrder(db, { sku: 'REC-1', quantity: 1 });
+    await db.query(
+      `UPDATE orders SET created_at = now() - interval '2 hours', updated_at = now() - interval '2 hours' WHERE id = ANY($1)`,
+      [[stuck.orderId, declined.orderId]],
+    );
+
+    const before = Date.now() / 1000;
+    const result = await runReconciliation(
+      loadJobsConfig({
+        DATABASE_URL: db.url,
+        PUSHGATEWAY_URL: pushgatewayUrl,
+        RECONCILE_STUCK_AFTER_SECONDS: '600',
+        LOG_LEVEL: 'silent',
+        PAYMENT_SIM_LATENCY_MS: '0',
+        CARRIER_SIM_LATENCY_MS: '0',
+      }),
+    );
+
+    expect(result).toEqual({ examined: 2, resolved: 2, unresolved: 0, unresolvedOrderIds: [] });
+    expect(await orderStatus(db, stuck.orderId)).toBe('COMPLETED');
+    expect(await orderStatus(db, declined.orderId)).toBe('FAILED');
+    expect(await orderStatus(db, recent.orderId)).toBe('PENDING');
+
+    const pushed = parseExposition(await (await fetch(`${pushgatewayUrl}/metrics`)).text());
+    const job = { job: 'orders_reconciliation' };
+    expect(valueOf(pushed, 'orders_reconciliation_orders', { ...job, result: 'examined' })).toBe(2);
+    expect(valueOf(pushed, 'orders_reconciliation_orders', { ...job, result: 'resolved' })).toBe(2);
+    expect(valueOf(pushed, 'orders_reconciliation_orders', { ...job, result: 'unresolved' })).toBe(0);
+    expect(valueOf(pushed, 'orders_reconciliation_duration_seconds', job)).toBeGreaterThan(0);
+    expect(
+      valueOf(pushed, 'orders_reconciliation_last_success_timestamp_seconds', job),
+    ).toBeGreaterThanOrEqual(Math.floor(before));
+  });
+
+  it('refuses to start without a database, naming the variable', () => {
+    expect(() => loadJobsConfig({})).toThrow(/DATABASE_URL/);
+  });
+});
