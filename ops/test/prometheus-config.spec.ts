@@ -63,7 +63,7 @@ describe('alerting and recording rules', () => {
     const tests = read('tests/alerts.test.yml').tests.flatMap((t: any) => t.alert_rule_test);
     const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
     const silent = new Set(tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname));
-    expect(alerts).toHaveLength(15);
+    expect(alerts).toHaveLength(16);
     expect([...firing].sort()).toEqual(alerts);
     expect([...silent].sort()).toEqual(alerts);
 
