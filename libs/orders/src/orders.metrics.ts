@@ -78,4 +78,4 @@ export const oldestUnfinishedOrderGaugeProvider: Provider = makeGaugeProvider({
     );
     this.set(row?.age ? Number(row.age) : 0);
   },
-} as Parameters<typeof makeGaugeProvider>[0]);
+});
