@@ -1,0 +1,246 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { orderBody } from '../../apps/api/test/support/api-harness';
+import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/api-process';
+import { freePort } from '../../test/support/free-port';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { waitFor } from '../../test/support/wait-for';
+
+const OPS = path.resolve(__dirname, '..');
+/** Panels fed by the Temporal SDK need a Temporal worker, which needs a Temporal server: none can run here. */
+const NEEDS_TEMPORAL_SERVER = /^temporal_/;
+
+interface PanelQuery {
+  dashboard: string;
+  panel: string;
+  expr: string;
+}
+
+function dashboardQueries(): PanelQuery[] {
+  const dir = path.join(OPS, 'grafana/dashboards');
+  return readdirSync(dir).flatMap((file) => {
+    const dashboard = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    return dashboard.panels.flatMap((panel: any) =>
+      panel.targets.map((target: any) => ({
+        dashboard: dashboard.title,
+        panel: panel.title,
+        expr: target.expr as string,
+      })),
+    );
+  });
+}
+
+/** Template variables as Grafana substitutes them with "All" selected. */
+const substitute = (expr: string) =>
+  expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance)\b/g, '.+');
+
+function spawnTool(command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+}
+
+/**
+ * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
+ * Pushgateway and Prometheus loading this repository's rule files, scraping every second.
+ */
+describe('Prometheus end to end (real API, exporters, Prometheus with the project rules)', () => {
+  let db: TestDatabase;
+  let api: ApiProcess;
+  let workDir: string;
+  const processes: ChildProcess[] = [];
+  let prometheusUrl: string;
+  const query = async (expr: string) => {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await response.json()) as { status: string; data: { result: unknown[] }; error?: string };
+    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+    return body.data.result;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    workDir = mkdtempSync(path.join(tmpdir(), 'prom-stack-'));
+    const [metricsPort, exporterPort, pushgatewayPort, prometheusPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    api = await startApiProcess({
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      PAYMENT_SIM_DECLINE_RATE: '0.5', // half the charges declined: the payment failure alert must go off
+      CARRIER_SIM_FAILURE_RATE: '0.2',
+    });
+    processes.push(
+      spawnTool('prometheus-postgres-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`], {
+        DATA_SOURCE_NAME: `${db.url}?sslmode=disable`,
+      }),
+      spawnTool('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${pushgatewayPort}`]),
+    );
+
+    const config = parse(readFileSync(path.join(OPS, 'prometheus/prometheus.yml'), 'utf8'));
+    const local: Record<string, string> = {
+      prometheus: `127.0.0.1:${prometheusPort}`,
+      'orders-api': `127.0.0.1:${metricsPort}`,
+      postgres: `127.0.0.1:${exporterPort}`,
+      pushgateway: `127.0.0.1:${pushgatewayPort}`,
+    };
+    config.global = {
+      ...config.global,
+      scrape_interval: '1s',
+      scrape_timeout: '1s',
+      evaluation_interval: '1s',
+    };
+    config.rule_files = config.rule_files.map((file: string) => path.join(OPS, 'prometheus', file));
+    delete config.alerting;
+    // The worker and its Temporal SDK metrics need a Temporal server: not started here.
+    config.scrape_configs = config.scrape_configs
+      .filter((job: any) => local[job.job_name])
+      .map((job: any) => ({ ...job, static_configs: [{ targets: [local[job.job_name]] }] }));
+    writeFileSync(path.join(workDir, 'prometheus.yml'), stringify(config));
+    // Rule groups run at their own interval (15 s); make them run every second for the test.
+    for (const file of config.rule_files as string[]) {
+      const rules = parse(readFileSync(file, 'utf8'));
+      for (const group of rules.groups) group.interval = '1s';
+      writeFileSync(path.join(workDir, path.basename(file)), stringify(rules));
+    }
+    writeFileSync(
+      path.join(workDir, 'prometheus.yml'),
+      stringify({
+        ...config,
+        rule_files: config.rule_files.map((file: string) => path.join(workDir, path.basename(file))),
+      }),
+    );
+    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+    processes.push(
+      spawnTool('prometheus', [
+        `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      ]),
+    );
+    await waitFor(
+      () =>
+        fetch(`${prometheusUrl}/-/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      30_000,
+      250,
+    );
+
+    // Counters first seen after the traffic would look flat (rate 0): start once the API is being scraped,
+    // and spread the traffic over several scrapes.
+    await waitFor(
+      () => query('up{job="orders-api"} == 1'),
+      (result) => result.length === 1,
+      30_000,
+      250,
+    );
+    // Traffic: orders (half declined, some unshippable), reads, replays, bad requests, unknown routes.
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const headers = {
+        'content-type': 'application/json',
+        ...(i % 10 === 0 ? { 'idempotency-key': `stack-${i}` } : {}),
+      };
+      const body = JSON.stringify(
+        orderBody({
+          customerId: `c-stack-${i % 5}`,
+          items: [{ sku: 'SKU-00' + (1 + (i % 8)), quantity: 1 }],
+        }),
+      );
+      const placed = await fetch(`${api.baseUrl}/orders`, { method: 'POST', headers, body });
+      if (i % 10 === 0) await fetch(`${api.baseUrl}/orders`, { method: 'POST', headers, body });
+      const { id } = (await placed.json()) as { id: string };
+      await fetch(`${api.baseUrl}/orders/${id}`);
+      await fetch(`${api.baseUrl}/products`);
+      if (i % 4 === 0)
+        await fetch(`${api.baseUrl}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+      if (i % 8 === 0) await fetch(`${api.baseUrl}/no-such-route-${i}`);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    for (const child of processes) child.kill('SIGTERM');
+    await db?.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('scrapes every started target successfully', async () => {
+    const targets = await waitFor(
+      async () =>
+        ((await (await fetch(`${prometheusUrl}/api/v1/targets`)).json()) as any).data.activeTargets as any[],
+      (active) => active.length === 4 && active.every((t) => t.health === 'up'),
+      30_000,
+      500,
+    );
+    expect(targets.map((t) => t.labels.job).sort()).toEqual([
+      'orders-api',
+      'postgres',
+      'prometheus',
+      'pushgateway',
+    ]);
+  });
+
+  it('produces a series for every recording rule', async () => {
+    const names = parse(
+      readFileSync(path.join(OPS, 'prometheus/rules/recording.yml'), 'utf8'),
+    ).groups.flatMap((g: any) => g.rules.map((r: any) => r.record as string));
+    const missing = await waitFor(
+      async () => {
+        const empty: string[] = [];
+        for (const name of names) if ((await query(name)).length === 0) empty.push(name);
+        return empty;
+      },
+      (empty) => empty.length === 0,
+      60_000,
+      1_000,
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('returns real values (not just NaN) for every query of every dashboard panel (template variables set to All)', async () => {
+    const queries = dashboardQueries();
+    const testable = queries.filter(
+      (q) =>
+        !NEEDS_TEMPORAL_SERVER.test(q.expr.replace(/^[^(]*\(+/, '').trim()) && !q.expr.includes('temporal_'),
+    );
+    expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
+    const empty = await waitFor(
+      async () => {
+        const none: string[] = [];
+        for (const q of testable)
+          if ((await query(substitute(q.expr))).length === 0) none.push(`${q.dashboard} › ${q.panel}`);
+        return none;
+      },
+      (none) => none.length === 0,
+      60_000,
+      1_000,
+    );
+    expect(empty).toEqual([]);
+  });
+
+  it('takes the payment failure alert to pending or firing for real', async () => {
+    const alert = await waitFor(
+      async () =>
+        (((await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as any).data.alerts as any[]).find(
+          (a) => a.labels.alertname === 'PaymentFailureRateHigh',
+        ),
+      (a) => a !== undefined,
+      60_000,
+      1_000,
+    );
+    expect(['pending', 'firing']).toContain(alert.state);
+    expect(alert.labels).toMatchObject({ severity: 'critical', service: 'orders-api', job: 'orders-api' });
+    expect(alert.annotations.summary).toMatch(/^orders-api: \d+(\.\d+)?% of payment attempts fail$/);
+  });
+});
