@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadApiConfig } from '../../apps/api/src/config/api.config';
+import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+const services = compose.services as Record<string, any>;
+const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const prometheus = parse(readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8'));
+const datasources = parse(
+  readFileSync(path.join(ROOT, 'ops/grafana/provisioning/datasources/datasources.yml'), 'utf8'),
+).datasources;
+
+/** `host:port` pairs a service listens on inside the compose network, from its published ports. */
+function containerPorts(service: any): number[] {
+  return (service.ports ?? []).map((p: string) => Number(String(p).split(':').pop()));
+}
+
+describe('docker-compose.yml (checked structurally: no Docker engine runs here)', () => {
+  it('brings up every component of SPEC §5', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        'alertmanager',
+        'api',
+        'elasticsearch',
+        'grafana',
+        'jaeger',
+        'kibana',
+        'postgres',
+        'postgres-exporter',
+        'prometheus',
+        'pushgateway',
+        'temporal',
+        'temporal-ui',
+        'worker',
+      ].sort(),
+    );
+  });
+
+  it('mounts only files that exist (secrets excepted: created locally, never committed)', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = String(volume).split(':')[0];
+        if (!source.startsWith('./') || source.startsWith('./.secrets/')) continue;
+        expect({ service: name, source, exists: existsSync(path.join(ROOT, source)) }).toEqual({
+          service: name,
+          source,
+          exists: true,
+        });
+      }
+    }
+    expect(readFileSync(path.join(ROOT, '.gitignore'), 'utf8')).toContain('.secrets/');
+  });
+
+  it('gives the API and the worker configurations their own loaders accept, with the ports Prometheus scrapes', () => {
+    const api = loadApiConfig(services.api.environment);
+    const worker = loadWorkerConfig(services.worker.environment);
+    const targets = Object.fromEntries(
+      prometheus.scrape_configs.map((job: any) => [job.job_name, job.static_configs[0].targets[0]]),
+    );
+    expect(targets['orders-api']).toBe(`api:${api.metricsPort}`);
+    expect(targets['orders-worker']).toBe(`worker:${worker.metricsPort}`);
+    expect(targets['temporal-sdk']).toBe(`worker:${worker.temporal.sdkMetricsAddress!.split(':')[1]}`);
+    expect(containerPorts(services.api)).toEqual(expect.arrayContaining([api.port, api.metricsPort]));
+    expect(api.engine).toMatchObject({ type: 'temporal', address: 'temporal:7233' });
+    expect(worker.temporal.address).toBe('temporal:7233');
+  });
+
+  it('wires Prometheus, Alertmanager and Grafana to services that exist on the ports they serve', () => {
+    const serviceOf = (target: string) => target.split(':')[0];
+    for (const job of prometheus.scrape_configs) {
+      const [host, port] = job.static_configs[0].targets[0].split(':');
+      if (host === 'localhost') continue;
+      expect(services[host]).toBeDefined();
+      expect(containerPorts(services[host])).toContain(Number(port));
+    }
+    const alertmanager = prometheus.alerting.alertmanagers[0].static_configs[0].targets[0];
+    expect(containerPorts(services[serviceOf(alertmanager)])).toContain(Number(alertmanager.split(':')[1]));
+    for (const source of datasources) {
+      const url = new URL(source.url);
+      expect(containerPorts(services[url.hostname])).toContain(Number(url.port));
+    }
+    expect(services.prometheus.command).toEqual(
+      expect.arrayContaining(['--storage.tsdb.retention.time=15d', '--enable-feature=exemplar-storage']),
+    );
+  });
+
+  it('health-checks every long-running service others depend on', () => {
+    for (const name of [
+      'postgres',
+      'temporal',
+      'api',
+      'worker',
+      'pushgateway',
+      'prometheus',
+      'alertmanager',
+      'grafana',
+      'elasticsearch',
+    ]) {
+      expect({ name, healthcheck: Boolean(services[name].healthcheck?.test) }).toEqual({
+        name,
+        healthcheck: true,
+      });
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds in stages and runs api, worker and jobs images as an unprivileged user', () => {
+    const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+    expect(stages).toEqual(['build', 'production-dependencies', 'runtime', 'api', 'worker', 'jobs']);
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    for (const target of ['api', 'worker']) expect(services[target].build).toEqual({ context: '.', target });
+    expect(dockerfile).toMatch(/^EXPOSE 3000 9464$/m);
+    expect(dockerfile).toMatch(/^EXPOSE 9465 9466$/m);
+  });
+});
