@@ -62,7 +62,7 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
     );
     expect(targets['orders-api']).toBe(`api:${api.metricsPort}`);
     expect(targets['orders-worker']).toBe(`worker:${worker.metricsPort}`);
-    expect(targets['temporal-sdk']).toBe(`worker:${worker.temporal.sdkMetricsAddress!.split(':')[1]}`);
+    expect(targets['temporal-sdk']).toBe(`worker:${worker.temporal.sdkMetricsAddress.split(':')[1]}`);
     expect(containerPorts(services.api)).toEqual(expect.arrayContaining([api.port, api.metricsPort]));
     expect(api.engine).toMatchObject({ type: 'temporal', address: 'temporal:7233' });
     expect(worker.temporal.address).toBe('temporal:7233');
