@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../test/support/free-port';
+import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { startHttpSink, type HttpSink } from '../../test/support/http-sink';
 import { waitFor } from '../../test/support/wait-for';
 import { runTool } from './promtool';
@@ -56,7 +56,7 @@ describe('Alertmanager configuration (amtool 0.25)', () => {
 describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
   let sink: HttpSink;
   let workDir: string;
-  let alertmanager: ChildProcess | undefined;
+  let alertmanager: ServerProcess | undefined;
   let apiUrl: string;
   const alerts = () => fetch(`${apiUrl}/api/v2/alerts`).then((r) => r.json() as Promise<any[]>);
 
@@ -86,25 +86,21 @@ describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
 
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
-    alertmanager = spawn('prometheus-alertmanager', [
-      `--config.file=${path.join(workDir, CONFIG)}`,
-      `--storage.path=${path.join(workDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ]);
-    await waitFor(
-      () =>
-        fetch(`${apiUrl}/-/ready`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (status) => status === 200,
-      20_000,
-      200,
+    alertmanager = await startServerProcess(
+      'prometheus-alertmanager',
+      [
+        `--config.file=${path.join(workDir, CONFIG)}`,
+        `--storage.path=${path.join(workDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      {
+        readyUrl: `${apiUrl}/-/ready`,
+      },
     );
   });
   afterAll(async () => {
-    alertmanager?.kill('SIGTERM');
+    alertmanager?.stop();
     await sink?.close();
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../test/support/free-port';
+import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { waitFor } from '../../test/support/wait-for';
 
 const CONFIG = path.resolve(__dirname, '../prometheus/prometheus.kubernetes.yml');
@@ -46,7 +46,7 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
     { name: 'opted-out-1', annotations: { scrape: 'false' }, metricsPath: '/metrics' },
   ];
   let workDir: string;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: ServerProcess | undefined;
   let apiUrl: string;
 
   beforeAll(async () => {
@@ -85,24 +85,20 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
 
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [
-      `--config.file=${path.join(workDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(workDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    await waitFor(
-      () =>
-        fetch(`${apiUrl}/-/ready`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (status) => status === 200,
-      30_000,
-      200,
+    prometheus = await startServerProcess(
+      'prometheus',
+      [
+        `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      {
+        readyUrl: `${apiUrl}/-/ready`,
+      },
     );
   });
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     for (const pod of pods) await new Promise((resolve) => pod.server?.close(resolve));
     rmSync(workDir, { recursive: true, force: true });
   });

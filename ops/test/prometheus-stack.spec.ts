@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { parse, stringify } from 'yaml';
 import { orderBody } from '../../apps/api/test/support/api-harness';
 import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/api-process';
 import { freePort } from '../../test/support/free-port';
+import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { waitFor } from '../../test/support/wait-for';
 
@@ -37,10 +37,6 @@ function dashboardQueries(): PanelQuery[] {
 const substitute = (expr: string) =>
   expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance)\b/g, '.+');
 
-function spawnTool(command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
-}
-
 /**
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
  * Pushgateway and Prometheus loading this repository's rule files, scraping every second.
@@ -49,7 +45,7 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
   let db: TestDatabase;
   let api: ApiProcess;
   let workDir: string;
-  const processes: ChildProcess[] = [];
+  const processes: ServerProcess[] = [];
   let prometheusUrl: string;
   const query = async (expr: string) => {
     const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -74,10 +70,16 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
       CARRIER_SIM_FAILURE_RATE: '0.2',
     });
     processes.push(
-      spawnTool('prometheus-postgres-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`], {
-        DATA_SOURCE_NAME: `${db.url}?sslmode=disable`,
-      }),
-      spawnTool('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${pushgatewayPort}`]),
+      await startServerProcess(
+        'prometheus-postgres-exporter',
+        [`--web.listen-address=127.0.0.1:${exporterPort}`],
+        {
+          env: { DATA_SOURCE_NAME: `${db.url}?sslmode=disable` },
+        },
+      ),
+      await startServerProcess('prometheus-pushgateway', [
+        `--web.listen-address=127.0.0.1:${pushgatewayPort}`,
+      ]),
     );
 
     const config = parse(readFileSync(path.join(OPS, 'prometheus/prometheus.yml'), 'utf8'));
@@ -115,21 +117,15 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
     );
     prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     processes.push(
-      spawnTool('prometheus', [
-        `--config.file=${path.join(workDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(workDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${prometheusPort}`,
-      ]),
-    );
-    await waitFor(
-      () =>
-        fetch(`${prometheusUrl}/-/ready`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      30_000,
-      250,
+      await startServerProcess(
+        'prometheus',
+        [
+          `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${prometheusPort}`,
+        ],
+        { readyUrl: `${prometheusUrl}/-/ready` },
+      ),
     );
 
     // Counters first seen after the traffic would look flat (rate 0): start once the API is being scraped,
@@ -170,7 +166,7 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
 
   afterAll(async () => {
     await api?.stop();
-    for (const child of processes) child.kill('SIGTERM');
+    for (const server of processes) server.stop();
     await db?.drop();
     rmSync(workDir, { recursive: true, force: true });
   });

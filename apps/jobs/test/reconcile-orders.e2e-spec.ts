@@ -1,21 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '@app/database';
 import { freePort } from '../../../test/support/free-port';
+import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
 import { insertPendingOrder, insertProduct, orderStatus } from '../../../test/support/order-fixtures';
 import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
 import { loadJobsConfig } from '../src/config/jobs.config';
 import { runReconciliation } from '../src/run-reconciliation';
 
 /** The reconciliation job against real PostgreSQL (inline engine) and a real Pushgateway. */
 describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => {
   let db: TestDatabase;
-  let pushgateway: ChildProcess | undefined;
+  let pushgateway: ServerProcess | undefined;
   let pushgatewayUrl: string;
   let workDir: string;
 
@@ -28,23 +27,16 @@ describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => 
     const port = await freePort();
     pushgatewayUrl = `http://127.0.0.1:${port}`;
     workDir = mkdtempSync(path.join(tmpdir(), 'pushgateway-'));
-    pushgateway = spawn('prometheus-pushgateway', [
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--persistence.file=${path.join(workDir, 'metrics')}`,
-    ]);
-    await waitFor(
-      () =>
-        fetch(`${pushgatewayUrl}/-/ready`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      20_000,
-      200,
+    pushgateway = await startServerProcess(
+      'prometheus-pushgateway',
+      [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${path.join(workDir, 'metrics')}`],
+      {
+        readyUrl: `${pushgatewayUrl}/-/ready`,
+      },
     );
   });
   afterAll(async () => {
-    pushgateway?.kill('SIGTERM');
+    pushgateway?.stop();
     await db?.drop();
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -6,6 +6,7 @@ export {
   sharedEnvShape,
   simulatorSettings,
   temporalAddress,
+  workflowEngineSettings,
 } from './shared-env';
 export type { LogLevelName } from './shared-env';
 export { serviceIdentity } from './service-identity';

@@ -18,6 +18,7 @@ export const sharedEnvShape = {
   DATABASE_RUN_MIGRATIONS: envBoolean().default('true'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   PAYMENT_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
   PAYMENT_SIM_DECLINE_RATE: envRatio().default(0),
   PAYMENT_SIM_OUTAGE: envBoolean().default('false'),
@@ -29,6 +30,26 @@ export const temporalAddress = () => z.string().regex(/^[^\s:]+:\d+$/, 'expected
 export const postgresUrl = () => envUrl(['postgres', 'postgresql']);
 
 type SharedEnv = z.infer<z.ZodObject<typeof sharedEnvShape>>;
+
+/**
+ * The workflow engine an order-starting process uses: Temporal when `temporalAddress` is set, else the
+ * inline engine with the given options.
+ */
+export function workflowEngineSettings(
+  env: SharedEnv,
+  temporalAddress: string | undefined,
+  inline: { resumeOnStart: boolean },
+) {
+  return temporalAddress
+    ? {
+        type: 'temporal' as const,
+        address: temporalAddress,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
+      }
+    : { type: 'inline' as const, ...inline };
+}
 
 /** Log level and, when ELASTICSEARCH_URL is set, shipping to Elasticsearch (unset: stdout only). */
 export function loggingSettings(env: SharedEnv) {

@@ -8,6 +8,7 @@ import {
   sharedEnvShape,
   simulatorSettings,
   temporalAddress,
+  workflowEngineSettings,
 } from '@app/config';
 import { z } from 'zod';
 
@@ -22,7 +23,6 @@ const apiEnvSchema = z.object({
   EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
   SEED_DEMO_CATALOG: envBoolean().default('true'),
   TEMPORAL_ADDRESS: temporalAddress().optional(),
-  TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   INLINE_RESUME_ON_START: envBoolean().default('true'),
   OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
@@ -45,15 +45,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     database: { poolMax: env.DATABASE_POOL_MAX, runMigrations: env.DATABASE_RUN_MIGRATIONS },
     embeddedDatabase: { dataDir: env.EMBEDDED_DATABASE_DIR, port: env.EMBEDDED_DATABASE_PORT },
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
-    engine: env.TEMPORAL_ADDRESS
-      ? {
-          type: 'temporal' as const,
-          address: env.TEMPORAL_ADDRESS,
-          namespace: env.TEMPORAL_NAMESPACE,
-          taskQueue: env.TEMPORAL_TASK_QUEUE,
-          callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
-        }
-      : { type: 'inline' as const, resumeOnStart: env.INLINE_RESUME_ON_START },
+    engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
     operatorApiKey: env.OPERATOR_API_KEY,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     ...simulatorSettings(env),

@@ -8,6 +8,7 @@ import {
   simulatorSettings,
   temporalAddress,
   envUrl,
+  workflowEngineSettings,
 } from '@app/config';
 import { z } from 'zod';
 
@@ -16,7 +17,6 @@ const jobsEnvSchema = z.object({
   ...sharedEnvShape,
   DATABASE_URL: postgresUrl(),
   TEMPORAL_ADDRESS: temporalAddress().optional(),
-  TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   PUSHGATEWAY_URL: envUrl(['http', 'https']).optional(),
   RECONCILE_STUCK_AFTER_SECONDS: envInt(60, 7 * 24 * 3600).default(900),
   RECONCILE_BATCH_SIZE: envInt(1, 10_000).default(500),
@@ -33,16 +33,8 @@ function toJobsConfig(env: z.infer<typeof jobsEnvSchema>, raw: NodeJS.ProcessEnv
       poolMax: env.DATABASE_POOL_MAX,
       runMigrations: env.DATABASE_RUN_MIGRATIONS,
     },
-    engine: env.TEMPORAL_ADDRESS
-      ? {
-          type: 'temporal' as const,
-          address: env.TEMPORAL_ADDRESS,
-          namespace: env.TEMPORAL_NAMESPACE,
-          taskQueue: env.TEMPORAL_TASK_QUEUE,
-          callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
-        }
-      : // The job resumes the orders it selects itself; it must not resume every unfinished order on start.
-        { type: 'inline' as const, resumeOnStart: false },
+    // The job resumes the orders it selects itself; it must not resume every unfinished order on start.
+    engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: false }),
     pushgatewayUrl: env.PUSHGATEWAY_URL,
     reconcile: { stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS, batchSize: env.RECONCILE_BATCH_SIZE },
     ...simulatorSettings(env),
