@@ -12,7 +12,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', 'scripts/*.js', 'libs/observability/src/logging/*.js'],
+          allowDefaultProject: [
+            '*.js',
+            'scripts/*.js',
+            'libs/observability/src/logging/*.js',
+            'ops/elasticsearch/*.js',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -100,7 +100,7 @@ describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
     );
   });
   afterAll(async () => {
-    alertmanager?.stop();
+    await alertmanager?.stop();
     await sink?.close();
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -98,7 +98,7 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
     );
   });
   afterAll(async () => {
-    prometheus?.stop();
+    await prometheus?.stop();
     for (const pod of pods) await new Promise((resolve) => pod.server?.close(resolve));
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -166,7 +166,7 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
 
   afterAll(async () => {
     await api?.stop();
-    for (const server of processes) server.stop();
+    await Promise.all(processes.map((server) => server.stop()));
     await db?.drop();
     rmSync(workDir, { recursive: true, force: true });
   });

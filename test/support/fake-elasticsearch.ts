@@ -31,9 +31,10 @@ export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
           .map((line) => JSON.parse(line) as Record<string, any>);
         const items = [];
         for (let i = 0; i < lines.length; i += 2) {
-          const index = (lines[i].index ?? lines[i].create)._index as string;
+          const action = lines[i].create ? 'create' : 'index';
+          const index = lines[i][action]._index as string;
           documents.push({ index, doc: lines[i + 1] });
-          items.push({ index: { _index: index, status: 201 } });
+          items.push({ [action]: { _index: index, status: 201 } });
         }
         response.end(JSON.stringify({ took: 1, errors: false, items }));
         return;

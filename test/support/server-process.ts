@@ -3,12 +3,13 @@ import { waitFor } from './wait-for';
 
 export interface ServerProcess {
   child: ChildProcess;
-  stop(): void;
+  /** SIGTERM, then waits for the exit (SIGKILL after 5 s), so its files can be removed safely. */
+  stop(): Promise<void>;
 }
 
 /**
  * Starts a real server binary (Prometheus, Alertmanager, Pushgateway, exporters) and, when `readyUrl` is
- * given, resolves once it answers 200 there. `stop()` sends SIGTERM.
+ * given, resolves once it answers 200 there.
  */
 export async function startServerProcess(
   command: string,
@@ -16,8 +17,13 @@ export async function startServerProcess(
   options: { env?: NodeJS.ProcessEnv; readyUrl?: string; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const child = spawn(command, args, { env: { PATH: process.env.PATH, ...options.env }, stdio: 'ignore' });
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
   };
   if (options.readyUrl) {
     const url = options.readyUrl;
@@ -30,8 +36,8 @@ export async function startServerProcess(
       (status) => status === 200,
       options.timeoutMs ?? 30_000,
       200,
-    ).catch((error: unknown) => {
-      stop();
+    ).catch(async (error: unknown) => {
+      await stop();
       throw error;
     });
   }

@@ -36,7 +36,7 @@ describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => 
     );
   });
   afterAll(async () => {
-    pushgateway?.stop();
+    await pushgateway?.stop();
     await db?.drop();
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -35,21 +35,23 @@ describe('Elasticsearch log shipping (Elasticsearch test double: @elastic/elasti
       const items = [];
       for (let i = 0; i < params.body.length; i += 2) {
         const doc = params.body[i + 1];
-        indexed.push({ index: params.body[i].index._index, doc });
+        const action = params.body[i].create ?? params.body[i].index;
+        indexed.push({ index: action._index, doc });
         items.push(
           reject(doc)
-            ? { index: { status: 400, error: { type: 'mapper_parsing_exception' } } }
-            : { index: { status: 201 } },
+            ? { create: { status: 400, error: { type: 'mapper_parsing_exception' } } }
+            : { create: { status: 201 } },
         );
       }
-      return { errors: items.some((item) => item.index.status >= 400), items };
+      return { errors: items.some((item) => item.create.status >= 400), items };
     });
     const reports: FailureReport[] = [];
     const transport = buildTransport(
       {
         node: 'http://localhost:9200',
         Connection: mock.getConnection(),
-        index: 'orders-logs-%{DATE}',
+        index: 'orders-logs',
+        opType: 'create',
         esVersion: 8,
         flushBytes: 1,
         flushInterval: 50,
@@ -69,15 +71,14 @@ describe('Elasticsearch log shipping (Elasticsearch test double: @elastic/elasti
     return { indexed, reports, logger, finish };
   }
 
-  it('bulk-indexes ECS lines into the daily index of their @timestamp', async () => {
+  it('bulk-creates ECS lines in the logs data stream', async () => {
     const { indexed, reports, logger, finish } = start();
     logger.info({ 'order.id': 'o-1' }, 'order created');
     logger.warn('carrier slow');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await finish();
 
-    const day = new Date().toISOString().slice(0, 10);
-    expect(indexed.map((d) => d.index)).toEqual([`orders-logs-${day}`, `orders-logs-${day}`]);
+    expect(indexed.map((d) => d.index)).toEqual(['orders-logs', 'orders-logs']);
     expect(indexed[0].doc).toMatchObject({
       message: 'order created',
       'order.id': 'o-1',

@@ -58,6 +58,7 @@ export class LogShipping {
         options: {
           node: elasticsearch.url,
           index: datasets[stream].index,
+          opType: 'create', // data streams only accept creates
           esVersion: 8,
           flushBytes: 1_000_000,
           flushInterval: elasticsearch.flushIntervalMs,
