@@ -44,7 +44,7 @@ export interface ElasticsearchLogOptions {
   /** Elasticsearch URL, e.g. `http://elasticsearch:9200`. */
   url: string;
   /**
-   * Daily indices are `<prefix>-logs-YYYY-MM-DD` and `<prefix>-audit-YYYY-MM-DD`.
+   * Data streams `<prefix>-logs` and `<prefix>-audit` (ILM rolls their backing indices daily).
    * @default 'orders'
    */
   indexPrefix?: string;

@@ -11,7 +11,7 @@ export type AuditOutcome = 'success' | 'failure' | 'unknown';
 /**
  * The audit stream: one line per business event (order created, payment captured, order cancelled…), in
  * ECS (`event.kind: event`, `event.action`, `event.outcome`) under its own `event.dataset` and its own
- * daily index, separate from diagnostic logs, so it can be kept longer and searched on its own.
+ * data stream, separate from diagnostic logs, so it can be kept longer and searched on its own.
  */
 @Injectable()
 export class AuditLog {

@@ -36,7 +36,7 @@ interface FailureCounts {
 
 /**
  * Where log lines go: always stdout as JSON; with Elasticsearch configured, also a worker-thread transport
- * per stream into daily indices. Shipping failures are counted (`log_shipping_failures_total`) and never
+ * per stream into its data stream. Shipping failures are counted (`log_shipping_failures_total`) and never
  * block, slow or crash the application.
  */
 @Injectable()
