@@ -45,12 +45,15 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
     { name: 'redis-0', annotations: {}, metricsPath: '/metrics' },
     { name: 'opted-out-1', annotations: { scrape: 'false' }, metricsPath: '/metrics' },
   ];
+  // The worker's second endpoint: the Temporal SDK's own metrics, announced by prometheus.io/sdk-port.
+  const sdk: FakePod = { name: 'orders-worker-5c2a-sdk', annotations: {}, metricsPath: '/metrics' };
   let workDir: string;
   let prometheus: ServerProcess | undefined;
   let apiUrl: string;
 
   beforeAll(async () => {
     for (const pod of pods) await serve(pod);
+    await serve(sdk);
     workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
     const targets = pods.map((pod) => ({
       // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
@@ -69,18 +72,22 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
         ...(pod.annotations.scrape
           ? { __meta_kubernetes_pod_annotation_prometheus_io_port: String(pod.port) }
           : {}),
+        ...(pod.name === 'orders-worker-5c2a'
+          ? { __meta_kubernetes_pod_annotation_prometheus_io_sdk_port: String(sdk.port) }
+          : {}),
       },
     }));
     writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
 
     const config = parse(readFileSync(CONFIG, 'utf8'));
-    const job = config.scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');
-    delete job.kubernetes_sd_configs;
-    job.file_sd_configs = [{ files: [path.join(workDir, 'targets.json')], refresh_interval: '1s' }];
-    job.scrape_interval = '1s';
+    for (const job of config.scrape_configs) {
+      delete job.kubernetes_sd_configs;
+      job.file_sd_configs = [{ files: [path.join(workDir, 'targets.json')], refresh_interval: '1s' }];
+      job.scrape_interval = '1s';
+    }
     writeFileSync(
       path.join(workDir, 'prometheus.yml'),
-      stringify({ global: { scrape_interval: '1s' }, scrape_configs: [job] }),
+      stringify({ global: { scrape_interval: '1s' }, scrape_configs: config.scrape_configs }),
     );
 
     const port = await freePort();
@@ -99,7 +106,7 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
   });
   afterAll(async () => {
     await prometheus?.stop();
-    for (const pod of pods) await new Promise((resolve) => pod.server?.close(resolve));
+    for (const pod of [...pods, sdk]) await new Promise((resolve) => pod.server?.close(resolve));
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -107,11 +114,15 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
     const targets = await waitFor(
       async () => ((await (await fetch(`${apiUrl}/api/v1/targets`)).json()) as any).data,
       (data: any) =>
-        data.activeTargets.length === 2 && data.activeTargets.every((t: any) => t.health === 'up'),
+        data.activeTargets.length === 3 && data.activeTargets.every((t: any) => t.health === 'up'),
       30_000,
       500,
     );
-    const active = Object.fromEntries(targets.activeTargets.map((t: any) => [t.labels.pod, t]));
+    const byJob = (job: string) =>
+      targets.activeTargets.filter(
+        (t: any) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'),
+      );
+    const active = Object.fromEntries(byJob('pods').map((t: any) => [t.labels.pod, t]));
     expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
     expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
     expect(active['orders-worker-5c2a'].scrapeUrl).toBe(`http://127.0.0.1:${pods[1].port}/metrics`);
@@ -122,14 +133,23 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
       job: 'orders-api',
     });
     const dropped = targets.droppedTargets
+      .filter((t: any) => t.discoveredLabels.job === 'kubernetes-pods')
       .map((t: any) => t.discoveredLabels.__meta_kubernetes_pod_name)
       .sort();
     expect(dropped).toEqual(['opted-out-1', 'redis-0']);
+    // The second job scrapes only pods announcing an SDK port, at that port.
+    expect(byJob('temporal-sdk').map((t: any) => [t.labels.pod, t.scrapeUrl])).toEqual([
+      ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
+    ]);
 
     const query = (await (
       await fetch(`${apiUrl}/api/v1/query?query=${encodeURIComponent('pod_up')}`)
     ).json()) as any;
-    const scraped = query.data.result.map((r: any) => r.metric.pod).sort();
-    expect(scraped).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
+    const scraped = query.data.result.map((r: any) => `${r.metric.job}/${r.metric.pod}`).sort();
+    expect(scraped).toEqual([
+      'orders-api/orders-api-7d9f',
+      'orders-worker/orders-worker-5c2a',
+      'temporal-sdk/orders-worker-5c2a',
+    ]);
   });
 });
