@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../test/support/free-port';
+import { prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { waitFor } from '../../test/support/wait-for';
 
@@ -112,17 +113,14 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
 
   it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
     const targets = await waitFor(
-      async () => ((await (await fetch(`${apiUrl}/api/v1/targets`)).json()) as any).data,
-      (data: any) =>
-        data.activeTargets.length === 3 && data.activeTargets.every((t: any) => t.health === 'up'),
+      () => prometheusTargets(apiUrl),
+      (data) => data.activeTargets.length === 3 && data.activeTargets.every((t) => t.health === 'up'),
       30_000,
       500,
     );
     const byJob = (job: string) =>
-      targets.activeTargets.filter(
-        (t: any) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'),
-      );
-    const active = Object.fromEntries(byJob('pods').map((t: any) => [t.labels.pod, t]));
+      targets.activeTargets.filter((t) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'));
+    const active = Object.fromEntries(byJob('pods').map((t) => [t.labels.pod, t]));
     expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
     expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
     expect(active['orders-worker-5c2a'].scrapeUrl).toBe(`http://127.0.0.1:${pods[1].port}/metrics`);
@@ -133,19 +131,18 @@ describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing
       job: 'orders-api',
     });
     const dropped = targets.droppedTargets
-      .filter((t: any) => t.discoveredLabels.job === 'kubernetes-pods')
-      .map((t: any) => t.discoveredLabels.__meta_kubernetes_pod_name)
+      .filter((t) => t.discoveredLabels.job === 'kubernetes-pods')
+      .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)
       .sort();
     expect(dropped).toEqual(['opted-out-1', 'redis-0']);
     // The second job scrapes only pods announcing an SDK port, at that port.
-    expect(byJob('temporal-sdk').map((t: any) => [t.labels.pod, t.scrapeUrl])).toEqual([
+    expect(byJob('temporal-sdk').map((t) => [t.labels.pod, t.scrapeUrl])).toEqual([
       ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
     ]);
 
-    const query = (await (
-      await fetch(`${apiUrl}/api/v1/query?query=${encodeURIComponent('pod_up')}`)
-    ).json()) as any;
-    const scraped = query.data.result.map((r: any) => `${r.metric.job}/${r.metric.pod}`).sort();
+    const scraped = (await prometheusQuery(apiUrl, 'pod_up'))
+      .map((r) => `${r.metric.job}/${r.metric.pod}`)
+      .sort();
     expect(scraped).toEqual([
       'orders-api/orders-api-7d9f',
       'orders-worker/orders-worker-5c2a',

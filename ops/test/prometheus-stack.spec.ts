@@ -5,13 +5,14 @@ import { parse, stringify } from 'yaml';
 import { orderBody } from '../../apps/api/test/support/api-harness';
 import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/api-process';
 import { freePort } from '../../test/support/free-port';
+import { prometheusAlerts, prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { waitFor } from '../../test/support/wait-for';
 
 const OPS = path.resolve(__dirname, '..');
 /** Panels fed by the Temporal SDK need a Temporal worker, which needs a Temporal server: none can run here. */
-const NEEDS_TEMPORAL_SERVER = /^temporal_/;
+const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
 
 interface PanelQuery {
   dashboard: string;
@@ -47,12 +48,7 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
   let workDir: string;
   const processes: ServerProcess[] = [];
   let prometheusUrl: string;
-  const query = async (expr: string) => {
-    const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await response.json()) as { status: string; data: { result: unknown[] }; error?: string };
-    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-    return body.data.result;
-  };
+  const query = (expr: string) => prometheusQuery(prometheusUrl, expr);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -173,8 +169,7 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
 
   it('scrapes every started target successfully', async () => {
     const targets = await waitFor(
-      async () =>
-        ((await (await fetch(`${prometheusUrl}/api/v1/targets`)).json()) as any).data.activeTargets as any[],
+      async () => (await prometheusTargets(prometheusUrl)).activeTargets,
       (active) => active.length === 4 && active.every((t) => t.health === 'up'),
       30_000,
       500,
@@ -206,16 +201,15 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
 
   it('returns real values (not just NaN) for every query of every dashboard panel (template variables set to All)', async () => {
     const queries = dashboardQueries();
-    const testable = queries.filter(
-      (q) =>
-        !NEEDS_TEMPORAL_SERVER.test(q.expr.replace(/^[^(]*\(+/, '').trim()) && !q.expr.includes('temporal_'),
-    );
+    const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr));
     expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
     const empty = await waitFor(
       async () => {
         const none: string[] = [];
-        for (const q of testable)
-          if ((await query(substitute(q.expr))).length === 0) none.push(`${q.dashboard} › ${q.panel}`);
+        for (const q of testable) {
+          const series = await query(substitute(q.expr));
+          if (!series.some((sample) => sample.value[1] !== 'NaN')) none.push(`${q.dashboard} › ${q.panel}`);
+        }
         return none;
       },
       (none) => none.length === 0,
@@ -228,15 +222,13 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
   it('takes the payment failure alert to pending or firing for real', async () => {
     const alert = await waitFor(
       async () =>
-        (((await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as any).data.alerts as any[]).find(
-          (a) => a.labels.alertname === 'PaymentFailureRateHigh',
-        ),
+        (await prometheusAlerts(prometheusUrl)).find((a) => a.labels.alertname === 'PaymentFailureRateHigh'),
       (a) => a !== undefined,
       60_000,
       1_000,
     );
-    expect(['pending', 'firing']).toContain(alert.state);
-    expect(alert.labels).toMatchObject({ severity: 'critical', service: 'orders-api', job: 'orders-api' });
-    expect(alert.annotations.summary).toMatch(/^orders-api: \d+(\.\d+)?% of payment attempts fail$/);
+    expect(['pending', 'firing']).toContain(alert!.state);
+    expect(alert!.labels).toMatchObject({ severity: 'critical', service: 'orders-api', job: 'orders-api' });
+    expect(alert!.annotations.summary).toMatch(/^orders-api: \d+(\.\d+)?% of payment attempts fail$/);
   });
 });

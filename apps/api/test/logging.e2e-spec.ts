@@ -1,15 +1,15 @@
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { startOtlpReceiver, type OtlpReceiver } from '../../../test/support/otlp-receiver';
+import { type OtlpReceiver } from '../../../test/support/otlp-receiver';
 import { waitFor } from '../../../test/support/wait-for';
 import { orderBody } from './support/api-harness';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import type { ApiProcess } from './support/api-process';
+import { startTracedApi, type TracedApi } from './support/traced-api';
 
 type LogLine = Record<string, any>;
 
 /** Log lines of the real app (child process, JSON on stdout), checked against the spans it exported. */
 describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audit stream)', () => {
+  let traced: TracedApi;
   let receiver: OtlpReceiver;
-  let db: TestDatabase;
   let api: ApiProcess;
   let lines: LogLine[];
   let orderId: string;
@@ -24,14 +24,10 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
       .map((line) => JSON.parse(line) as LogLine);
 
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    db = await createTestDatabase();
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
+    traced = await startTracedApi({
       NODE_ENV: 'test',
     });
+    ({ receiver, api } = traced);
     const response = await fetch(`${api.baseUrl}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: secretToken, 'x-request-id': requestId },
@@ -53,9 +49,7 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     );
   });
   afterAll(async () => {
-    await api?.stop();
-    await receiver?.close();
-    await db?.drop();
+    await traced?.stop();
   });
 
   it('writes every line as ECS JSON with the service name, version and environment', () => {

@@ -1,8 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
+import { type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
 import { waitFor } from '../../../test/support/wait-for';
 import { DECLINED_CARD, orderBody } from './support/api-harness';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import type { ApiProcess } from './support/api-process';
+import { startTracedApi, type TracedApi } from './support/traced-api';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -19,8 +19,8 @@ const SAGA_STEPS = [
  * OTLP/HTTP to a local receiver, with real PostgreSQL.
  */
 describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () => {
+  let traced: TracedApi;
   let receiver: OtlpReceiver;
-  let db: TestDatabase;
   let api: ApiProcess;
   let metricsPort: number;
 
@@ -54,22 +54,16 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     );
 
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    db = await createTestDatabase();
     metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
+    traced = await startTracedApi({
       METRICS_PORT: String(metricsPort),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_SERVICE_NAME: 'orders-api-under-test',
       NODE_ENV: 'test',
     });
+    ({ receiver, api } = traced);
   });
   afterAll(async () => {
-    await api?.stop();
-    await receiver?.close();
-    await db?.drop();
+    await traced?.stop();
   });
 
   it('puts one order, from POST /orders through every saga step and its SQL, in one trace', async () => {
@@ -163,31 +157,25 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
       ),
     ].map((m) => m[1]);
     expect(exemplars.length).toBeGreaterThan(0);
-    const traced = new Set(receiver.spans.map((s) => s.traceId));
-    expect(exemplars.some((id) => traced.has(id))).toBe(true);
+    const exportedTraceIds = new Set(receiver.spans.map((s) => s.traceId));
+    expect(exemplars.some((id) => exportedTraceIds.has(id))).toBe(true);
   });
 });
 
 describe('parent-based ratio sampling from the standard OTEL_* variables (child process)', () => {
+  let traced: TracedApi;
   let receiver: OtlpReceiver;
-  let db: TestDatabase;
   let api: ApiProcess;
 
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    db = await createTestDatabase();
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
+    traced = await startTracedApi({
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0',
     });
+    ({ receiver, api } = traced);
   });
   afterAll(async () => {
-    await api?.stop();
-    await receiver?.close();
-    await db?.drop();
+    await traced?.stop();
   });
 
   it('follows the caller’s sampling decision and samples nothing on its own at ratio 0', async () => {

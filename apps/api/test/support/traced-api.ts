@@ -1,0 +1,32 @@
+import { startOtlpReceiver, type OtlpReceiver } from '../../../../test/support/otlp-receiver';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { startApiProcess, type ApiProcess } from './api-process';
+
+export interface TracedApi {
+  api: ApiProcess;
+  db: TestDatabase;
+  receiver: OtlpReceiver;
+  stop(): Promise<void>;
+}
+
+/** The real API in a child process on a fresh database, exporting its spans to a local OTLP receiver. */
+export async function startTracedApi(env: Record<string, string> = {}): Promise<TracedApi> {
+  const receiver = await startOtlpReceiver();
+  const db = await createTestDatabase();
+  const api = await startApiProcess({
+    DATABASE_URL: db.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    ...env,
+  });
+  return {
+    api,
+    db,
+    receiver,
+    async stop() {
+      await api.stop();
+      await receiver.close();
+      await db.drop();
+    },
+  };
+}
