@@ -23,7 +23,11 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/load-generator/**/*.spec.ts'],
+    },
     { ...shared, displayName: 'ops', testMatch: ['<rootDir>/ops/test/**/*.spec.ts'] },
     {
       ...shared,
