@@ -1,12 +1,14 @@
 import { DatabaseModule } from '@app/database';
+import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
 import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
+import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
-import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './products/operator-api-key.guard';
+import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './http/operator-api-key.guard';
 import { ProductsController } from './products/products.controller';
 
 export type ApiAppConfig = ApiConfig & { databaseUrl: string };
@@ -40,8 +42,9 @@ export class AppModule {
           ...config.database,
         }),
         OrdersModule.forRoot({ engine: config.engine, payments: config.payments, shipping: config.shipping }),
+        FaultInjectionModule.forRoot(config.faults),
       ],
-      controllers: [OrdersController, ProductsController],
+      controllers: [OrdersController, ProductsController, FaultsController],
       providers,
     };
   }

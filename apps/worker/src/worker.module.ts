@@ -1,4 +1,5 @@
 import { DatabaseModule } from '@app/database';
+import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { OrderFulfilmentModule } from '@app/orders';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -29,6 +30,8 @@ export class WorkerModule {
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
         OrderFulfilmentModule.forRoot({ payments: config.payments, shipping: config.shipping }),
+        // Faults switched on through the API reach the activities here at the next refresh.
+        FaultInjectionModule.forRoot(config.faults),
       ],
       providers: [{ provide: TEMPORAL_WORKER_OPTIONS, useValue: options }, TemporalWorkerService],
     };

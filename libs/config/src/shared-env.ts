@@ -24,6 +24,9 @@ export const sharedEnvShape = {
   PAYMENT_SIM_OUTAGE: envBoolean().default('false'),
   CARRIER_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
   CARRIER_SIM_FAILURE_RATE: envRatio().default(0),
+  DATABASE_FAULT_LATENCY_MS: envInt(0, 60_000).default(0),
+  DATABASE_FAULT_RATIO: envRatio().default(1),
+  FAULT_INJECTION_REFRESH_MS: envInt(100, 600_000).default(2_000),
 };
 
 export const temporalAddress = () => z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port');
@@ -61,18 +64,27 @@ export function loggingSettings(env: SharedEnv) {
   };
 }
 
-/** Settings of the simulated payment provider and carrier, as the domain modules take them. */
+/**
+ * Settings of the simulated payment provider and carrier, as the domain modules take them, and the
+ * configured faults: the baseline that run-time overrides (operator API) are applied on top of.
+ */
 export function simulatorSettings(env: SharedEnv) {
+  const payment = {
+    latencyMs: env.PAYMENT_SIM_LATENCY_MS,
+    declineRate: env.PAYMENT_SIM_DECLINE_RATE,
+    outage: env.PAYMENT_SIM_OUTAGE,
+  };
+  const carrier = { latencyMs: env.CARRIER_SIM_LATENCY_MS, failureRate: env.CARRIER_SIM_FAILURE_RATE };
   return {
-    payments: {
-      simulator: {
-        latencyMs: env.PAYMENT_SIM_LATENCY_MS,
-        declineRate: env.PAYMENT_SIM_DECLINE_RATE,
-        outage: env.PAYMENT_SIM_OUTAGE,
+    payments: { simulator: payment },
+    shipping: { simulator: carrier },
+    faults: {
+      baseline: {
+        payment,
+        carrier,
+        database: { latencyMs: env.DATABASE_FAULT_LATENCY_MS, ratio: env.DATABASE_FAULT_RATIO },
       },
-    },
-    shipping: {
-      simulator: { latencyMs: env.CARRIER_SIM_LATENCY_MS, failureRate: env.CARRIER_SIM_FAILURE_RATE },
+      refreshIntervalMs: env.FAULT_INJECTION_REFRESH_MS,
     },
   };
 }

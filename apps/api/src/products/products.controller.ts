@@ -9,7 +9,7 @@ import {
   toProductResponse,
 } from './dto/product.response';
 import { RestockDto } from './dto/restock.dto';
-import { OperatorApiKeyGuard } from './operator-api-key.guard';
+import { OperatorApiKeyGuard } from '../http/operator-api-key.guard';
 
 const DEFAULT_PAGE_SIZE = 50;
 

@@ -1,4 +1,5 @@
+import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
 
 /** Every migration, oldest first. Listed as classes so bundled and test builds find them alike. */
-export const MIGRATIONS = [InitialSchema1732230000000];
+export const MIGRATIONS = [InitialSchema1732230000000, FaultInjection1763800000000];

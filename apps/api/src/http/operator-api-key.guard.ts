@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../http/api-error';
+import { ApiError } from './api-error';
 
 export const OPERATOR_API_KEY = Symbol('OPERATOR_API_KEY');
 

@@ -1,0 +1,33 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { DATABASE_FAULT_DEFAULTS, type DatabaseFaultSettings } from './fault-settings';
+
+/**
+ * Makes SQL statements slow: TypeORM awaits a subscriber's `beforeQuery` after the connection is taken
+ * from the pool and before the statement is sent, so an affected statement holds its connection for
+ * `latencyMs` longer — as with an overloaded database — and `db_query_duration_seconds`, pool waiting
+ * and request latency all show it.
+ */
+@Injectable()
+export class DatabaseLatencySubscriber implements EntitySubscriberInterface, OnModuleInit {
+  private settings: DatabaseFaultSettings = { ...DATABASE_FAULT_DEFAULTS };
+  random: () => number = Math.random;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.dataSource.subscribers.push(this);
+  }
+
+  configure(settings: DatabaseFaultSettings): void {
+    this.settings = { ...settings };
+  }
+
+  beforeQuery(): Promise<void> | void {
+    const { latencyMs, ratio } = this.settings;
+    if (latencyMs <= 0 || this.random() >= ratio) return;
+    return sleep(latencyMs);
+  }
+}
