@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { DATABASE_FAULT_DEFAULTS, type DatabaseFaultSettings } from './fault-settings';
 
@@ -28,6 +27,8 @@ export class DatabaseLatencySubscriber implements EntitySubscriberInterface, OnM
   beforeQuery(): Promise<void> | void {
     const { latencyMs, ratio } = this.settings;
     if (latencyMs <= 0 || this.random() >= ratio) return;
-    return sleep(latencyMs);
+    // TypeORM awaits only results that are `instanceof Promise` of its own realm: build the promise here
+    // (node:timers/promises hands out promises of Node's core realm, which differs under test runners).
+    return new Promise((resolve) => setTimeout(resolve, latencyMs));
   }
 }

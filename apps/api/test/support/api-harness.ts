@@ -30,10 +30,15 @@ export interface RunningApi {
 
 /**
  * The real API (Fastify, validation, inline saga engine) on a fresh PostgreSQL database, listening on
- * an ephemeral port. Simulated providers answer in 5 ms unless `env` says otherwise.
+ * an ephemeral port. Simulated providers answer in 5 ms unless `env` says otherwise. Pass `shared.db`
+ * to start another replica on an existing database (left in place on close).
  */
-export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
-  const db = await createTestDatabase();
+export async function startApi(
+  env: Record<string, string> = {},
+  shared: { db?: TestDatabase } = {},
+): Promise<RunningApi> {
+  const db = shared.db ?? (await createTestDatabase());
+  const ownsDatabase = shared.db === undefined;
   const config = loadApiConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     METRICS_PORT: '0',
@@ -49,7 +54,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close();
-    await db.drop();
+    if (ownsDatabase) await db.drop();
     throw error;
   }
   const running = app;
@@ -89,7 +94,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
       ).body,
     async close() {
       await running.close();
-      await db.drop();
+      if (ownsDatabase) await db.drop();
     },
   };
 }
