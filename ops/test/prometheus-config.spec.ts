@@ -63,13 +63,32 @@ describe('alerting and recording rules', () => {
     const tests = read('tests/alerts.test.yml').tests.flatMap((t: any) => t.alert_rule_test);
     const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
     const silent = new Set(tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname));
-    expect(alerts).toHaveLength(16);
+    expect(alerts).toHaveLength(21);
     expect([...firing].sort()).toEqual(alerts);
     expect([...silent].sort()).toEqual(alerts);
 
     const result = runTool('promtool', ['test', 'rules', 'tests/alerts.test.yml'], DIR);
     expect(result.output).toContain('SUCCESS');
     expect(result).toMatchObject({ status: 0 });
+  });
+
+  it.each([
+    ['payment declineRate', 'PaymentFailureRateHigh'],
+    ['payment outage', 'PaymentProviderUnavailable'],
+    ['payment latencyMs', 'PaymentLatencyHigh'],
+    ['carrier failureRate', 'ShippingFailureRateHigh'],
+    ['database latencyMs', 'DatabaseQueriesSlow'],
+  ])('the fault switch "%s" has a promtool test showing %s and FaultInjectionActive fire', (fault, alert) => {
+    const scenario = read('tests/alerts.test.yml').tests.find((t: any) =>
+      t.name.startsWith(`Fault switch ${fault} `),
+    );
+    expect(scenario).toBeDefined();
+    const firing = scenario.alert_rule_test
+      .filter((t: any) => t.exp_alerts.length > 0)
+      .map((t: any) => t.alertname);
+    expect(firing).toEqual(expect.arrayContaining([alert, 'FaultInjectionActive']));
+    // The scenario's input is what the switch produces: the fault gauge for that switch is among it.
+    expect(scenario.input_series.some((s: any) => s.series.startsWith('fault_injection_active{'))).toBe(true);
   });
 
   it('every alert has a severity, a service, a summary and a description', () => {
