@@ -133,18 +133,19 @@ export class FaultInjectionService implements OnModuleInit, OnApplicationShutdow
     return expiresAt && expiresAt.getTime() <= now.getTime() ? NONE : this.stored;
   }
 
+  /** Pushes the settings in force to the simulators and the database when they changed. */
   private apply(): void {
     const state = this.state();
     const { effective } = state;
-    this.payment?.configure(effective.payment);
-    this.carrier?.configure(effective.carrier);
-    this.database.configure(effective.database);
     for (const fault of FAULT_NAMES) this.activeGauge.set({ fault }, state.active.includes(fault) ? 1 : 0);
 
     const summary = JSON.stringify(effective);
     if (summary === this.applied) return;
     const first = this.applied === '';
     this.applied = summary;
+    this.payment?.configure(effective.payment);
+    this.carrier?.configure(effective.carrier);
+    this.database.configure(effective.database);
     if (state.active.length > 0) {
       this.logger.warn(`Fault injection active: ${state.active.join(', ')} (${summary})`);
     } else if (!first) {

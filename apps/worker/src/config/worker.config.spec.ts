@@ -22,6 +22,14 @@ describe('loadWorkerConfig', () => {
       },
       payments: { simulator: { latencyMs: 50, declineRate: 0, outage: false } },
       shipping: { simulator: { latencyMs: 50, failureRate: 0 } },
+      faults: {
+        baseline: {
+          payment: { latencyMs: 50, declineRate: 0, outage: false },
+          carrier: { latencyMs: 50, failureRate: 0 },
+          database: { latencyMs: 0, ratio: 1 },
+        },
+        refreshIntervalMs: 2000,
+      },
     });
   });
 
@@ -42,6 +50,9 @@ describe('loadWorkerConfig', () => {
       PAYMENT_SIM_OUTAGE: 'yes',
       CARRIER_SIM_LATENCY_MS: '5',
       CARRIER_SIM_FAILURE_RATE: '1',
+      DATABASE_FAULT_LATENCY_MS: '250',
+      DATABASE_FAULT_RATIO: '0.5',
+      FAULT_INJECTION_REFRESH_MS: '500',
     });
     expect(config).toMatchObject({
       logLevel: 'debug',
@@ -56,6 +67,13 @@ describe('loadWorkerConfig', () => {
       },
       payments: { simulator: { latencyMs: 0, declineRate: 0.25, outage: true } },
       shipping: { simulator: { latencyMs: 5, failureRate: 1 } },
+      faults: {
+        baseline: {
+          payment: { latencyMs: 0, declineRate: 0.25, outage: true },
+          database: { latencyMs: 250, ratio: 0.5 },
+        },
+        refreshIntervalMs: 500,
+      },
     });
   });
 
