@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { orderBody } from '../../apps/api/test/support/api-harness';
 import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/api-process';
+import { runLoad } from '../../load-generator';
 import { freePort } from '../../test/support/free-port';
 import { prometheusAlerts, prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
@@ -132,32 +132,21 @@ describe('Prometheus end to end (real API, exporters, Prometheus with the projec
       30_000,
       250,
     );
-    // Traffic: orders (half declined, some unshippable), reads, replays, bad requests, unknown routes.
-    for (let i = 0; i < 40; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const headers = {
-        'content-type': 'application/json',
-        ...(i % 10 === 0 ? { 'idempotency-key': `stack-${i}` } : {}),
-      };
-      const body = JSON.stringify(
-        orderBody({
-          customerId: `c-stack-${i % 5}`,
-          items: [{ sku: 'SKU-00' + (1 + (i % 8)), quantity: 1 }],
-        }),
-      );
-      const placed = await fetch(`${api.baseUrl}/orders`, { method: 'POST', headers, body });
-      if (i % 10 === 0) await fetch(`${api.baseUrl}/orders`, { method: 'POST', headers, body });
-      const { id } = (await placed.json()) as { id: string };
-      await fetch(`${api.baseUrl}/orders/${id}`);
-      await fetch(`${api.baseUrl}/products`);
-      if (i % 4 === 0)
-        await fetch(`${api.baseUrl}/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        });
-      if (i % 8 === 0) await fetch(`${api.baseUrl}/no-such-route-${i}`);
-    }
+    // Traffic from the load generator: orders (half declined by the provider, some unshippable, some
+    // cancelled), catalog and order reads, replays, bad requests, unknown routes — 15 req/s for 8 s.
+    const summary = await runLoad({
+      url: api.baseUrl,
+      rate: 15,
+      durationMs: 8_000,
+      connections: 3,
+      badRatio: 0.15,
+      idempotencyRatio: 0.4,
+      replayRatio: 0.6,
+      settleMs: 0,
+      seed: 8,
+    });
+    expect(summary.orders.placed).toBeGreaterThan(0);
+    expect(summary.errors.total).toBe(0);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,0 +1,10 @@
+export { ApiUnavailableError } from './api-client';
+export { DEFAULT_OPTIONS, OptionsError, parseCliArgs, resolveOptions } from './options';
+export type { LoadOptions, LoadOptionsInput } from './options';
+export type { OrderOutcomes } from './outcomes';
+export { formatProgress, formatSummary } from './report';
+export type { LoadSummary, ProgressSnapshot } from './report';
+export { runLoad } from './run-load';
+export type { RunHooks } from './run-load';
+export { ACTIONS, DECLINED_CARD } from './traffic-mix';
+export type { Action, MixWeights } from './traffic-mix';
