@@ -32,7 +32,7 @@ export class AppModule {
           serviceName: config.service.name,
           serviceVersion: config.service.version,
           environment: config.service.environment,
-          metrics: { port: config.metricsPort },
+          metrics: { enabled: config.metricsEnabled, port: config.metricsPort },
           health: { readinessDrainMs: config.readinessDrainMs },
           logging: config.logging,
         }),

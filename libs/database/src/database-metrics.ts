@@ -1,5 +1,5 @@
-import { DB_METRICS } from '@app/observability';
-import { Injectable, type OnModuleInit, type Provider } from '@nestjs/common';
+import { DB_METRICS, METRICS_ENABLED } from '@app/observability';
+import { Inject, Injectable, Optional, type OnModuleInit, type Provider } from '@nestjs/common';
 import { InjectDataSource, getDataSourceToken } from '@nestjs/typeorm';
 import { InjectMetric, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge, Histogram } from 'prom-client';
@@ -43,7 +43,8 @@ export const databaseMetricProviders: Provider[] = [
 
 /**
  * Times every statement TypeORM sends. A query runner runs one statement at a time, so the start time
- * is kept per query runner between TypeORM's before- and after-query events.
+ * is kept per query runner between TypeORM's before- and after-query events. With metrics off
+ * (`METRICS_ENABLED` false) it never joins the data source, so statements pay nothing for it.
  */
 @Injectable()
 export class QueryMetricsSubscriber implements EntitySubscriberInterface, OnModuleInit {
@@ -53,9 +54,11 @@ export class QueryMetricsSubscriber implements EntitySubscriberInterface, OnModu
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectMetric(DB_METRICS.queryDuration)
     private readonly duration: Histogram<'operation' | 'table' | 'outcome'>,
+    @Optional() @Inject(METRICS_ENABLED) private readonly metricsEnabled?: boolean,
   ) {}
 
   onModuleInit(): void {
+    if (this.metricsEnabled === false) return;
     this.dataSource.subscribers.push(this);
   }
 

@@ -24,6 +24,7 @@ export { prefersOpenMetrics, renderMetrics } from './metrics/metrics-exposition'
 export { MetricsServer } from './metrics/metrics.server';
 export { traceExemplar } from './metrics/trace-exemplar';
 export { workflowMetricProviders } from './metrics/workflow-metrics.providers';
+export { METRICS_ENABLED } from './observability.constants';
 export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';
 export { DEFAULT_LATENCY_BUCKETS, OBSERVABILITY_DEFAULTS } from './observability.options';

@@ -35,7 +35,7 @@ import {
   MODULE_OPTIONS_TOKEN,
   OPTIONS_TYPE,
 } from './observability.module-definition';
-import { RESOLVED_OPTIONS } from './observability.constants';
+import { METRICS_ENABLED, RESOLVED_OPTIONS } from './observability.constants';
 import {
   DEFAULT_LATENCY_BUCKETS,
   resolveObservabilityOptions,
@@ -83,6 +83,11 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         useFactory: (options: ObservabilityModuleOptions) => resolveObservabilityOptions(options),
         inject: [MODULE_OPTIONS_TOKEN],
       },
+      {
+        provide: METRICS_ENABLED,
+        useFactory: (options: ResolvedObservabilityOptions) => options.metrics.enabled,
+        inject: [RESOLVED_OPTIONS],
+      },
       ...httpMetricProviders(DEFAULT_LATENCY_BUCKETS),
       ...workflowMetricProviders,
       appInfoProvider,
@@ -126,6 +131,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       providers: [...(base.providers ?? []), ...providers],
       exports: [
         RESOLVED_OPTIONS,
+        METRICS_ENABLED,
         MetricsServer,
         ReadinessChecks,
         ShutdownState,

@@ -1,5 +1,11 @@
 export interface MetricsOptions {
   /**
+   * `false`: no metrics are served or recorded per request — no metrics server, no HTTP hooks, and
+   * providers that honour `METRICS_ENABLED` (the SQL timing subscriber) stay detached.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
    * Port of the dedicated metrics server (never the public API port). `null`: no dedicated server
    * (for example when the app serves `/metrics` itself on a management port, see `metricsRoute`).
    * @default 9464
@@ -92,6 +98,7 @@ export const OBSERVABILITY_DEFAULTS = {
   serviceVersion: '0.0.0',
   environment: 'development',
   metrics: {
+    enabled: true,
     port: 9464,
     host: '0.0.0.0',
     path: '/metrics',

@@ -39,6 +39,12 @@ describe('loadApiConfig', () => {
     }
   });
 
+  it('serves metrics unless METRICS_ENABLED is false', () => {
+    expect(loadApiConfig({}).metricsEnabled).toBe(true);
+    expect(loadApiConfig({ METRICS_ENABLED: 'false' }).metricsEnabled).toBe(false);
+    expect(() => loadApiConfig({ METRICS_ENABLED: 'off' })).toThrow(/METRICS_ENABLED/);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadApiConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).engine.type).toBe('inline');
   });

@@ -17,6 +17,7 @@ const apiEnvSchema = z.object({
   ...sharedEnvShape,
   PORT: envInt(0, 65535).default(3000),
   METRICS_PORT: envInt(0, 65535).default(9464),
+  METRICS_ENABLED: envBoolean().default('true'),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: postgresUrl().optional(),
   EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
@@ -34,6 +35,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
   return {
     service: serviceIdentity(raw, 'orders-api'),
     port: env.PORT,
+    /** `false`: no metrics server, no per-request or per-query metrics (the benchmark's baseline). */
+    metricsEnabled: env.METRICS_ENABLED,
     metricsPort: env.METRICS_PORT,
     readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
     host: env.HOST,

@@ -1,7 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { RESOLVED_OPTIONS } from '../observability.constants';
+import type { ResolvedObservabilityOptions } from '../observability.options';
 import { expressRoute, fastifyRoute } from './http-route';
 import { HTTP_METRICS } from './metric-names';
 import { traceExemplar } from './trace-exemplar';
@@ -17,17 +19,22 @@ type Labels = { method: string; route: string; status_code: string };
 export class HttpMetricsRecorder implements OnModuleInit {
   private readonly started = new WeakMap<object, bigint>();
 
+  private readonly enabled: boolean;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(RESOLVED_OPTIONS) options: ResolvedObservabilityOptions,
     @InjectMetric(HTTP_METRICS.requests) private readonly requests: Counter<keyof Labels>,
     @InjectMetric(HTTP_METRICS.duration) private readonly duration: Histogram<keyof Labels>,
     @InjectMetric(HTTP_METRICS.inFlight) private readonly inFlight: Gauge<'method'>,
-  ) {}
+  ) {
+    this.enabled = options.metrics.enabled;
+  }
 
   /** Fastify: hooks see every request, including parse errors and unknown routes, whenever they are added. */
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
-    if (adapter?.getType() !== 'fastify') return;
+    if (!this.enabled || adapter?.getType() !== 'fastify') return;
     const instance = adapter.getInstance();
     instance.addHook('onRequest', async (request: object & { method: string }) =>
       this.begin(request, request.method),
@@ -55,7 +62,7 @@ export class HttpMetricsRecorder implements OnModuleInit {
     response: NodeJS.EventEmitter & { statusCode: number },
     next: () => void,
   ): void {
-    if (this.adapterHost.httpAdapter?.getType() !== 'express') return next();
+    if (!this.enabled || this.adapterHost.httpAdapter?.getType() !== 'express') return next();
     this.begin(request, request.method);
     response.once('finish', () =>
       this.end(request, {

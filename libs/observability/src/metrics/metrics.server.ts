@@ -23,8 +23,8 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedObservabilityOptions) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { port, host, path } = this.options.metrics;
-    if (port === null) return;
+    const { enabled, port, host, path } = this.options.metrics;
+    if (!enabled || port === null) return;
     const server = createServer((request, response) => {
       const url = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' || url !== path) {

@@ -1,0 +1,122 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { format, resolveConfig } from 'prettier';
+import { frameworkOverhead } from './framework-overhead.bench';
+import { metricsScrape } from './metrics-scrape.bench';
+import { observabilityCost } from './observability-cost.bench';
+import { orderPlacement } from './order-placement.bench';
+import { ADMIN_URL } from './support/bench-database';
+import {
+  describeMachine,
+  formatFigure,
+  formatRatio,
+  markdownSection,
+  type BenchId,
+  type BenchResult,
+  type Log,
+  type RunSettings,
+} from './support/report';
+import { releaseOnSignals, Teardown } from './support/teardown';
+
+const BENCHMARKS: Record<
+  BenchId,
+  { title: string; run: (settings: RunSettings, log: Log) => Promise<BenchResult> }
+> = {
+  a: { title: 'Observability cost (on vs off)', run: observabilityCost },
+  b: { title: 'Framework efficiency (GET /health/live vs raw node:http)', run: frameworkOverhead },
+  c: { title: 'Order placement (app vs pgbench, same statements)', run: orderPlacement },
+  d: { title: '/metrics scrape time with 10k series', run: metricsScrape },
+};
+
+const USAGE = `npm run bench [-- [--quick] [--only a,c]]
+  a  observability cost     b  framework vs node:http
+  c  order placement vs pgbench     d  /metrics scrape time`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const selected = (values.only ?? 'a,b,c,d').split(',').map((id) => id.trim().toLowerCase());
+  const unknown = selected.filter((id) => !(id in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s) ${unknown.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  const settings: RunSettings = values.quick
+    ? { quick: true, warmupS: 1, roundS: 3, rounds: 1 }
+    : { quick: false, warmupS: 5, roundS: 10, rounds: 3 };
+  releaseOnSignals();
+
+  const machine = describeMachine(await postgresVersion());
+  const command = [
+    'npm run bench',
+    ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+  ].join(' ');
+  console.log(
+    `${command}: ${machine.nproc} CPUs, ${machine.memoryGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+  );
+  console.log(
+    `load average now: ${machine.loadAverage.join(' / ')} (ratios compare runs of the same moment)\n`,
+  );
+
+  const results: BenchResult[] = [];
+  const failures: Array<{ id: string; error: string }> = [];
+  for (const id of selected as BenchId[]) {
+    const benchmark = BENCHMARKS[id];
+    console.log(`▶ ${id}. ${benchmark.title}`);
+    const started = Date.now();
+    try {
+      const result = await benchmark.run(settings, (line) => console.log(`  ${line}`));
+      results.push(result);
+      for (const ratio of result.ratios) console.log(`  ★ ${ratio.name}: ${formatRatio(ratio)}`);
+      for (const figure of result.figures) console.log(`    ${figure.name}: ${formatFigure(figure)}`);
+      for (const note of result.notes) console.log(`    note: ${note}`);
+    } catch (error) {
+      failures.push({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      console.error(`  ✗ ${id} did not complete: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+
+  const file = path.join(__dirname, 'results', 'latest.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Formatted as the repository formats JSON, so `prettier --check .` passes after a run.
+  const json = JSON.stringify({ machine, command, settings, results, failures });
+  writeFileSync(file, await format(json, { ...(await resolveConfig(file)), parser: 'json' }));
+  console.log(`Raw results: ${path.relative(process.cwd(), file)}\n`);
+  console.log('Markdown for BENCHMARKS.md:\n');
+  console.log(markdownSection(machine, command, results));
+  return failures.length > 0 ? 1 : 0;
+}
+
+async function postgresVersion(): Promise<string> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await client.end();
+  }
+}
+
+main().then(
+  async (code) => {
+    await Teardown.closeAll();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    console.error(error);
+    await Teardown.closeAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,220 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startApi } from './support/api-process';
+import { cliConnection, createBenchDatabase, type BenchDatabase } from './support/bench-database';
+import { spawnChild } from './support/child-process';
+import { cyclingJsonPosts, runLoad } from './support/load';
+import { fillStock, orderBodies, waitForSagas } from './support/orders';
+import type { BenchResult, Log, RunSettings } from './support/report';
+import { median } from './support/stats';
+import { Teardown } from './support/teardown';
+
+/** HTTP connections = the API's connection pool = pgbench clients. */
+const CONCURRENCY = 10;
+const PGBENCH_SCRIPT = 'benchmarks/order-placement.pgbench.sql';
+
+interface AppRound {
+  completedPerS: number;
+  acceptedPerS: number;
+  p99: number;
+}
+
+/**
+ * c. Orders per second reaching COMPLETED through the API (inline saga engine, real PostgreSQL) against
+ * pgbench sending the same 46 statements per order (order-placement.pgbench.sql) to a database with the
+ * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
+ * throughput that the application delivers; they take turns, round after round.
+ */
+export async function orderPlacement(settings: RunSettings, log: Log): Promise<BenchResult> {
+  const teardown = new Teardown();
+  try {
+    const appDb = await createBenchDatabase('bench_orders_app', teardown);
+    const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
+    log('starting the API (observability off, inline engine)…');
+    const api = await startApi(
+      {
+        name: 'orders',
+        databaseUrl: appDb.url,
+        observability: { kind: 'off' },
+        env: { DATABASE_POOL_MAX: String(CONCURRENCY) },
+      },
+      teardown,
+    );
+    await fillStock(appDb);
+    await copyDatabase(appDb, pgbenchDb, teardown);
+    const pgbenchBaseline = await workCounters(pgbenchDb); // the copy's own work is not pgbench's
+    const bodies = orderBodies(5_000);
+    // Completions lag acceptances at first: each round counts only after the saga pipeline has filled.
+    const rampS = Math.min(2, settings.warmupS);
+
+    const appRound = async (durationS: number): Promise<AppRound> => {
+      const marks: Promise<Date>[] = [];
+      const clock = () =>
+        appDb.query<{ now: Date }>('SELECT clock_timestamp() AS now').then(([row]) => row.now);
+      const mark = () => {
+        const at = clock();
+        at.catch(() => undefined); // awaited below, once the load has ended
+        marks.push(at);
+      };
+      const timers = [rampS, rampS + durationS].map((s) => setTimeout(mark, s * 1000));
+      const result = await runLoad({
+        url: api.baseUrl,
+        connections: CONCURRENCY,
+        durationS: rampS + durationS + 0.5,
+        requests: cyclingJsonPosts('/orders', bodies),
+      });
+      timers.forEach(clearTimeout);
+      if (marks.length < 2) throw new Error('the load ended before the measured window closed');
+      const [from, to] = await Promise.all(marks);
+      const [row] = await appDb.query<{ n: string }>(
+        `SELECT count(*) AS n FROM order_status_history
+         WHERE to_status = 'COMPLETED' AND occurred_at >= $1 AND occurred_at < $2`,
+        [from, to],
+      );
+      await waitForSagas(appDb);
+      const windowS = (to.getTime() - from.getTime()) / 1000;
+      return { completedPerS: Number(row.n) / windowS, acceptedPerS: result.rps, p99: result.p99 };
+    };
+    const pgbenchRound = async (durationS: number): Promise<number> => {
+      const pgbench = spawnChild(
+        'pgbench',
+        [
+          '-n',
+          '-M',
+          'extended',
+          '-f',
+          PGBENCH_SCRIPT,
+          '-c',
+          String(CONCURRENCY),
+          '-T',
+          String(durationS),
+          ...cliConnection(pgbenchDb.name),
+        ],
+        { env: {}, stdout: 'pipe' },
+        teardown,
+      );
+      const code = await pgbench.exit;
+      const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(pgbench.output());
+      if (code !== 0 || !tps) throw new Error(`pgbench failed (${code}):\n${pgbench.output()}`);
+      return Number(tps[1]);
+    };
+
+    await appRound(settings.warmupS);
+    await pgbenchRound(settings.warmupS);
+    const app: AppRound[] = [];
+    const pgbench: number[] = [];
+    const rounds: unknown[] = [];
+    for (let round = 0; round < settings.rounds; round += 1) {
+      for (const who of round % 2 === 0 ? (['app', 'pgbench'] as const) : (['pgbench', 'app'] as const)) {
+        if (who === 'app') {
+          const result = await appRound(settings.roundS);
+          app.push(result);
+          rounds.push({ round: round + 1, who, ...result });
+          log(
+            `round ${round + 1}/${settings.rounds} app: ${result.completedPerS.toFixed(0)} orders/s COMPLETED ` +
+              `(${result.acceptedPerS.toFixed(0)} POST /orders answered 202 per s, p99 ${result.p99} ms)`,
+          );
+        } else {
+          const tps = await pgbenchRound(settings.roundS);
+          pgbench.push(tps);
+          rounds.push({ round: round + 1, who, ordersPerS: tps });
+          log(`round ${round + 1}/${settings.rounds} pgbench: ${tps.toFixed(0)} orders/s`);
+        }
+      }
+    }
+
+    await api.stop(); // its connections close, so PostgreSQL's per-database counters are complete
+    await sleep(500);
+    const appWork = perOrder(await workCounters(appDb));
+    const pgbenchWork = perOrder(await workCounters(pgbenchDb), pgbenchBaseline);
+    const appRate = median(app.map((r) => r.completedPerS));
+    const pgbenchRate = median(pgbench);
+    return {
+      id: 'c',
+      title: 'Order placement',
+      settings: {
+        concurrency: `${CONCURRENCY} (HTTP connections, pool size, pgbench clients)`,
+        'warm-up': `${settings.warmupS} s`,
+        rounds: `${settings.rounds} × ${settings.roundS} s each`,
+      },
+      ratios: [{ name: 'orders/s COMPLETED: app / pgbench', value: appRate / pgbenchRate }],
+      figures: [
+        { name: 'app: orders reaching COMPLETED', value: appRate, unit: 'orders/s' },
+        { name: 'pgbench: same statements', value: pgbenchRate, unit: 'orders/s' },
+        { name: 'app: POST /orders accepted', value: median(app.map((r) => r.acceptedPerS)), unit: 'req/s' },
+        { name: 'app: POST /orders p99', value: median(app.map((r) => r.p99)), unit: 'ms' },
+        { name: 'transactions per order: app', value: appWork.transactions, unit: '' },
+        { name: 'transactions per order: pgbench', value: pgbenchWork.transactions, unit: '' },
+        { name: 'rows inserted per order: app', value: appWork.inserted, unit: '' },
+        { name: 'rows inserted per order: pgbench', value: pgbenchWork.inserted, unit: '' },
+        { name: 'rows updated per order: app', value: appWork.updated, unit: '' },
+        { name: 'rows updated per order: pgbench', value: pgbenchWork.updated, unit: '' },
+      ],
+      notes: [
+        'app orders/s count status changes to COMPLETED inside each measured window, after a ramp-up of ' +
+          `${rampS} s; pgbench runs \`pgbench -n -M extended -f ${PGBENCH_SCRIPT} -c ${CONCURRENCY} -T ${settings.roundS}\``,
+      ],
+      rounds,
+    };
+  } finally {
+    await teardown.close();
+  }
+}
+
+/** The API's schema, migrations table and catalog (with its stock) copied into `to` with pg_dump. */
+async function copyDatabase(from: BenchDatabase, to: BenchDatabase, teardown: Teardown): Promise<void> {
+  const quote = (args: string[]) => args.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const copy = spawnChild(
+    'bash',
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      `pg_dump --no-owner --no-privileges ${quote(cliConnection(from.name))} | ` +
+        `psql -q -v ON_ERROR_STOP=1 ${quote(cliConnection(to.name))}`,
+    ],
+    { env: {}, stdout: 'pipe' },
+    teardown,
+  );
+  const code = await copy.exit;
+  if (code !== 0) throw new Error(`copying ${from.name} into ${to.name} failed (${code}):\n${copy.output()}`);
+}
+
+interface WorkCounters {
+  orders: number;
+  transactions: number;
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * PostgreSQL's own counters for the database: committed transactions, and rows inserted and updated in
+ * its tables (pg_stat_user_tables, so the catalog changes of migrations do not count). Complete once the
+ * connections that did the work have closed.
+ */
+async function workCounters(db: BenchDatabase): Promise<WorkCounters> {
+  const [row] = await db.query<Record<keyof WorkCounters, string>>(
+    `SELECT (SELECT count(*) FROM orders) AS orders,
+            (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS transactions,
+            (SELECT sum(n_tup_ins) FROM pg_stat_user_tables) AS inserted,
+            (SELECT sum(n_tup_upd) FROM pg_stat_user_tables) AS updated`,
+  );
+  return {
+    orders: Number(row.orders),
+    transactions: Number(row.transactions),
+    inserted: Number(row.inserted),
+    updated: Number(row.updated),
+  };
+}
+
+/** Work per order since `baseline` (for the API: since the database was created, migrations included). */
+function perOrder(
+  now: WorkCounters,
+  baseline: WorkCounters = { orders: 0, transactions: 0, inserted: 0, updated: 0 },
+): Omit<WorkCounters, 'orders'> {
+  const orders = Math.max(1, now.orders - baseline.orders);
+  return {
+    transactions: (now.transactions - baseline.transactions) / orders,
+    inserted: (now.inserted - baseline.inserted) / orders,
+    updated: (now.updated - baseline.updated) / orders,
+  };
+}

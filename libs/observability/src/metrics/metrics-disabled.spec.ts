@@ -1,0 +1,89 @@
+import { connect, createServer } from 'node:net';
+import { Controller, Get, Inject, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { register } from 'prom-client';
+import { METRICS_ENABLED } from '../observability.constants';
+import { ObservabilityModule } from '../observability.module';
+import { MetricsServer } from './metrics.server';
+
+@Controller('widgets')
+class WidgetsController {
+  constructor(@Inject(METRICS_ENABLED) private readonly metricsEnabled: boolean) {}
+
+  @Get()
+  list() {
+    return { metricsEnabled: this.metricsEnabled };
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** `metrics.enabled: false`: the application serves as before, with no metrics port and no HTTP hooks. */
+describe('metrics switched off', () => {
+  let app: INestApplication;
+  let baseUrl: string;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    register.resetMetrics();
+    metricsPort = await freePort();
+    @Module({
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'widgets',
+          metrics: { enabled: false, port: metricsPort, host: '127.0.0.1' },
+          logging: { level: 'silent' },
+        }),
+      ],
+      controllers: [WidgetsController],
+    })
+    class WidgetsModule {}
+    app = await NestFactory.create(WidgetsModule, new FastifyAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('opens no metrics port', async () => {
+    expect(app.get(MetricsServer).port()).toBeNull();
+    expect(await accepts(metricsPort)).toBe(false);
+  });
+
+  it('still serves requests and health, and tells other modules that metrics are off', async () => {
+    const widgets = await fetch(`${baseUrl}/widgets`);
+    expect(widgets.status).toBe(200);
+    expect(await widgets.json()).toEqual({ metricsEnabled: false });
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('records no HTTP series', async () => {
+    await fetch(`${baseUrl}/widgets`);
+    const requests = await register.getSingleMetric('http_requests_total')?.get();
+    const inFlight = await register.getSingleMetric('http_requests_in_flight')?.get();
+    expect(requests?.values ?? []).toEqual([]);
+    expect(inFlight?.values ?? []).toEqual([]);
+  });
+});
