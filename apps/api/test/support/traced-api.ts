@@ -16,6 +16,8 @@ export async function startTracedApi(env: Record<string, string> = {}): Promise<
   const api = await startApiProcess({
     DATABASE_URL: db.url,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    // The receiver reads OTLP/JSON; the default protocol (protobuf) is covered by a unit test.
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     ...env,
   });
