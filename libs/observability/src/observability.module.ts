@@ -24,6 +24,7 @@ import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
+import { HttpRouteTracing } from './tracing/http-route-tracing';
 import { EXPRESS_METRICS_MOUNT } from './metrics/http-route';
 import { dropMisnamedDefaultMetrics, useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
@@ -92,6 +93,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       ...workflowMetricProviders,
       appInfoProvider,
       HttpMetricsRecorder,
+      HttpRouteTracing,
       MetricsServer,
       ReadinessChecks,
       ShutdownState,

@@ -36,20 +36,28 @@ export class HttpMetricsRecorder implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (!this.enabled || adapter?.getType() !== 'fastify') return;
     const instance = adapter.getInstance();
-    instance.addHook('onRequest', async (request: object & { method: string }) =>
-      this.begin(request, request.method),
+    // Callback-style hooks: no promise per hook and request.
+    instance.addHook(
+      'onRequest',
+      (request: object & { method: string }, _reply: unknown, done: () => void) => {
+        this.begin(request, request.method);
+        done();
+      },
     );
     instance.addHook(
       'onResponse',
-      async (
+      (
         request: Parameters<typeof fastifyRoute>[0] & { method: string },
         reply: { statusCode: number },
-      ) =>
+        done: () => void,
+      ) => {
         this.end(request, {
           method: request.method,
           route: fastifyRoute(request),
           status_code: String(reply.statusCode),
-        }),
+        });
+        done();
+      },
     );
   }
 

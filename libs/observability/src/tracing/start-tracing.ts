@@ -1,5 +1,4 @@
 import { isMainThread } from 'node:worker_threads';
-import FastifyOtelInstrumentation from '@fastify/otel';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -95,13 +94,6 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
-      }),
-      new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        ignorePaths: ({ url }) => ignored.has(url.split('?')[0]),
-        // One span per hook (ten per request here, mostly anonymous plugin hooks) roughly doubled the cost
-        // of tracing a request and said little; the request and handler spans remain.
-        instrumentHooks: false,
       }),
       new NestInstrumentation(),
       new PgInstrumentation({
