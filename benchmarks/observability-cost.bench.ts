@@ -69,7 +69,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
   try {
     const db = await createBenchDatabase('bench_obs', teardown);
     const sink = await startOtlpSink(teardown);
-    log('starting the API twice (observability on, then off; same database)…');
+    log('starting the API three times (observability on, on with 10 % sampling, off; same database)…');
     const on: Variant = {
       name: 'on',
       api: await startApi(
