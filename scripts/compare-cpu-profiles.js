@@ -39,4 +39,6 @@ const rows = [...new Set([...Object.keys(a), ...Object.keys(b)])]
 console.log('| Where | A µs/request | B µs/request | A − B |\n| --- | ---: | ---: | ---: |');
 for (const [key, x, y] of rows.filter(([, x, y]) => Math.abs(x - y) >= 10))
   console.log(`| ${key} | ${x.toFixed(0)} | ${y.toFixed(0)} | ${(x - y).toFixed(0)} |`);
-console.log(`| **busy CPU in all** | **${sum(a).toFixed(0)}** | **${sum(b).toFixed(0)}** | **${(sum(a) - sum(b)).toFixed(0)}** |`);
+console.log(
+  `| **busy CPU in all** | **${sum(a).toFixed(0)}** | **${sum(b).toFixed(0)}** | **${(sum(a) - sum(b)).toFixed(0)}** |`,
+);
