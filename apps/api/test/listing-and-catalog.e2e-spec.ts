@@ -73,6 +73,7 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     const spec = await api.request('GET', '/docs/openapi.json');
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths).sort()).toEqual([
+      '/admin/faults',
       '/health/live',
       '/health/ready',
       '/orders',
@@ -83,6 +84,10 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
       '/products/{sku}/restock',
     ]);
     expect(spec.body.paths['/orders'].post.responses['202']).toBeDefined();
+    // Operator routes document their key.
+    expect(spec.body.paths['/admin/faults'].put.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'X-Api-Key', in: 'header', required: true })]),
+    );
     const ui = await fetch(`${api.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
