@@ -1,16 +1,6 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 
-/** A TCP port free on 127.0.0.1 right now, for a child told its port in advance. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/free-port';
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function isListening(port: number): Promise<boolean> {
