@@ -66,11 +66,19 @@ export class FaultInjectionService implements OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     // The simulators belong to whichever module provides them (an app may have only some of them).
-    this.payment = this.moduleRef.get(SimulatedPaymentProvider, { strict: false });
-    this.carrier = this.moduleRef.get(SimulatedCarrier, { strict: false });
+    this.payment = this.find(SimulatedPaymentProvider);
+    this.carrier = this.find(SimulatedCarrier);
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs);
     this.timer.unref();
+  }
+
+  private find<T>(type: new (...args: never[]) => T): T | undefined {
+    try {
+      return this.moduleRef.get(type, { strict: false });
+    } catch {
+      return undefined; // not part of this app: nothing to drive
+    }
   }
 
   onApplicationShutdown(): void {
