@@ -28,6 +28,14 @@ export interface PlacedOrder {
   replayed: boolean;
 }
 
+/** An order as the joined read maps it. */
+type OrderWithParts = OrderEntity & {
+  lines?: OrderLineEntity[];
+  history?: OrderStatusHistoryEntity[];
+  payment?: PaymentEntity | null;
+  shipment?: ShipmentEntity | null;
+};
+
 @Injectable()
 export class OrdersService {
   constructor(
@@ -121,20 +129,34 @@ export class OrdersService {
 
   /** The order as one consistent snapshot (status, payment, shipment and history agree). */
   async getOrder(orderId: string): Promise<OrderView> {
-    return this.dataSource.transaction('REPEATABLE READ', (manager) => this.readView(manager, orderId));
+    return this.readView(this.dataSource.manager, orderId);
   }
 
+  /**
+   * One statement reads the order with its lines, history, payment and shipment: a statement sees one
+   * snapshot, so the parts agree without a transaction, and a read costs one round trip (it used to be
+   * five SELECTs inside a REPEATABLE READ transaction — eight statements, eight spans).
+   */
   private async readView(manager: EntityManager, orderId: string): Promise<OrderView> {
-    const order = await manager.findOneBy(OrderEntity, { id: orderId });
-    if (!order) throw new OrderNotFoundError(orderId);
-    const lines = await manager.find(OrderLineEntity, { where: { orderId }, order: { lineNo: 'ASC' } });
-    const history = await manager.find(OrderStatusHistoryEntity, {
-      where: { orderId },
-      order: { id: 'ASC' },
+    const found: OrderWithParts | null = await manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .leftJoinAndMapMany('o.lines', OrderLineEntity, 'line', 'line.orderId = o.id')
+      .leftJoinAndMapMany('o.history', OrderStatusHistoryEntity, 'history', 'history.orderId = o.id')
+      .leftJoinAndMapOne('o.payment', PaymentEntity, 'payment', 'payment.orderId = o.id')
+      .leftJoinAndMapOne('o.shipment', ShipmentEntity, 'shipment', 'shipment.orderId = o.id')
+      .where('o.id = :orderId', { orderId })
+      .orderBy('line.lineNo', 'ASC')
+      .addOrderBy('history.id', 'ASC')
+      .getOne();
+    if (!found) throw new OrderNotFoundError(orderId);
+    const { lines, history, payment, shipment, ...order } = found;
+    return toOrderView({
+      order,
+      lines: lines ?? [],
+      history: history ?? [],
+      payment: payment ?? null,
+      shipment: shipment ?? null,
     });
-    const payment = await manager.findOneBy(PaymentEntity, { orderId });
-    const shipment = await manager.findOneBy(ShipmentEntity, { orderId });
-    return toOrderView({ order, lines, history, payment, shipment });
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while orders arrive. */
