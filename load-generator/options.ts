@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { MIX_ACTIONS, type MixAction, type MixWeights } from './traffic-mix';
+import { MIX_ACTIONS, type MixAction, type MixWeights, type TrafficMixConfig } from './traffic-mix';
 
 /** Everything a load run needs; `resolveOptions` fills in the defaults. */
-export interface LoadOptions {
+export interface LoadOptions extends Omit<TrafficMixConfig, 'runTag'> {
   /** Base URL of the API. */
   url: string;
   /** Requests per second, all connections together. */
@@ -12,13 +12,6 @@ export interface LoadOptions {
   connections: number;
   /** A request without an answer after this long counts as a timeout. */
   timeoutMs: number;
-  mix: MixWeights;
-  badRatio: number;
-  declineRatio: number;
-  cancelRatio: number;
-  idempotencyRatio: number;
-  replayRatio: number;
-  customers: number;
   /** How long to keep polling the placed orders for their outcome after the run; 0 skips it. */
   settleMs: number;
   /** Seed for the traffic choices; undefined draws a random one. */

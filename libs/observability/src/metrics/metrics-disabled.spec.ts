@@ -1,10 +1,10 @@
-import { connect, createServer } from 'node:net';
 import { Controller, Get, Inject, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { METRICS_ENABLED } from '../observability.constants';
 import { ObservabilityModule } from '../observability.module';
+import { freePort, isListening } from '../../../../test/support/free-port';
 import { MetricsServer } from './metrics.server';
 
 @Controller('widgets')
@@ -15,28 +15,6 @@ class WidgetsController {
   list() {
     return { metricsEnabled: this.metricsEnabled };
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `metrics.enabled: false`: the application serves as before, with no metrics port and no HTTP hooks. */
@@ -69,7 +47,7 @@ describe('metrics switched off', () => {
 
   it('opens no metrics port', async () => {
     expect(app.get(MetricsServer).port()).toBeNull();
-    expect(await accepts(metricsPort)).toBe(false);
+    expect(await isListening(metricsPort)).toBe(false);
   });
 
   it('still serves requests and health, and tells other modules that metrics are off', async () => {
