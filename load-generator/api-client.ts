@@ -14,7 +14,7 @@ export async function getJson<T>(baseUrl: string, path: string, timeoutMs: numbe
   try {
     response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new Error(describeFetchError(error, timeoutMs));
+    throw new Error(describeFetchError(error, timeoutMs), { cause: error });
   }
   const text = await response.text();
   let body: T | undefined;

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
       `embedded PostgreSQL (PGlite) in ${config.embeddedDatabase.dataDir}, listening at ${embedded.url}`,
     );
   await app.listen({ port: config.port, host: config.host });
-  logger.log(`orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type})`);
+  logger.log(
+    `orders API listening on ${await app.getUrl()} (workflow engine: ${config.engine.type}, Node.js ${process.version})`,
+  );
 
   closeOnSignals(
     async () => {

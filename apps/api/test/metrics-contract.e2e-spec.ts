@@ -24,7 +24,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['db_query_duration_seconds', 'histogram', ['operation', 'table', 'outcome']],
   ['db_pool_connections', 'gauge', ['state']],
   ['workflow_activity_duration_seconds', 'histogram', ['activity', 'outcome', 'engine']],
-  ['app_info', 'gauge', ['service', 'version', 'environment']],
+  ['app_info', 'gauge', ['service', 'version', 'environment', 'runtime_version']],
   ['process_cpu_seconds_total', 'counter', []],
   ['process_resident_memory_bytes', 'gauge', []],
   ['nodejs_eventloop_lag_seconds', 'gauge', []],

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = new Logger('Main');
-  logger.log(`orders worker management endpoints on ${await app.getUrl()}`);
+  logger.log(`orders worker management endpoints on ${await app.getUrl()} (Node.js ${process.version})`);
 
   closeOnSignals(
     async () => {

@@ -1,5 +1,5 @@
 import { activeTracing } from '@app/observability/tracing';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -32,9 +32,13 @@ export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | u
     forceFlush: () => exporting.forceFlush(),
     shutdown: () => exporting.shutdown(),
   };
-  // The interceptors package is typed against OpenTelemetry 1.x; the objects are compatible at run time.
+  // The interceptors package (1.24, the current SDK) is typed against OpenTelemetry 1.x; the objects are
+  // compatible at run time, which the live Temporal tracing test checks.
   type ExporterArgs = Parameters<typeof makeWorkflowExporter>;
   return {
-    exporter: makeWorkflowExporter(translating as unknown as ExporterArgs[0], tracing.resource),
+    exporter: makeWorkflowExporter(
+      translating as unknown as ExporterArgs[0],
+      tracing.resource as unknown as ExporterArgs[1],
+    ),
   } as unknown as InjectedSinks<Record<string, never>>;
 }

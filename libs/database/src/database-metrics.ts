@@ -62,11 +62,11 @@ export class QueryMetricsSubscriber implements EntitySubscriberInterface, OnModu
     this.dataSource.subscribers.push(this);
   }
 
-  beforeQuery(event: BeforeQueryEvent<unknown>): void {
+  beforeQuery(event: BeforeQueryEvent): void {
     this.started.set(event.queryRunner, process.hrtime.bigint());
   }
 
-  afterQuery(event: AfterQueryEvent<unknown>): void {
+  afterQuery(event: AfterQueryEvent): void {
     const start = this.started.get(event.queryRunner);
     if (start === undefined) return;
     this.started.delete(event.queryRunner);

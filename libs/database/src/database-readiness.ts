@@ -11,6 +11,6 @@ export class DatabaseReadiness implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.readiness?.register('database', () => this.typeOrm.pingCheck('database', { timeout: 1500 }));
+    this.readiness?.register('database', () => this.typeOrm.pingCheck('database').withTimeout(1500));
   }
 }

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 
@@ -8,7 +8,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
  */
 @Injectable()
 export class EventLoopHealthIndicator implements OnModuleDestroy {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private readonly histogram: ELDHistogram = monitorEventLoopDelay({ resolution: 20 });
   private windowStartedAt = Date.now();
 
   constructor(private readonly indicators: HealthIndicatorService) {

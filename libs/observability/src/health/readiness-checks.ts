@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { HealthIndicatorResult } from '@nestjs/terminus';
+import type { HealthIndicatorFunction } from '@nestjs/terminus';
 
-export type ReadinessCheck = () => Promise<HealthIndicatorResult>;
+/** Anything Terminus can run: a function returning a result, or a `HealthCheckAttempt` builder. */
+export type ReadinessCheck = HealthIndicatorFunction;
 
 /**
  * What must be up for this process to take traffic. Modules that own a dependency register its check

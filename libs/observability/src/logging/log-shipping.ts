@@ -13,13 +13,13 @@ export type LogStream = 'app' | 'audit';
 const TRANSPORT_FILE = 'elasticsearch.transport.js';
 
 /**
- * The transport file sits beside this code (sources, tests), in `logging/` beside the bundled main.js
+ * The transport file sits beside this code (sources, tests), under the bundled main.js at its source path
  * (builds copy it there, see nest-cli.json assets), or in the repository when run from its root.
  */
 function transportPath(): string {
   const candidates = [
     path.join(__dirname, TRANSPORT_FILE),
-    path.join(__dirname, 'logging', TRANSPORT_FILE),
+    path.join(__dirname, 'libs/observability/src/logging', TRANSPORT_FILE),
     path.resolve('libs/observability/src/logging', TRANSPORT_FILE),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));

@@ -8,12 +8,18 @@ export function fastifyRoute(request: { routeOptions?: { url?: string } }): stri
 /** Where the Express metrics middleware is mounted (a catch-all, so it sees every request). */
 export const EXPRESS_METRICS_MOUNT = '{*path}';
 
+/** A template that is nothing but a wildcard (`{*path}`, `/{*path}`, `{/*splat}`, `*`) matches any path. */
+function isCatchAll(template: string): boolean {
+  return /^\*\w*$/.test(template.replace(/[{}/]/g, ''));
+}
+
 /**
- * Express sets `req.route` once a route matched; its path is relative to the router's base URL. The
- * metrics middleware's own catch-all mount sets it too: a request that got no further matched nothing.
+ * Express sets `req.route` once a route matched; its path is relative to the router's base URL. Catch-all
+ * routes set it too: the metrics middleware's own mount, and the one Nest 12 answers 404s from
+ * (`{/*splat}`). A request whose route is only a wildcard matched nothing.
  */
 export function expressRoute(request: { baseUrl?: string; route?: { path?: unknown } }): string {
   const path = request.route?.path;
-  if (typeof path !== 'string' || path.replace(/^\//, '') === EXPRESS_METRICS_MOUNT) return UNMATCHED_ROUTE;
+  if (typeof path !== 'string' || isCatchAll(path)) return UNMATCHED_ROUTE;
   return `${request.baseUrl ?? ''}${path}` || '/';
 }

@@ -7,7 +7,13 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type BatchSpanProcessorOptions,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
@@ -50,6 +56,27 @@ export function traceExporter(env: NodeJS.ProcessEnv) {
   return protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtobufTraceExporter();
 }
 
+/**
+ * The batch processor's limits from the standard `OTEL_BSP_*` variables. SDK 3 reads them only for the
+ * processor it builds itself; this one is built here because Temporal's workflow sink shares it.
+ */
+export function batchSpanProcessorOptions(
+  exporter: SpanExporter,
+  env: NodeJS.ProcessEnv,
+): BatchSpanProcessorOptions {
+  const number = (name: string) => {
+    const value = Number(env[name]);
+    return env[name]?.trim() && Number.isFinite(value) && value >= 0 ? value : undefined;
+  };
+  return {
+    exporter,
+    maxQueueSize: number('OTEL_BSP_MAX_QUEUE_SIZE'),
+    maxExportBatchSize: number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+    scheduledDelayMillis: number('OTEL_BSP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: number('OTEL_BSP_EXPORT_TIMEOUT'),
+  };
+}
+
 function exportsTraces(env: NodeJS.ProcessEnv): boolean {
   if (env.OTEL_TRACES_EXPORTER === 'none') return false;
   return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -81,7 +108,9 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: options.environment,
   });
   const exporting = exportsTraces(env);
-  const spanProcessor = exporting ? new BatchSpanProcessor(traceExporter(env)) : null;
+  const spanProcessor = exporting
+    ? new BatchSpanProcessor(batchSpanProcessorOptions(traceExporter(env), env))
+    : null;
   const sdk = new NodeSDK({
     resource,
     // No `sampler`: NodeSDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based ratio etc.).

@@ -1,6 +1,6 @@
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { traceExporter } from './start-tracing';
+import { batchSpanProcessorOptions, traceExporter } from './start-tracing';
 
 describe('traceExporter (OTLP over HTTP, protocol from the standard variables)', () => {
   it('sends protobuf by default, as the OpenTelemetry specification says', () => {
@@ -18,5 +18,42 @@ describe('traceExporter (OTLP over HTTP, protocol from the standard variables)',
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
       }),
     ).toBeInstanceOf(OTLPProtobufTraceExporter);
+  });
+});
+
+describe('batchSpanProcessorOptions (the standard OTEL_BSP_* variables)', () => {
+  const exporter = traceExporter({});
+
+  it('takes the queue, batch, delay and timeout from the environment', () => {
+    expect(
+      batchSpanProcessorOptions(exporter, {
+        OTEL_BSP_MAX_QUEUE_SIZE: '8192',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1024',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        OTEL_BSP_EXPORT_TIMEOUT: '10000',
+      }),
+    ).toEqual({
+      exporter,
+      maxQueueSize: 8192,
+      maxExportBatchSize: 1024,
+      scheduledDelayMillis: 200,
+      exportTimeoutMillis: 10_000,
+    });
+  });
+
+  it("leaves unset, empty or invalid values to the SDK's defaults", () => {
+    expect(
+      batchSpanProcessorOptions(exporter, {
+        OTEL_BSP_MAX_QUEUE_SIZE: '',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'lots',
+        OTEL_BSP_SCHEDULE_DELAY: '-5',
+      }),
+    ).toEqual({
+      exporter,
+      maxQueueSize: undefined,
+      maxExportBatchSize: undefined,
+      scheduledDelayMillis: undefined,
+      exportTimeoutMillis: undefined,
+    });
   });
 });
