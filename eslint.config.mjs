@@ -18,6 +18,7 @@ export default defineConfig(
             'scripts/*.js',
             'libs/observability/src/logging/*.js',
             'ops/elasticsearch/*.js',
+            'test/support/*.js',
           ],
         },
         tsconfigRootDir: import.meta.dirname,

@@ -15,8 +15,12 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
-  // Dependencies published as ES modules only (Jest cannot require them on Node 20): compile them too.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition)/)'],
+  // Dependencies published as ES modules only: Jest's module loader requires them only with the
+  // experimental VM modules flag, so they are compiled to CommonJS like the project's own code.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@kubernetes-models|kubernetes-models|is-cidr|cidr-regex|content-disposition)/)',
+  ],
+  resolver: '<rootDir>/test/support/jest-resolver.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
 };

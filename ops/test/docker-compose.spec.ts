@@ -33,7 +33,6 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
         'prometheus',
         'pushgateway',
         'temporal',
-        'temporal-ui',
         'worker',
       ].sort(),
     );
@@ -116,5 +115,11 @@ describe('Dockerfile', () => {
     for (const target of ['api', 'worker']) expect(services[target].build).toEqual({ context: '.', target });
     expect(dockerfile).toMatch(/^EXPOSE 3000 9464$/m);
     expect(dockerfile).toMatch(/^EXPOSE 9465 9466$/m);
+  });
+
+  it('builds on the Node.js release the project pins', () => {
+    const pinned = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.node;
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${pinned.replace(/\./g, '\\.')}-`, 'm'));
+    expect(readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim()).toBe(pinned);
   });
 });

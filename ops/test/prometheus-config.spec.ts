@@ -43,6 +43,7 @@ describe('Prometheus configuration (promtool 2.42)', () => {
       'orders-api': ['api:9464'],
       'orders-worker': ['worker:9465'],
       'temporal-sdk': ['worker:9466'],
+      'temporal-server': ['temporal:7234'],
       postgres: ['postgres-exporter:9187'],
       pushgateway: ['pushgateway:9091'],
     });

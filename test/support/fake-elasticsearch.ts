@@ -12,9 +12,27 @@ export interface FakeElasticsearch {
   close(): Promise<void>;
 }
 
+/** The server release the double plays: the major of the compose file's Elasticsearch image. */
+export const FAKE_ELASTICSEARCH_VERSION = '9.5.0';
+const MAJOR = Number(FAKE_ELASTICSEARCH_VERSION.split('.')[0]);
+
+/**
+ * REST API compatibility as Elasticsearch enforces it: a client may ask for this major or the one
+ * before (`compatible-with=N` in Accept or Content-Type), anything else is refused.
+ */
+function incompatibleMediaType(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['accept', 'content-type']) {
+    const compatibleWith = /compatible-with=(\d+)/.exec(String(headers[name] ?? ''))?.[1];
+    if (compatibleWith && ![MAJOR, MAJOR - 1].includes(Number(compatibleWith)))
+      return `A compatible version is required on both Content-Type and Accept headers if either one has requested a compatible version. Accept=${headers.accept}, Content-Type=${headers['content-type']}`;
+  }
+  return undefined;
+}
+
 /**
  * An Elasticsearch test double over real HTTP (no Elasticsearch server can run here): answers `_bulk`
- * the way Elasticsearch does, item by item, and keeps what was indexed for assertions.
+ * the way Elasticsearch does, item by item, and keeps what was indexed for assertions. Like the real
+ * server it refuses clients of a newer major (`media_type_header_exception`).
  */
 export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
   const documents: IndexedDocument[] = [];
@@ -24,6 +42,18 @@ export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
     request.on('end', () => {
       response.setHeader('x-elastic-product', 'Elasticsearch');
       response.setHeader('content-type', 'application/json');
+      const refusal = incompatibleMediaType(request.headers);
+      if (refusal) {
+        response.statusCode = 400;
+        response.end(
+          JSON.stringify({
+            error: { type: 'media_type_header_exception', reason: 'Invalid media-type value on headers' },
+            status: 400,
+            detail: refusal,
+          }),
+        );
+        return;
+      }
       if (request.method === 'POST' && (request.url ?? '').startsWith('/_bulk')) {
         const lines = body
           .split('\n')
@@ -40,7 +70,11 @@ export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
         return;
       }
       response.end(
-        JSON.stringify({ name: 'fake', version: { number: '8.15.0' }, tagline: 'You Know, for Search' }),
+        JSON.stringify({
+          name: 'fake',
+          version: { number: FAKE_ELASTICSEARCH_VERSION },
+          tagline: 'You Know, for Search',
+        }),
       );
     });
   });

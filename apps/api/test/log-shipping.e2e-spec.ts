@@ -1,11 +1,10 @@
+import { freePort } from '../../../test/support/free-port';
 import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
 import { startFakeElasticsearch, type FakeElasticsearch } from '../../../test/support/fake-elasticsearch';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { waitFor } from '../../../test/support/wait-for';
 import { orderBody } from './support/api-harness';
 import { startApiProcess, type ApiProcess } from './support/api-process';
-
-const metricsPortFor = () => 20_000 + Math.floor(Math.random() * 20_000);
 
 /** Log shipping through pino's worker thread, from the real app in a child process. */
 describe('log shipping to Elasticsearch (child process)', () => {
@@ -36,17 +35,21 @@ describe('log shipping to Elasticsearch (child process)', () => {
     });
 
     it('ships diagnostic lines and audit events into their own data streams', async () => {
+      const requestId = 'log-shipping-request-1';
       const response = await fetch(`${api.baseUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
         body: JSON.stringify(orderBody({ customerId: 'c-shipping' })),
       });
       const { id } = (await response.json()) as { id: string };
+      // Each stream has its own transport and bulk flush: wait for both documents, whichever lands last.
       await waitFor(
         async () => elasticsearch.documents,
-        (docs) => docs.some((d) => d.doc['event.action'] === 'order-completed' && d.doc['order.id'] === id),
+        (docs) =>
+          docs.some((d) => d.doc['event.action'] === 'order-completed' && d.doc['order.id'] === id) &&
+          docs.some((d) => d.doc.message === 'request completed' && d.doc.req?.id === requestId),
         20_000,
-        200,
+        100,
       );
       const indices = new Set(elasticsearch.documents.map((d) => d.index));
       expect(indices).toEqual(new Set(['shop-logs', 'shop-audit']));
@@ -59,7 +62,8 @@ describe('log shipping to Elasticsearch (child process)', () => {
         'order-completed',
       ]);
       const requestLine = elasticsearch.documents.find(
-        (d) => d.index === 'shop-logs' && d.doc.message === 'request completed',
+        (d) =>
+          d.index === 'shop-logs' && d.doc.message === 'request completed' && d.doc.req?.id === requestId,
       );
       expect(requestLine?.doc).toMatchObject({
         'service.name': 'orders-api',
@@ -73,7 +77,7 @@ describe('log shipping to Elasticsearch (child process)', () => {
     let metricsPort: number;
 
     beforeAll(async () => {
-      metricsPort = metricsPortFor();
+      metricsPort = await freePort();
       api = await startApiProcess({
         DATABASE_URL: db.url,
         METRICS_PORT: String(metricsPort),

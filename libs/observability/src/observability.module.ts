@@ -7,6 +7,7 @@ import {
   type NestModule,
   type Provider,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { OpenTelemetryModule } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
@@ -24,8 +25,9 @@ import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
+import { HandlerSpanInterceptor } from './tracing/handler-span.interceptor';
 import { HttpRouteTracing } from './tracing/http-route-tracing';
-import { EXPRESS_METRICS_MOUNT } from './metrics/http-route';
+import { CATCH_ALL_ROUTE } from './metrics/http-route';
 import { dropMisnamedDefaultMetrics, useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
@@ -65,7 +67,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       .apply((request: never, response: never, next: () => void) =>
         this.httpMetrics.expressMiddleware(request, response, next),
       )
-      .forRoutes({ path: EXPRESS_METRICS_MOUNT, method: RequestMethod.ALL });
+      .forRoutes({ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL });
   }
 
   static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
@@ -94,6 +96,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       appInfoProvider,
       HttpMetricsRecorder,
       HttpRouteTracing,
+      { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
       MetricsServer,
       ReadinessChecks,
       ShutdownState,
@@ -110,6 +113,8 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       inject: [RESOLVED_OPTIONS, LogShipping],
       useFactory: (options: ResolvedObservabilityOptions, shipping: LogShipping) => ({
         pinoHttp: [pinoHttpOptions(options), shipping.destination('app')],
+        // nestjs-pino 5's default mount (`{/*splat}`) never runs on Fastify under Nest 12: mount explicitly.
+        forRoutes: [{ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL }],
       }),
     });
     const prometheus = PrometheusModule.register({

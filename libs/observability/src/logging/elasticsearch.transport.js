@@ -12,9 +12,10 @@ const { Writable } = require('node:stream');
 const { parentPort } = require('node:worker_threads');
 const pinoElastic = require('pino-elasticsearch');
 
-// pino-elasticsearch 9.0.0 bundles @elastic/elasticsearch 8.19. Subclass that Client: it is the
-// only way to set requestTimeout/maxRetries (pino-elasticsearch forwards just node, auth, cloud,
-// tls, caFingerprint, Connection, ConnectionPool).
+// The Client pino-elasticsearch itself uses (package.json overrides it to the project's one major,
+// 9.x, which ops/test/elasticsearch-majors.spec.ts checks). Subclassing it is the only way to set
+// requestTimeout/maxRetries (pino-elasticsearch forwards just node, auth, cloud, tls, caFingerprint,
+// Connection, ConnectionPool).
 const { Client: DefaultClient } = require(
   require.resolve('@elastic/elasticsearch', {
     paths: [path.dirname(require.resolve('pino-elasticsearch'))],

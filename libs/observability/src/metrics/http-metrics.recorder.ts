@@ -63,7 +63,7 @@ export class HttpMetricsRecorder implements OnModuleInit {
 
   /**
    * Express: runs as module middleware, which Nest mounts before the routes (Express runs handlers in
-   * mounting order), on the catch-all path `EXPRESS_METRICS_MOUNT`, so it sees every request.
+   * mounting order), on the catch-all path `CATCH_ALL_ROUTE`, so it sees every request.
    */
   expressMiddleware(
     request: Parameters<typeof expressRoute>[0] & { method: string },

@@ -5,8 +5,8 @@ export function fastifyRoute(request: { routeOptions?: { url?: string } }): stri
   return request.routeOptions?.url || UNMATCHED_ROUTE;
 }
 
-/** Where the Express metrics middleware is mounted (a catch-all, so it sees every request). */
-export const EXPRESS_METRICS_MOUNT = '{*path}';
+/** Where middleware that must see every request is mounted: HTTP metrics on Express, request logs on both. */
+export const CATCH_ALL_ROUTE = '{*path}';
 
 /** A template that is nothing but a wildcard (`{*path}`, `/{*path}`, `{/*splat}`, `*`) matches any path. */
 function isCatchAll(template: string): boolean {

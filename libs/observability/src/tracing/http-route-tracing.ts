@@ -7,7 +7,7 @@ import { getRPCMetadata, RPCType } from '@opentelemetry/core';
  * Gives the HTTP server span its route template: the HTTP instrumentation then sets `http.route` and
  * names the span `GET /orders/:id`. One synchronous Fastify hook does what a framework instrumentation
  * would, without its span per request, per handler and per hook (measured at a sixth of a traced
- * request's CPU). Handler spans still come from the Nest instrumentation.
+ * request's CPU). Handler spans come from `HandlerSpanInterceptor`.
  */
 @Injectable()
 export class HttpRouteTracing implements OnModuleInit {

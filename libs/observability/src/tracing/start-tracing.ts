@@ -2,7 +2,6 @@ import { isMainThread } from 'node:worker_threads';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
@@ -83,8 +82,8 @@ function exportsTraces(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Starts OpenTelemetry before the application loads, so HTTP, Fastify, Nest, PostgreSQL and pino are
- * instrumented as they are first required. Standard variables apply: `OTEL_TRACES_SAMPLER(_ARG)` (for
+ * Starts OpenTelemetry before the application loads, so HTTP, PostgreSQL and pino are instrumented as
+ * they are first required (Nest handler spans come from `HandlerSpanInterceptor`). Standard variables apply: `OTEL_TRACES_SAMPLER(_ARG)` (for
  * example `parentbased_traceidratio` + `0.1`), `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `OTEL_BSP_*`,
  * `OTEL_PROPAGATORS` (W3C trace context and baggage by default), `OTEL_SDK_DISABLED`.
  * Without an endpoint, spans are still created — log lines and exemplars carry trace ids — but not exported.
@@ -124,7 +123,6 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
       }),
-      new NestInstrumentation(),
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
         // Background statements (scrape-time gauges, fault refresh) would each start a trace of their own.
