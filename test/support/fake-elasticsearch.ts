@@ -24,7 +24,7 @@ function incompatibleMediaType(headers: Record<string, string | string[] | undef
   for (const name of ['accept', 'content-type']) {
     const compatibleWith = /compatible-with=(\d+)/.exec(String(headers[name] ?? ''))?.[1];
     if (compatibleWith && ![MAJOR, MAJOR - 1].includes(Number(compatibleWith)))
-      return `A compatible version is required on both Content-Type and Accept headers if either one has requested a compatible version. Accept=${headers.accept}, Content-Type=${headers['content-type']}`;
+      return `A compatible version is required on both Content-Type and Accept headers if either one has requested a compatible version. Accept=${String(headers.accept)}, Content-Type=${String(headers['content-type'])}`;
   }
   return undefined;
 }
