@@ -34,10 +34,13 @@ export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | u
   };
   // The interceptors package (1.24, the current SDK) is typed against OpenTelemetry 1.x; the objects are
   // compatible at run time, which the live Temporal tracing test checks.
+  // `typeof` names both overloads, the deprecated SpanExporter one included; the call takes the processor.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
   type ExporterArgs = Parameters<typeof makeWorkflowExporter>;
+  type LegacySpanProcessor = Extract<ExporterArgs[0], { onEnd: unknown }>;
   return {
     exporter: makeWorkflowExporter(
-      translating as unknown as ExporterArgs[0],
+      translating as unknown as LegacySpanProcessor,
       tracing.resource as unknown as ExporterArgs[1],
     ),
   } as unknown as InjectedSinks<Record<string, never>>;

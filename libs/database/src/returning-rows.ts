@@ -10,7 +10,7 @@ export async function returningRows<T = Record<string, unknown>>(
   parameters: unknown[] = [],
 ): Promise<T[]> {
   const manager = 'manager' in target ? target.manager : target;
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  const runner = manager.queryRunner ?? manager.dataSource.createQueryRunner();
   try {
     const result = await runner.query(sql, parameters, true);
     return result.records as T[];

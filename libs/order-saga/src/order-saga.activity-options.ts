@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { ORDER_CANCELLED_FAILURE, type OrderSagaActivityName } from './order-saga.types';
 
 /** Failures that retrying cannot fix: the saga compensates at once. */

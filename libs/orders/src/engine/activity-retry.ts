@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { failureTypeOf } from '@app/order-saga';
 
 /** Thrown when the engine shuts down: the saga stops where it is and is resumed on the next start. */
