@@ -78,9 +78,30 @@ fi
 
 if ! built alertmanager "$ALERTMANAGER_VERSION" alertmanager amtool; then
   log "building Alertmanager and amtool $ALERTMANAGER_VERSION…"
-  tool_build alertmanager "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" \
-    "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
-    github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool
+  # The module embeds its web UI from ui/app/dist, which is built by npm and not published to the proxy:
+  # build from a copy of the module with a placeholder page there (the HTTP API is complete without it).
+  source_dir="$CACHE/src/alertmanager"
+  rm -rf "$source_dir" && mkdir -p "$CACHE/src"
+  (cd "$CACHE" && go mod download -json "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" >/dev/null)
+  cp -r "$(go env GOMODCACHE)/github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" "$source_dir"
+  chmod -R u+w "$source_dir"
+  for ui in elm mantine; do
+    mkdir -p "$source_dir/ui/app/dist/$ui"
+    echo '<!doctype html><title>Alertmanager</title><p>Web UI not built; the API is at /api/v2.' \
+      >"$source_dir/ui/app/dist/$ui/index.html"
+  done
+  dir="$CACHE/tools/alertmanager"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    go mod init orders-test-servers/alertmanager >/dev/null 2>&1
+    go mod edit -replace "github.com/prometheus/alertmanager=$source_dir"
+    go get "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" >&2
+    for program in alertmanager amtool; do
+      go build -ldflags "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
+        -o "$BIN/$program" "github.com/prometheus/alertmanager/cmd/$program"
+    done
+  )
   stamp alertmanager "$ALERTMANAGER_VERSION"
 fi
 

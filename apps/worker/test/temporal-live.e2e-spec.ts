@@ -1,114 +1,252 @@
 import { randomUUID } from 'node:crypto';
-import { orderFulfilmentWorkflow, orderWorkflowId } from '@app/order-saga';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { orderWorkflowId } from '@app/order-saga';
 import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../../../test/support/free-port';
+import { insertProduct, productStock } from '../../../test/support/order-fixtures';
+import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../test/support/order-requests';
+import { describeWithServers } from '../../../test/support/real-servers';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { loadWorkerConfig } from '../src/config/worker.config';
-import { createWorkerApp } from '../src/create-worker-app';
-import {
-  insertPendingOrder,
-  insertProduct,
-  orderStatus,
-  productStock,
-} from '../../../test/support/order-fixtures';
+import { waitFor } from '../../../test/support/wait-for';
+import { startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
+import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
-/**
- * The only suite that needs a Temporal server (none can run on the build machines). It runs when
- * TEMPORAL_ADDRESS points at one, e.g. `temporal server start-dev` → TEMPORAL_ADDRESS=127.0.0.1:7233.
- */
-const TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
-const describeLive = TEMPORAL_ADDRESS ? describe : describe.skip;
-const SKIP_NOTICE = 'SKIPPED: no Temporal server reachable (set TEMPORAL_ADDRESS)';
-if (!TEMPORAL_ADDRESS) {
-  // Straight to stderr: Jest drops the buffered console output of a fully skipped file in multi-file runs.
-  process.stderr.write(
-    `\n⚠ ${SKIP_NOTICE} — apps/worker/test/temporal-live.e2e-spec.ts did not run the worker against Temporal\n\n`,
-  );
+const OPERATOR_KEY = 'live-operator-key-0123456789';
+const OPERATOR = { 'x-api-key': OPERATOR_KEY };
+
+/** Activity types in the order the workflow scheduled them, read from the server's own history. */
+async function scheduledActivities(client: Client, orderId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
 }
 
-describeLive(
-  TEMPORAL_ADDRESS ? `order saga on a live Temporal server (${TEMPORAL_ADDRESS})` : SKIP_NOTICE,
+describeWithServers(
+  ['temporal'],
+  'the production topology: API and worker processes on a real Temporal server and PostgreSQL',
   () => {
-    const SKU = 'SKU-LIVE-1';
-    // A queue of our own, so workers of other runs on a shared server never take these tasks.
-    const taskQueue = `orders-e2e-${randomUUID()}`;
-    const fatalErrors: unknown[] = [];
+    let temporal: TemporalDevServer;
     let db: TestDatabase;
-    let app: NestFastifyApplication | undefined;
+    let api: ApiProcess;
+    let worker: WorkerProcess;
     let connection: Connection;
     let client: Client;
+    // A queue of this run's own: no other worker ever takes its tasks.
+    const taskQueue = `orders-live-${randomUUID()}`;
+
+    const request = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      const response = await fetch(`${api.baseUrl}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: response.headers,
+      };
+    };
+    const placeOrder = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      request('POST', '/orders', body, headers);
+    const finalState = (id: string, timeoutMs = 30_000) =>
+      waitFor(
+        async () => (await request('GET', `/orders/${id}`)).body,
+        (order) => isTerminalStatus(order),
+        timeoutMs,
+        100,
+      );
+    /** The faults the worker process applies now, from its own `fault_injection_active` series. */
+    const workerFaults = async () => {
+      const text = await (await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/metrics`)).text();
+      return [...text.matchAll(/^fault_injection_active\{fault="([^"]+)"\} 1$/gm)].map((m) => m[1]).sort();
+    };
+    /** Switches faults through the API, then waits until the worker has picked them up. */
+    const setFaults = async (faults: unknown) => {
+      const response = await request('PUT', '/admin/faults', faults, OPERATOR);
+      expect(response.status).toBe(200);
+      const active = [...(response.body.active as string[])].sort();
+      await waitFor(workerFaults, (applied) => applied.join() === active.join(), 10_000, 50);
+    };
 
     beforeAll(async () => {
-      db = await createTestDatabase('worker_live');
-      const config = loadWorkerConfig({
-        TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
-        TEMPORAL_TASK_QUEUE: taskQueue,
+      [temporal, db] = await Promise.all([startTemporalDevServer(), createTestDatabase('live')]);
+      const shared = {
         DATABASE_URL: db.url,
-        METRICS_PORT: '0',
-        LOG_LEVEL: 'warn',
-        PAYMENT_SIM_LATENCY_MS: '0',
-        CARRIER_SIM_LATENCY_MS: '0',
-      });
-      app = await createWorkerApp(config, { onFatalError: (error) => fatalErrors.push(error) });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      await insertProduct(db, SKU, 10);
-      connection = await Connection.connect({ address: config.temporal.address });
-      client = new Client({ connection, namespace: config.temporal.namespace });
-    }, 120_000);
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        FAULT_INJECTION_REFRESH_MS: '200',
+        DATABASE_POOL_MAX: '20',
+      };
+      // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
+      api = await startApiProcess({ ...shared, OPERATOR_API_KEY: OPERATOR_KEY, SEED_DEMO_CATALOG: 'false' });
+      worker = await startWorkerProcess({ ...shared, TEMPORAL_METRICS_PORT: String(await freePort()) });
+      connection = await Connection.connect({ address: temporal.address });
+      client = new Client({ connection });
+      await insertProduct(db, 'LIVE-1', 1_000);
+    }, 180_000);
+
+    afterEach(async () => {
+      expect((await request('DELETE', '/admin/faults', undefined, OPERATOR)).status).toBe(200);
+      await waitFor(workerFaults, (applied) => applied.length === 0, 10_000, 50);
+    });
 
     afterAll(async () => {
-      await app?.close(); // drains the worker, then closes the database pool
       await connection?.close();
+      const exits = await Promise.all([worker?.stop(), api?.stop()]);
+      expect(exits).toEqual([0, 0]);
+      await temporal?.close();
       await db?.drop();
-    });
+    }, 60_000);
 
-    it('reports ready on the management port while the worker polls', async () => {
-      const response = await app!.inject({ method: 'GET', url: '/health/ready' });
-      expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ status: 'ok', worker: 'RUNNING' });
-    });
-
-    it('completes an order: workflow result COMPLETED and the order row COMPLETED', async () => {
-      const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 2 });
-
-      const result = await client.workflow.execute(orderFulfilmentWorkflow, {
-        taskQueue,
-        workflowId: orderWorkflowId(orderId),
-        args: [{ orderId }],
-        workflowExecutionTimeout: '30s', // fails before Jest's 60 s timeout if the workflow gets stuck
+    it('reports the Temporal engine ready on the API and the worker polling', async () => {
+      expect(await request('GET', '/health/ready')).toMatchObject({ status: 200 });
+      const workerReady = await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/health/ready`);
+      expect(workerReady.status).toBe(200);
+      expect(await workerReady.json()).toMatchObject({
+        status: 'ok',
+        info: { database: { status: 'up' }, temporal_worker: { status: 'up', state: 'RUNNING' } },
       });
-
-      expect(result).toEqual({ orderId, outcome: 'COMPLETED', failureReason: null });
-      expect(await orderStatus(db, orderId)).toBe('COMPLETED');
-      expect(await productStock(db, SKU)).toBe(8);
+      const metrics = await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^app_info\{service="orders-worker",[^}]*\} 1$/m);
     });
 
-    it('fails a declined order and gives the stock back', async () => {
-      const stockBefore = await productStock(db, SKU);
-      const { orderId } = await insertPendingOrder(db, {
-        sku: SKU,
-        quantity: 1,
-        paymentToken: 'sim_tok_decline_live',
+    it('happy path: one workflow runs the four steps and the order is COMPLETED', async () => {
+      const placed = await placeOrder(orderBody({ items: [{ sku: 'LIVE-1', quantity: 2 }] }));
+      expect(placed.status).toBe(202);
+      const order = await finalState(placed.body.id);
+      expect(order).toMatchObject({ status: 'COMPLETED', payment: { status: 'CAPTURED' } });
+      expect(order.shipment.trackingNumber).toMatch(/^SIM/);
+      const description = await client.workflow.getHandle(orderWorkflowId(order.id)).describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.taskQueue).toBe(taskQueue);
+      expect(await scheduledActivities(client, order.id)).toEqual([
+        'reserveInventory',
+        'chargePayment',
+        'arrangeShipping',
+        'completeOrder',
+      ]);
+    });
+
+    it('a declined card: FAILED PAYMENT_DECLINED, the stock released', async () => {
+      const stockBefore = await productStock(db, 'LIVE-1');
+      const placed = await placeOrder(
+        orderBody({
+          items: [{ sku: 'LIVE-1', quantity: 3 }],
+          payment: { ...orderBody().payment, cardNumber: DECLINED_CARD },
+        }),
+      );
+      const order = await finalState(placed.body.id);
+      expect(order).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
+      expect(await productStock(db, 'LIVE-1')).toBe(stockBefore);
+      // A charge step that failed is compensated too (a refund of nothing captured is a no-op): the saga
+      // never guesses whether a provider took the money.
+      expect(await scheduledActivities(client, order.id)).toEqual([
+        'reserveInventory',
+        'chargePayment',
+        'refundPayment',
+        'releaseInventory',
+        'failOrder',
+      ]);
+      expect(order.payment.status).toBe('DECLINED');
+    });
+
+    it('a carrier failure: compensated in reverse (refund, then release), FAILED SHIPPING_FAILED', async () => {
+      const stockBefore = await productStock(db, 'LIVE-1');
+      await setFaults({ carrier: { failureRate: 1 } });
+      const placed = await placeOrder(orderBody({ items: [{ sku: 'LIVE-1', quantity: 1 }] }));
+      const order = await finalState(placed.body.id, 45_000);
+      expect(order).toMatchObject({
+        status: 'FAILED',
+        failureReason: 'SHIPPING_FAILED',
+        payment: { status: 'REFUNDED' },
       });
-
-      const result = await client.workflow.execute(orderFulfilmentWorkflow, {
-        taskQueue,
-        workflowId: orderWorkflowId(orderId),
-        args: [{ orderId }],
-        workflowExecutionTimeout: '30s', // fails before Jest's 60 s timeout if the workflow gets stuck
-      });
-
-      expect(result).toEqual({ orderId, outcome: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
-      expect(await orderStatus(db, orderId)).toBe('FAILED');
-      expect(await productStock(db, SKU)).toBe(stockBefore);
+      expect(await productStock(db, 'LIVE-1')).toBe(stockBefore);
+      const activities = await scheduledActivities(client, order.id);
+      // Forward steps, the shipping attempts Temporal retried, then the compensations in reverse order.
+      expect(activities.slice(0, 3)).toEqual(['reserveInventory', 'chargePayment', 'arrangeShipping']);
+      expect(activities.slice(-3)).toEqual(['refundPayment', 'releaseInventory', 'failOrder']);
     });
 
-    it('stops gracefully on app.close(): the worker drains and never failed', async () => {
-      const worker = app!;
-      app = undefined;
-      await worker.close();
-      expect(fatalErrors).toEqual([]);
+    it('cancel before shipping: the signal reaches the workflow, which refunds and restocks (CANCELLED)', async () => {
+      const stockBefore = await productStock(db, 'LIVE-1');
+      await setFaults({ payment: { latencyMs: 3_000 } }); // hold the saga in its charge step
+      const placed = await placeOrder(orderBody({ items: [{ sku: 'LIVE-1', quantity: 2 }] }));
+      await waitFor(
+        async () => (await request('GET', `/orders/${placed.body.id}`)).body.status,
+        (status) => status === 'INVENTORY_RESERVED',
+        15_000,
+        50,
+      );
+      expect((await request('POST', `/orders/${placed.body.id}/cancel`)).status).toBe(202);
+      const order = await finalState(placed.body.id);
+      expect(order).toMatchObject({ status: 'CANCELLED' });
+      expect(['REFUNDED', 'DECLINED', 'PENDING']).toContain(order.payment.status);
+      expect(order.payment.status).not.toBe('CAPTURED');
+      expect(await productStock(db, 'LIVE-1')).toBe(stockBefore);
+      expect(await scheduledActivities(client, order.id)).not.toContain('arrangeShipping');
     });
+
+    it('cancel after shipping: 409, and the order stays COMPLETED', async () => {
+      const placed = await placeOrder(orderBody({ items: [{ sku: 'LIVE-1', quantity: 1 }] }));
+      const order = await finalState(placed.body.id);
+      expect(order.status).toBe('COMPLETED');
+      const cancel = await request('POST', `/orders/${order.id}/cancel`);
+      expect(cancel.status).toBe(409);
+      expect((await request('GET', `/orders/${order.id}`)).body.status).toBe('COMPLETED');
+    });
+
+    it('20 concurrent requests with one Idempotency-Key: one order, one workflow, one charge', async () => {
+      const key = `live-${randomUUID()}`;
+      const body = orderBody({ customerId: 'c-idem', items: [{ sku: 'LIVE-1', quantity: 1 }] });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => placeOrder(body, { 'idempotency-key': key })),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
+      const ids = new Set(responses.map((r) => r.body.id as string));
+      expect(ids.size).toBe(1);
+      const [id] = ids;
+      expect((await finalState(id)).status).toBe('COMPLETED');
+      const workflows = [];
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${orderWorkflowId(id)}'` }))
+        workflows.push(execution.runId);
+      expect(workflows).toHaveLength(1);
+      const charges = await db.query<{ count: string }>(
+        `SELECT count(*) FROM payments WHERE order_id = $1 AND status IN ('CAPTURED', 'REFUNDED')`,
+        [id],
+      );
+      expect(Number(charges[0].count)).toBe(1);
+      const orders = await db.query<{ count: string }>(
+        `SELECT count(*) FROM orders WHERE customer_id = 'c-idem' AND idempotency_key = $1`,
+        [key],
+      );
+      expect(Number(orders[0].count)).toBe(1);
+    });
+
+    it('a flash sale: 100 buyers for 20 units give exactly 20 COMPLETED and stock 0', async () => {
+      await insertProduct(db, 'LIVE-FLASH', 20);
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          placeOrder(orderBody({ customerId: `flash-${i}`, items: [{ sku: 'LIVE-FLASH', quantity: 1 }] })),
+        ),
+      );
+      expect(responses.filter((r) => r.status !== 202)).toEqual([]);
+      const finals = await Promise.all(responses.map((r) => finalState(r.body.id as string, 90_000)));
+      const byStatus = finals.reduce<Record<string, number>>((counts, order) => {
+        const key = `${order.status}${order.failureReason ? ` ${order.failureReason}` : ''}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+        return counts;
+      }, {});
+      expect(byStatus).toEqual({ COMPLETED: 20, 'FAILED OUT_OF_STOCK': 80 });
+      expect(await productStock(db, 'LIVE-FLASH')).toBe(0);
+    }, 180_000);
   },
 );

@@ -15,7 +15,7 @@ import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
 import { LogShipping } from './logging/log-shipping';
 import { pinoHttpOptions } from './logging/pino-http.options';
-import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
+import { LOG_SHIPPING_FAILURES_METRIC, WORKFLOW_METRICS } from './metrics/metric-names';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
 import { ReadinessChecks } from './health/readiness-checks';
@@ -120,6 +120,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     const prometheus = PrometheusModule.register({
       global: true,
       defaultMetrics: { enabled: true },
+      path: '/metrics',
       controller: metricsRoute ? MetricsController : NoMetricsRoute,
     });
     dropMisnamedDefaultMetrics(); // registered by PrometheusModule.register just above
@@ -147,6 +148,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         prometheus,
         logger,
         getToken(APP_INFO_METRIC),
+        getToken(WORKFLOW_METRICS.activityDuration),
       ],
     };
   }

@@ -100,24 +100,4 @@ export async function startApi(
 }
 
 /** A valid order body; override parts per test. */
-export function orderBody(overrides: Record<string, unknown> = {}): Record<string, any> {
-  return {
-    customerId: 'c-42',
-    items: [{ sku: 'SKU-001', quantity: 2 }],
-    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
-    payment: {
-      method: 'card',
-      cardNumber: '4242424242424242',
-      expiryMonth: 12,
-      expiryYear: 2030,
-      cvv: '123',
-    },
-    ...overrides,
-  };
-}
-
-export const DECLINED_CARD = '4000000000000002';
-
-export function isTerminalStatus(order: { status: string }): boolean {
-  return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(order.status);
-}
+export { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../../test/support/order-requests';

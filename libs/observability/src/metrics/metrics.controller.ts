@@ -6,10 +6,13 @@ interface ReplyLike {
   header(name: string, value: string): unknown;
 }
 
-/** `/metrics` on the application's own server, for processes whose only HTTP port is a management port. */
+/**
+ * `/metrics` on the application's own server, for processes whose only HTTP port is a management port.
+ * PrometheusModule gives the controller its path (`path` option, `/metrics`), so the route is its root.
+ */
 @Controller()
 export class MetricsController {
-  @Get('metrics')
+  @Get()
   @Header('cache-control', 'no-store')
   async metrics(
     @Headers('accept') accept: string | undefined,

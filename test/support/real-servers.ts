@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/** Servers `scripts/test-servers.sh` builds from the Go module proxy at the versions compose runs. */
+export type RealServer =
+  'temporal' | 'jaeger' | 'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'kustomize';
+
+/** Where the script builds them: `ORDERS_TEST_SERVERS_DIR` (documented in the README), else its default. */
+export const TEST_SERVERS_DIR =
+  process.env.ORDERS_TEST_SERVERS_DIR || path.join(homedir(), '.cache/orders-test-servers');
+
+/** The major version a test needs: an older server on PATH (Debian's Prometheus 2) must not pass for it. */
+const REQUIRED_VERSION: Partial<Record<RealServer, { args: string[]; pattern: RegExp }>> = {
+  prometheus: { args: ['--version'], pattern: /version 3\./ },
+  promtool: { args: ['--version'], pattern: /version 3\./ },
+};
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const found = new Map<RealServer, string | undefined>();
+
+/** The binary's path: the test-servers folder first, then PATH; undefined when neither has a usable one. */
+export function serverBinary(name: RealServer): string | undefined {
+  if (found.has(name)) return found.get(name);
+  const folders = [path.join(TEST_SERVERS_DIR, 'bin'), ...(process.env.PATH ?? '').split(path.delimiter)];
+  const required = REQUIRED_VERSION[name];
+  const binary = folders
+    .map((folder) => path.join(folder, name))
+    .find((file) => {
+      if (!executable(file)) return false;
+      if (!required) return true;
+      const probe = spawnSync(file, required.args, { encoding: 'utf8', timeout: 10_000 });
+      return required.pattern.test(`${probe.stdout}${probe.stderr}`);
+    });
+  found.set(name, binary);
+  return binary;
+}
+
+/** The binary's path, or an error naming how to get it. */
+export function requireServer(name: RealServer): string {
+  const binary = serverBinary(name);
+  if (!binary)
+    throw new Error(
+      `${name} not found in ${path.join(TEST_SERVERS_DIR, 'bin')} or on PATH: run \`bash scripts/test-servers.sh\``,
+    );
+  return binary;
+}
+
+/**
+ * `describe` for suites that need real servers. They always run when the servers are there. When one is
+ * missing, CI (`CI=true`) fails the suite, since a skipped server test is no test; elsewhere the suite is
+ * skipped, and says so on stderr where a multi-file Jest run still shows it.
+ */
+export function describeWithServers(servers: RealServer[], title: string, body: () => void): void {
+  const missing = servers.filter((name) => !serverBinary(name));
+  if (missing.length === 0) {
+    describe(title, body);
+    return;
+  }
+  const reason = `${missing.join(', ')} not found (run \`bash scripts/test-servers.sh\`, or set ORDERS_TEST_SERVERS_DIR)`;
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it(`needs ${missing.join(', ')}`, () => {
+        throw new Error(`CI runs every server test: ${reason}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`\n⚠ SKIPPED: ${title}: ${reason}\n\n`);
+  describe.skip(`${title} (SKIPPED: ${reason})`, body);
+}
