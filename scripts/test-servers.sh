@@ -16,7 +16,7 @@ JAEGER_VERSION=v1.76.0       # Jaeger v2.13.0 (the module's v1 tags carry the v2
 PROMETHEUS_VERSION=v0.316.0  # Prometheus 3.16.0 (the module is versioned v0.3xx for 3.xx)
 PROMETHEUS_RELEASE=3.16.0
 ALERTMANAGER_VERSION=v0.35.0 # Alertmanager 0.35.0
-KUSTOMIZE_VERSION=v5.8.3     # kustomize 5.8.3
+KUSTOMIZE_VERSION=v5.8.2     # kustomize 5.8.2 (5.8.3 needs Go 1.27; this machine has 1.26)
 
 CACHE="${ORDERS_TEST_SERVERS_DIR:-$HOME/.cache/orders-test-servers}"
 BIN="$CACHE/bin"
@@ -96,7 +96,9 @@ if ! built alertmanager "$ALERTMANAGER_VERSION" alertmanager amtool; then
     cd "$dir"
     go mod init orders-test-servers/alertmanager >/dev/null 2>&1
     go mod edit -replace "github.com/prometheus/alertmanager=$source_dir"
-    go get "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" >&2
+    for program in alertmanager amtool; do
+      go get -tool "github.com/prometheus/alertmanager/cmd/$program@$ALERTMANAGER_VERSION" >&2
+    done
     for program in alertmanager amtool; do
       go build -ldflags "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
         -o "$BIN/$program" "github.com/prometheus/alertmanager/cmd/$program"
