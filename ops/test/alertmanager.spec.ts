@@ -6,12 +6,13 @@ import { freePort } from '../../test/support/free-port';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { startHttpSink, type HttpSink } from '../../test/support/http-sink';
 import { waitFor } from '../../test/support/wait-for';
+import { describeWithServers, requireServer } from '../../test/support/real-servers';
 import { runTool } from './promtool';
 
 const DIR = path.resolve(__dirname, '../alertmanager');
 const CONFIG = 'alertmanager.yml';
 
-describe('Alertmanager configuration (amtool 0.25)', () => {
+describeWithServers(['amtool'], 'Alertmanager configuration (amtool 0.35)', () => {
   it('passes amtool check-config', () => {
     const result = runTool('amtool', ['check-config', CONFIG], DIR);
     expect(result).toMatchObject({ status: 0 });
@@ -53,7 +54,7 @@ describe('Alertmanager configuration (amtool 0.25)', () => {
  * The real Alertmanager with this configuration: deliveries go to a local webhook sink (receiver URLs and
  * secret files are redirected to loopback and temporary files; grouping waits shortened to 1 s).
  */
-describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
+describeWithServers(['alertmanager'], 'Alertmanager routing and inhibition (real Alertmanager 0.35)', () => {
   let sink: HttpSink;
   let workDir: string;
   let alertmanager: ServerProcess | undefined;
@@ -87,7 +88,7 @@ describe('Alertmanager routing and inhibition (real Alertmanager)', () => {
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
     alertmanager = await startServerProcess(
-      'prometheus-alertmanager',
+      requireServer('alertmanager'),
       [
         `--config.file=${path.join(workDir, CONFIG)}`,
         `--storage.path=${path.join(workDir, 'data')}`,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../test/support/free-port';
 import { prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
+import { describeWithServers, requireServer } from '../../test/support/real-servers';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { waitFor } from '../../test/support/wait-for';
 
@@ -35,118 +36,122 @@ async function serve(pod: FakePod): Promise<void> {
  * the `__meta_kubernetes_pod_*` labels Kubernetes discovery would set (this Prometheus build has no
  * kubernetes_sd_configs).
  */
-describe('Kubernetes pod-annotation discovery (real Prometheus, file_sd standing in for the API server)', () => {
-  const pods: FakePod[] = [
-    {
-      name: 'orders-api-7d9f',
-      annotations: { scrape: 'true', path: '/custom/metrics' },
-      metricsPath: '/custom/metrics',
-    },
-    { name: 'orders-worker-5c2a', annotations: { scrape: 'true' }, metricsPath: '/metrics' },
-    { name: 'redis-0', annotations: {}, metricsPath: '/metrics' },
-    { name: 'opted-out-1', annotations: { scrape: 'false' }, metricsPath: '/metrics' },
-  ];
-  // The worker's second endpoint: the Temporal SDK's own metrics, announced by prometheus.io/sdk-port.
-  const sdk: FakePod = { name: 'orders-worker-5c2a-sdk', annotations: {}, metricsPath: '/metrics' };
-  let workDir: string;
-  let prometheus: ServerProcess | undefined;
-  let apiUrl: string;
-
-  beforeAll(async () => {
-    for (const pod of pods) await serve(pod);
-    await serve(sdk);
-    workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
-    const targets = pods.map((pod) => ({
-      // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
-      targets: ['127.0.0.1:1'],
-      labels: {
-        __meta_kubernetes_namespace: 'shop',
-        __meta_kubernetes_pod_name: pod.name,
-        __meta_kubernetes_pod_phase: 'Running',
-        __meta_kubernetes_pod_label_app_kubernetes_io_name: pod.name.replace(/-[^-]+$/, ''),
-        ...Object.fromEntries(
-          Object.entries(pod.annotations).map(([k, v]) => [
-            `__meta_kubernetes_pod_annotation_prometheus_io_${k}`,
-            v,
-          ]),
-        ),
-        ...(pod.annotations.scrape
-          ? { __meta_kubernetes_pod_annotation_prometheus_io_port: String(pod.port) }
-          : {}),
-        ...(pod.name === 'orders-worker-5c2a'
-          ? { __meta_kubernetes_pod_annotation_prometheus_io_sdk_port: String(sdk.port) }
-          : {}),
-      },
-    }));
-    writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
-
-    const config = parse(readFileSync(CONFIG, 'utf8'));
-    for (const job of config.scrape_configs) {
-      delete job.kubernetes_sd_configs;
-      job.file_sd_configs = [{ files: [path.join(workDir, 'targets.json')], refresh_interval: '1s' }];
-      job.scrape_interval = '1s';
-    }
-    writeFileSync(
-      path.join(workDir, 'prometheus.yml'),
-      stringify({ global: { scrape_interval: '1s' }, scrape_configs: config.scrape_configs }),
-    );
-
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    prometheus = await startServerProcess(
-      'prometheus',
-      [
-        `--config.file=${path.join(workDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(workDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
+describeWithServers(
+  ['prometheus'],
+  'Kubernetes pod-annotation discovery (real Prometheus 3, file_sd standing in for the API server)',
+  () => {
+    const pods: FakePod[] = [
       {
-        readyUrl: `${apiUrl}/-/ready`,
+        name: 'orders-api-7d9f',
+        annotations: { scrape: 'true', path: '/custom/metrics' },
+        metricsPath: '/custom/metrics',
       },
-    );
-  });
-  afterAll(async () => {
-    await prometheus?.stop();
-    for (const pod of [...pods, sdk]) await new Promise((resolve) => pod.server?.close(resolve));
-    rmSync(workDir, { recursive: true, force: true });
-  });
+      { name: 'orders-worker-5c2a', annotations: { scrape: 'true' }, metricsPath: '/metrics' },
+      { name: 'redis-0', annotations: {}, metricsPath: '/metrics' },
+      { name: 'opted-out-1', annotations: { scrape: 'false' }, metricsPath: '/metrics' },
+    ];
+    // The worker's second endpoint: the Temporal SDK's own metrics, announced by prometheus.io/sdk-port.
+    const sdk: FakePod = { name: 'orders-worker-5c2a-sdk', annotations: {}, metricsPath: '/metrics' };
+    let workDir: string;
+    let prometheus: ServerProcess | undefined;
+    let apiUrl: string;
 
-  it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
-    const targets = await waitFor(
-      () => prometheusTargets(apiUrl),
-      (data) => data.activeTargets.length === 3 && data.activeTargets.every((t) => t.health === 'up'),
-      30_000,
-      500,
-    );
-    const byJob = (job: string) =>
-      targets.activeTargets.filter((t) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'));
-    const active = Object.fromEntries(byJob('pods').map((t) => [t.labels.pod, t]));
-    expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
-    expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
-    expect(active['orders-worker-5c2a'].scrapeUrl).toBe(`http://127.0.0.1:${pods[1].port}/metrics`);
-    expect(active['orders-api-7d9f'].labels).toMatchObject({
-      namespace: 'shop',
-      pod: 'orders-api-7d9f',
-      app: 'orders-api',
-      job: 'orders-api',
+    beforeAll(async () => {
+      for (const pod of pods) await serve(pod);
+      await serve(sdk);
+      workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
+      const targets = pods.map((pod) => ({
+        // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
+        targets: ['127.0.0.1:1'],
+        labels: {
+          __meta_kubernetes_namespace: 'shop',
+          __meta_kubernetes_pod_name: pod.name,
+          __meta_kubernetes_pod_phase: 'Running',
+          __meta_kubernetes_pod_label_app_kubernetes_io_name: pod.name.replace(/-[^-]+$/, ''),
+          ...Object.fromEntries(
+            Object.entries(pod.annotations).map(([k, v]) => [
+              `__meta_kubernetes_pod_annotation_prometheus_io_${k}`,
+              v,
+            ]),
+          ),
+          ...(pod.annotations.scrape
+            ? { __meta_kubernetes_pod_annotation_prometheus_io_port: String(pod.port) }
+            : {}),
+          ...(pod.name === 'orders-worker-5c2a'
+            ? { __meta_kubernetes_pod_annotation_prometheus_io_sdk_port: String(sdk.port) }
+            : {}),
+        },
+      }));
+      writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
+
+      const config = parse(readFileSync(CONFIG, 'utf8'));
+      for (const job of config.scrape_configs) {
+        delete job.kubernetes_sd_configs;
+        job.file_sd_configs = [{ files: [path.join(workDir, 'targets.json')], refresh_interval: '1s' }];
+        job.scrape_interval = '1s';
+      }
+      writeFileSync(
+        path.join(workDir, 'prometheus.yml'),
+        stringify({ global: { scrape_interval: '1s' }, scrape_configs: config.scrape_configs }),
+      );
+
+      const port = await freePort();
+      apiUrl = `http://127.0.0.1:${port}`;
+      prometheus = await startServerProcess(
+        requireServer('prometheus'),
+        [
+          `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        {
+          readyUrl: `${apiUrl}/-/ready`,
+        },
+      );
     });
-    const dropped = targets.droppedTargets
-      .filter((t) => t.discoveredLabels.job === 'kubernetes-pods')
-      .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)
-      .sort();
-    expect(dropped).toEqual(['opted-out-1', 'redis-0']);
-    // The second job scrapes only pods announcing an SDK port, at that port.
-    expect(byJob('temporal-sdk').map((t) => [t.labels.pod, t.scrapeUrl])).toEqual([
-      ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
-    ]);
+    afterAll(async () => {
+      await prometheus?.stop();
+      for (const pod of [...pods, sdk]) await new Promise((resolve) => pod.server?.close(resolve));
+      rmSync(workDir, { recursive: true, force: true });
+    });
 
-    const scraped = (await prometheusQuery(apiUrl, 'pod_up'))
-      .map((r) => `${r.metric.job}/${r.metric.pod}`)
-      .sort();
-    expect(scraped).toEqual([
-      'orders-api/orders-api-7d9f',
-      'orders-worker/orders-worker-5c2a',
-      'temporal-sdk/orders-worker-5c2a',
-    ]);
-  });
-});
+    it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
+      const targets = await waitFor(
+        () => prometheusTargets(apiUrl),
+        (data) => data.activeTargets.length === 3 && data.activeTargets.every((t) => t.health === 'up'),
+        30_000,
+        500,
+      );
+      const byJob = (job: string) =>
+        targets.activeTargets.filter((t) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'));
+      const active = Object.fromEntries(byJob('pods').map((t) => [t.labels.pod, t]));
+      expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
+      expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
+      expect(active['orders-worker-5c2a'].scrapeUrl).toBe(`http://127.0.0.1:${pods[1].port}/metrics`);
+      expect(active['orders-api-7d9f'].labels).toMatchObject({
+        namespace: 'shop',
+        pod: 'orders-api-7d9f',
+        app: 'orders-api',
+        job: 'orders-api',
+      });
+      const dropped = targets.droppedTargets
+        .filter((t) => t.discoveredLabels.job === 'kubernetes-pods')
+        .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)
+        .sort();
+      expect(dropped).toEqual(['opted-out-1', 'redis-0']);
+      // The second job scrapes only pods announcing an SDK port, at that port.
+      expect(byJob('temporal-sdk').map((t) => [t.labels.pod, t.scrapeUrl])).toEqual([
+        ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
+      ]);
+
+      const scraped = (await prometheusQuery(apiUrl, 'pod_up'))
+        .map((r) => `${r.metric.job}/${r.metric.pod}`)
+        .sort();
+      expect(scraped).toEqual([
+        'orders-api/orders-api-7d9f',
+        'orders-worker/orders-worker-5c2a',
+        'temporal-sdk/orders-worker-5c2a',
+      ]);
+    });
+  },
+);

@@ -6,6 +6,7 @@ import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/ap
 import { runLoad } from '../../load-generator';
 import { freePort } from '../../test/support/free-port';
 import { prometheusAlerts, prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
+import { describeWithServers, requireServer } from '../../test/support/real-servers';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { waitFor } from '../../test/support/wait-for';
@@ -42,182 +43,188 @@ const substitute = (expr: string) =>
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
  * Pushgateway and Prometheus loading this repository's rule files, scraping every second.
  */
-describe('Prometheus end to end (real API, exporters, Prometheus with the project rules)', () => {
-  let db: TestDatabase;
-  let api: ApiProcess;
-  let workDir: string;
-  const processes: ServerProcess[] = [];
-  let prometheusUrl: string;
-  const query = (expr: string) => prometheusQuery(prometheusUrl, expr);
+describeWithServers(
+  ['prometheus'],
+  'Prometheus 3 end to end (real API, exporters, Prometheus with the project rules)',
+  () => {
+    let db: TestDatabase;
+    let api: ApiProcess;
+    let workDir: string;
+    const processes: ServerProcess[] = [];
+    let prometheusUrl: string;
+    const query = (expr: string) => prometheusQuery(prometheusUrl, expr);
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    workDir = mkdtempSync(path.join(tmpdir(), 'prom-stack-'));
-    const [metricsPort, exporterPort, pushgatewayPort, prometheusPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
-      METRICS_PORT: String(metricsPort),
-      PAYMENT_SIM_DECLINE_RATE: '0.5', // half the charges declined: the payment failure alert must go off
-      CARRIER_SIM_FAILURE_RATE: '0.2',
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      workDir = mkdtempSync(path.join(tmpdir(), 'prom-stack-'));
+      const [metricsPort, exporterPort, pushgatewayPort, prometheusPort] = await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
+      api = await startApiProcess({
+        DATABASE_URL: db.url,
+        METRICS_PORT: String(metricsPort),
+        PAYMENT_SIM_DECLINE_RATE: '0.5', // half the charges declined: the payment failure alert must go off
+        CARRIER_SIM_FAILURE_RATE: '0.2',
+      });
+      processes.push(
+        await startServerProcess(
+          'prometheus-postgres-exporter',
+          [`--web.listen-address=127.0.0.1:${exporterPort}`],
+          {
+            env: { DATA_SOURCE_NAME: `${db.url}?sslmode=disable` },
+          },
+        ),
+        await startServerProcess('prometheus-pushgateway', [
+          `--web.listen-address=127.0.0.1:${pushgatewayPort}`,
+        ]),
+      );
+
+      const config = parse(readFileSync(path.join(OPS, 'prometheus/prometheus.yml'), 'utf8'));
+      const local: Record<string, string> = {
+        prometheus: `127.0.0.1:${prometheusPort}`,
+        'orders-api': `127.0.0.1:${metricsPort}`,
+        postgres: `127.0.0.1:${exporterPort}`,
+        pushgateway: `127.0.0.1:${pushgatewayPort}`,
+      };
+      config.global = {
+        ...config.global,
+        scrape_interval: '1s',
+        scrape_timeout: '1s',
+        evaluation_interval: '1s',
+      };
+      config.rule_files = config.rule_files.map((file: string) => path.join(OPS, 'prometheus', file));
+      delete config.alerting;
+      // The worker and its Temporal SDK metrics need a Temporal server: not started here.
+      config.scrape_configs = config.scrape_configs
+        .filter((job: any) => local[job.job_name])
+        .map((job: any) => ({ ...job, static_configs: [{ targets: [local[job.job_name]] }] }));
+      writeFileSync(path.join(workDir, 'prometheus.yml'), stringify(config));
+      // Rule groups run at their own interval (15 s); make them run every second for the test.
+      for (const file of config.rule_files as string[]) {
+        const rules = parse(readFileSync(file, 'utf8'));
+        for (const group of rules.groups) group.interval = '1s';
+        writeFileSync(path.join(workDir, path.basename(file)), stringify(rules));
+      }
+      writeFileSync(
+        path.join(workDir, 'prometheus.yml'),
+        stringify({
+          ...config,
+          rule_files: config.rule_files.map((file: string) => path.join(workDir, path.basename(file))),
+        }),
+      );
+      prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+      processes.push(
+        await startServerProcess(
+          requireServer('prometheus'),
+          [
+            `--config.file=${path.join(workDir, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${path.join(workDir, 'data')}`,
+            `--web.listen-address=127.0.0.1:${prometheusPort}`,
+          ],
+          { readyUrl: `${prometheusUrl}/-/ready` },
+        ),
+      );
+
+      // Counters first seen after the traffic would look flat (rate 0): start once the API is being scraped,
+      // and spread the traffic over several scrapes.
+      await waitFor(
+        () => query('up{job="orders-api"} == 1'),
+        (result) => result.length === 1,
+        30_000,
+        250,
+      );
+      // Traffic from the load generator: orders (half declined by the provider, some unshippable, some
+      // cancelled), catalog and order reads, replays, bad requests, unknown routes — 15 req/s for 8 s.
+      const summary = await runLoad({
+        url: api.baseUrl,
+        rate: 15,
+        durationMs: 8_000,
+        connections: 3,
+        badRatio: 0.15,
+        idempotencyRatio: 0.4,
+        replayRatio: 0.6,
+        settleMs: 0,
+        seed: 8,
+      });
+      expect(summary.orders.placed).toBeGreaterThan(0);
+      expect(summary.errors.total).toBe(0);
+    }, 120_000);
+
+    afterAll(async () => {
+      await api?.stop();
+      await Promise.all(processes.map((server) => server.stop()));
+      await db?.drop();
+      rmSync(workDir, { recursive: true, force: true });
     });
-    processes.push(
-      await startServerProcess(
-        'prometheus-postgres-exporter',
-        [`--web.listen-address=127.0.0.1:${exporterPort}`],
-        {
-          env: { DATA_SOURCE_NAME: `${db.url}?sslmode=disable` },
-        },
-      ),
-      await startServerProcess('prometheus-pushgateway', [
-        `--web.listen-address=127.0.0.1:${pushgatewayPort}`,
-      ]),
-    );
 
-    const config = parse(readFileSync(path.join(OPS, 'prometheus/prometheus.yml'), 'utf8'));
-    const local: Record<string, string> = {
-      prometheus: `127.0.0.1:${prometheusPort}`,
-      'orders-api': `127.0.0.1:${metricsPort}`,
-      postgres: `127.0.0.1:${exporterPort}`,
-      pushgateway: `127.0.0.1:${pushgatewayPort}`,
-    };
-    config.global = {
-      ...config.global,
-      scrape_interval: '1s',
-      scrape_timeout: '1s',
-      evaluation_interval: '1s',
-    };
-    config.rule_files = config.rule_files.map((file: string) => path.join(OPS, 'prometheus', file));
-    delete config.alerting;
-    // The worker and its Temporal SDK metrics need a Temporal server: not started here.
-    config.scrape_configs = config.scrape_configs
-      .filter((job: any) => local[job.job_name])
-      .map((job: any) => ({ ...job, static_configs: [{ targets: [local[job.job_name]] }] }));
-    writeFileSync(path.join(workDir, 'prometheus.yml'), stringify(config));
-    // Rule groups run at their own interval (15 s); make them run every second for the test.
-    for (const file of config.rule_files as string[]) {
-      const rules = parse(readFileSync(file, 'utf8'));
-      for (const group of rules.groups) group.interval = '1s';
-      writeFileSync(path.join(workDir, path.basename(file)), stringify(rules));
-    }
-    writeFileSync(
-      path.join(workDir, 'prometheus.yml'),
-      stringify({
-        ...config,
-        rule_files: config.rule_files.map((file: string) => path.join(workDir, path.basename(file))),
-      }),
-    );
-    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-    processes.push(
-      await startServerProcess(
+    it('scrapes every started target successfully', async () => {
+      const targets = await waitFor(
+        async () => (await prometheusTargets(prometheusUrl)).activeTargets,
+        (active) => active.length === 4 && active.every((t) => t.health === 'up'),
+        30_000,
+        500,
+      );
+      expect(targets.map((t) => t.labels.job).sort()).toEqual([
+        'orders-api',
+        'postgres',
         'prometheus',
-        [
-          `--config.file=${path.join(workDir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${path.join(workDir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${prometheusPort}`,
-        ],
-        { readyUrl: `${prometheusUrl}/-/ready` },
-      ),
-    );
-
-    // Counters first seen after the traffic would look flat (rate 0): start once the API is being scraped,
-    // and spread the traffic over several scrapes.
-    await waitFor(
-      () => query('up{job="orders-api"} == 1'),
-      (result) => result.length === 1,
-      30_000,
-      250,
-    );
-    // Traffic from the load generator: orders (half declined by the provider, some unshippable, some
-    // cancelled), catalog and order reads, replays, bad requests, unknown routes — 15 req/s for 8 s.
-    const summary = await runLoad({
-      url: api.baseUrl,
-      rate: 15,
-      durationMs: 8_000,
-      connections: 3,
-      badRatio: 0.15,
-      idempotencyRatio: 0.4,
-      replayRatio: 0.6,
-      settleMs: 0,
-      seed: 8,
+        'pushgateway',
+      ]);
     });
-    expect(summary.orders.placed).toBeGreaterThan(0);
-    expect(summary.errors.total).toBe(0);
-  }, 120_000);
 
-  afterAll(async () => {
-    await api?.stop();
-    await Promise.all(processes.map((server) => server.stop()));
-    await db?.drop();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+    it('produces a series for every recording rule', async () => {
+      const names = parse(
+        readFileSync(path.join(OPS, 'prometheus/rules/recording.yml'), 'utf8'),
+      ).groups.flatMap((g: any) => g.rules.map((r: any) => r.record as string));
+      const missing = await waitFor(
+        async () => {
+          const empty: string[] = [];
+          for (const name of names) if ((await query(name)).length === 0) empty.push(name);
+          return empty;
+        },
+        (empty) => empty.length === 0,
+        60_000,
+        1_000,
+      );
+      expect(missing).toEqual([]);
+    });
 
-  it('scrapes every started target successfully', async () => {
-    const targets = await waitFor(
-      async () => (await prometheusTargets(prometheusUrl)).activeTargets,
-      (active) => active.length === 4 && active.every((t) => t.health === 'up'),
-      30_000,
-      500,
-    );
-    expect(targets.map((t) => t.labels.job).sort()).toEqual([
-      'orders-api',
-      'postgres',
-      'prometheus',
-      'pushgateway',
-    ]);
-  });
+    it('returns real values (not just NaN) for every query of every dashboard panel (template variables set to All)', async () => {
+      const queries = dashboardQueries();
+      const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr));
+      expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
+      const empty = await waitFor(
+        async () => {
+          const none: string[] = [];
+          for (const q of testable) {
+            const series = await query(substitute(q.expr));
+            if (!series.some((sample) => sample.value[1] !== 'NaN')) none.push(`${q.dashboard} › ${q.panel}`);
+          }
+          return none;
+        },
+        (none) => none.length === 0,
+        60_000,
+        1_000,
+      );
+      expect(empty).toEqual([]);
+    });
 
-  it('produces a series for every recording rule', async () => {
-    const names = parse(
-      readFileSync(path.join(OPS, 'prometheus/rules/recording.yml'), 'utf8'),
-    ).groups.flatMap((g: any) => g.rules.map((r: any) => r.record as string));
-    const missing = await waitFor(
-      async () => {
-        const empty: string[] = [];
-        for (const name of names) if ((await query(name)).length === 0) empty.push(name);
-        return empty;
-      },
-      (empty) => empty.length === 0,
-      60_000,
-      1_000,
-    );
-    expect(missing).toEqual([]);
-  });
-
-  it('returns real values (not just NaN) for every query of every dashboard panel (template variables set to All)', async () => {
-    const queries = dashboardQueries();
-    const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr));
-    expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
-    const empty = await waitFor(
-      async () => {
-        const none: string[] = [];
-        for (const q of testable) {
-          const series = await query(substitute(q.expr));
-          if (!series.some((sample) => sample.value[1] !== 'NaN')) none.push(`${q.dashboard} › ${q.panel}`);
-        }
-        return none;
-      },
-      (none) => none.length === 0,
-      60_000,
-      1_000,
-    );
-    expect(empty).toEqual([]);
-  });
-
-  it('takes the payment failure alert to pending or firing for real', async () => {
-    const alert = await waitFor(
-      async () =>
-        (await prometheusAlerts(prometheusUrl)).find((a) => a.labels.alertname === 'PaymentFailureRateHigh'),
-      (a) => a !== undefined,
-      60_000,
-      1_000,
-    );
-    expect(['pending', 'firing']).toContain(alert!.state);
-    expect(alert!.labels).toMatchObject({ severity: 'critical', service: 'orders-api', job: 'orders-api' });
-    expect(alert!.annotations.summary).toMatch(/^orders-api: \d+(\.\d+)?% of payment attempts fail$/);
-  });
-});
+    it('takes the payment failure alert to pending or firing for real', async () => {
+      const alert = await waitFor(
+        async () =>
+          (await prometheusAlerts(prometheusUrl)).find(
+            (a) => a.labels.alertname === 'PaymentFailureRateHigh',
+          ),
+        (a) => a !== undefined,
+        60_000,
+        1_000,
+      );
+      expect(['pending', 'firing']).toContain(alert!.state);
+      expect(alert!.labels).toMatchObject({ severity: 'critical', service: 'orders-api', job: 'orders-api' });
+      expect(alert!.annotations.summary).toMatch(/^orders-api: \d+(\.\d+)?% of payment attempts fail$/);
+    });
+  },
+);
