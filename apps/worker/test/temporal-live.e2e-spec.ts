@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '@app/order-saga';
-import { Client, Connection } from '@temporalio/client';
-import { freePort } from '../../../test/support/free-port';
+import type { Client } from '@temporalio/client';
 import { insertProduct, productStock } from '../../../test/support/order-fixtures';
-import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../test/support/order-requests';
+import { DECLINED_CARD, orderBody } from '../../../test/support/order-requests';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
-
-const OPERATOR_KEY = 'live-operator-key-0123456789';
-const OPERATOR = { 'x-api-key': OPERATOR_KEY };
+import { startLiveTopology, type LiveTopology } from './support/live-topology';
 
 /** Activity types in the order the workflow scheduled them, read from the server's own history. */
 async function scheduledActivities(client: Client, orderId: string): Promise<string[]> {
@@ -27,94 +20,41 @@ describeWithServers(
   ['temporal'],
   'the production topology: API and worker processes on a real Temporal server and PostgreSQL',
   () => {
-    let temporal: TemporalDevServer;
-    let db: TestDatabase;
-    let api: ApiProcess;
-    let worker: WorkerProcess;
-    let connection: Connection;
+    let live: LiveTopology;
     let client: Client;
-    // A queue of this run's own: no other worker ever takes its tasks.
-    const taskQueue = `orders-live-${randomUUID()}`;
-
-    const request = async (
-      method: string,
-      path: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ) => {
-      const response = await fetch(`${api.baseUrl}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return {
-        status: response.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: response.headers,
-      };
-    };
+    let db: LiveTopology['db'];
+    const request = (...args: Parameters<LiveTopology['request']>) => live.request(...args);
     const placeOrder = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
       request('POST', '/orders', body, headers);
-    const finalState = (id: string, timeoutMs = 30_000) =>
-      waitFor(
-        async () => (await request('GET', `/orders/${id}`)).body,
-        (order) => isTerminalStatus(order),
-        timeoutMs,
-        100,
-      );
-    /** The faults the worker process applies now, from its own `fault_injection_active` series. */
-    const workerFaults = async () => {
-      const text = await (await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/metrics`)).text();
-      return [...text.matchAll(/^fault_injection_active\{fault="([^"]+)"\} 1$/gm)].map((m) => m[1]).sort();
-    };
-    /** Switches faults through the API, then waits until the worker has picked them up. */
-    const setFaults = async (faults: unknown) => {
-      const response = await request('PUT', '/admin/faults', faults, OPERATOR);
-      expect(response.status).toBe(200);
-      const active = [...(response.body.active as string[])].sort();
-      await waitFor(workerFaults, (applied) => applied.join() === active.join(), 10_000, 50);
-    };
+    const finalState = (id: string, timeoutMs?: number) => live.finalState(id, timeoutMs);
+    const setFaults = (faults: unknown) => live.setFaults(faults);
 
     beforeAll(async () => {
-      [temporal, db] = await Promise.all([startTemporalDevServer(), createTestDatabase('live')]);
-      const shared = {
-        DATABASE_URL: db.url,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        FAULT_INJECTION_REFRESH_MS: '200',
-        DATABASE_POOL_MAX: '20',
-      };
-      // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
-      api = await startApiProcess({ ...shared, OPERATOR_API_KEY: OPERATOR_KEY, SEED_DEMO_CATALOG: 'false' });
-      worker = await startWorkerProcess({ ...shared, TEMPORAL_METRICS_PORT: String(await freePort()) });
-      connection = await Connection.connect({ address: temporal.address });
-      client = new Client({ connection });
+      live = await startLiveTopology();
+      ({ client, db } = live);
       await insertProduct(db, 'LIVE-1', 1_000);
     }, 180_000);
 
     afterEach(async () => {
-      expect((await request('DELETE', '/admin/faults', undefined, OPERATOR)).status).toBe(200);
-      await waitFor(workerFaults, (applied) => applied.length === 0, 10_000, 50);
+      await live.clearFaults();
     });
 
     afterAll(async () => {
-      await connection?.close();
-      const exits = await Promise.all([worker?.stop(), api?.stop()]);
-      expect(exits).toEqual([0, 0]);
-      await temporal?.close();
-      await db?.drop();
+      if (!live) return;
+      // Both processes shut down cleanly on SIGTERM with the Temporal server still up.
+      expect(await Promise.all([live.worker.stop(), live.api.stop()])).toEqual([0, 0]);
+      await live.close();
     }, 60_000);
 
     it('reports the Temporal engine ready on the API and the worker polling', async () => {
       expect(await request('GET', '/health/ready')).toMatchObject({ status: 200 });
-      const workerReady = await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/health/ready`);
+      const workerReady = await fetch(`${live.workerUrl()}/health/ready`);
       expect(workerReady.status).toBe(200);
       expect(await workerReady.json()).toMatchObject({
         status: 'ok',
         info: { database: { status: 'up' }, temporal_worker: { status: 'up', state: 'RUNNING' } },
       });
-      const metrics = await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/metrics`);
+      const metrics = await fetch(`${live.workerUrl()}/metrics`);
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toMatch(/^app_info\{service="orders-worker",[^}]*\} 1$/m);
     });
@@ -127,7 +67,7 @@ describeWithServers(
       expect(order.shipment.trackingNumber).toMatch(/^SIM/);
       const description = await client.workflow.getHandle(orderWorkflowId(order.id)).describe();
       expect(description.status.name).toBe('COMPLETED');
-      expect(description.taskQueue).toBe(taskQueue);
+      expect(description.taskQueue).toBe(live.taskQueue);
       expect(await scheduledActivities(client, order.id)).toEqual([
         'reserveInventory',
         'chargePayment',

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../../../../test/support/free-port';
+import { isTerminalStatus } from '../../../../test/support/order-requests';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../../test/support/temporal-dev-server';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { waitFor } from '../../../../test/support/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../api/test/support/api-process';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+
+export const OPERATOR_KEY = 'live-operator-key-0123456789';
+
+export interface JsonResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/**
+ * The production topology on one machine: a real Temporal server (`temporal server start-dev`), a
+ * PostgreSQL database of its own, the API process with `TEMPORAL_ADDRESS` set and a worker process, on a
+ * task queue of this run's own.
+ */
+export interface LiveTopology {
+  temporal: TemporalDevServer;
+  db: TestDatabase;
+  api: ApiProcess;
+  worker: WorkerProcess;
+  client: Client;
+  taskQueue: string;
+  /** Environment both processes share (database, Temporal, queue, fault refresh). */
+  sharedEnv: Record<string, string>;
+  workerUrl(): string;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<JsonResponse>;
+  /** Waits until the order is COMPLETED, FAILED or CANCELLED and returns it. */
+  finalState(id: string, timeoutMs?: number): Promise<any>;
+  /** Switches faults through the API and waits until the worker applies them (`fault_injection_active`). */
+  setFaults(faults: unknown): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Starts another worker process (after the first was stopped or killed). */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  close(): Promise<void>;
+}
+
+export async function startLiveTopology(
+  options: { apiEnv?: Record<string, string>; workerEnv?: Record<string, string> } = {},
+): Promise<LiveTopology> {
+  const [temporal, db] = await Promise.all([startTemporalDevServer(), createTestDatabase('live')]);
+  const taskQueue = `orders-live-${randomUUID()}`;
+  const sharedEnv = {
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FAULT_INJECTION_REFRESH_MS: '200',
+    DATABASE_POOL_MAX: '20',
+  };
+  // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
+  const api = await startApiProcess({
+    ...sharedEnv,
+    OPERATOR_API_KEY: OPERATOR_KEY,
+    SEED_DEMO_CATALOG: 'false',
+    ...options.apiEnv,
+  });
+  const startWorker = async (env: Record<string, string> = {}) =>
+    startWorkerProcess({
+      ...sharedEnv,
+      TEMPORAL_METRICS_PORT: String(await freePort()),
+      ...options.workerEnv,
+      ...env,
+    });
+  let worker = await startWorker();
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonResponse> => {
+    const response = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  const workerUrl = () => worker.baseUrl.replace('[::1]', '127.0.0.1');
+  const workerFaults = async () => {
+    const text = await (await fetch(`${workerUrl()}/metrics`)).text();
+    return [...text.matchAll(/^fault_injection_active\{fault="([^"]+)"\} 1$/gm)].map((m) => m[1]).sort();
+  };
+  const operator = { 'x-api-key': OPERATOR_KEY };
+
+  return {
+    temporal,
+    db,
+    api,
+    get worker() {
+      return worker;
+    },
+    client,
+    taskQueue,
+    sharedEnv,
+    workerUrl,
+    request,
+    finalState: (id, timeoutMs = 30_000) =>
+      waitFor(
+        async () => (await request('GET', `/orders/${id}`)).body,
+        (order) => isTerminalStatus(order),
+        timeoutMs,
+        100,
+      ),
+    async setFaults(faults) {
+      const response = await request('PUT', '/admin/faults', faults, operator);
+      if (response.status !== 200)
+        throw new Error(`PUT /admin/faults: ${response.status} ${JSON.stringify(response.body)}`);
+      const active = [...(response.body.active as string[])].sort().join();
+      await waitFor(workerFaults, (applied) => applied.join() === active, 10_000, 50);
+    },
+    async clearFaults() {
+      const response = await request('DELETE', '/admin/faults', undefined, operator);
+      if (response.status !== 200) throw new Error(`DELETE /admin/faults: ${response.status}`);
+      await waitFor(workerFaults, (applied) => applied.length === 0, 10_000, 50);
+    },
+    async startWorker(env) {
+      worker = await startWorker(env);
+      return worker;
+    },
+    async close() {
+      await connection.close();
+      await Promise.all([worker.stop(), api.stop()]);
+      await temporal.close();
+      await db.drop();
+    },
+  };
+}
