@@ -8,6 +8,8 @@ export interface AppProcess {
   /** The address the process logged it listens on. */
   baseUrl: string;
   output(): string;
+  /** Resolves with the exit code once the process ends by itself (a job) or was stopped. */
+  exited: Promise<number | null>;
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -57,6 +59,7 @@ export async function startAppProcess(
     child,
     baseUrl,
     output: () => output,
+    exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

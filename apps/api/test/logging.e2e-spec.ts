@@ -127,4 +127,19 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     expect(diagnostic.length).toBeGreaterThan(0);
     expect(diagnostic.every((l) => l['event.action'] === undefined)).toBe(true);
   });
+  it('writes no request line for probes and scrapes, but one for every other route, 404s included', async () => {
+    for (const path of ['/health/live', '/health/ready', '/products', '/no-such-route'])
+      await fetch(`${api.baseUrl}${path}`, {
+        headers: { 'x-request-id': `quiet-check${path.replace(/\//g, '-')}` },
+      });
+    const logged = await waitFor(
+      async () =>
+        parseLines().filter((l) => l.message === 'request completed' || l.req?.id?.startsWith('quiet-check')),
+      (all) => all.some((l) => l.req?.id === 'quiet-check-no-such-route'),
+      10_000,
+      50,
+    );
+    const quietIds = logged.map((l) => l.req?.id).filter((id) => id?.startsWith('quiet-check'));
+    expect(quietIds.sort()).toEqual(['quiet-check-no-such-route', 'quiet-check-products']);
+  });
 });

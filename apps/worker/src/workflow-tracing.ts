@@ -1,5 +1,7 @@
 import { activeTracing } from '@app/observability/tracing';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -13,10 +15,37 @@ export const tracingActivityInterceptors: ActivityInterceptorsFactory = (context
   outbound: new OpenTelemetryActivityOutboundInterceptor(context),
 });
 
+/** A span serialised by the sandbox's OpenTelemetry 1.x SDK, as the sink hands it over. */
+interface LegacySpanFields {
+  instrumentationLibrary?: InstrumentationScope;
+  instrumentationScope?: InstrumentationScope;
+  /** 1.x: the parent's span id only. */
+  parentSpanId?: string;
+  /** 2.x and later: the parent's whole context; the OTLP exporters read only this one. */
+  parentSpanContext?: SpanContext;
+}
+
 /**
- * Spans created inside the workflow sandbox are handed to this process's exporter through a sink.
- * The sandbox serialises spans in the OpenTelemetry 1.x shape (`instrumentationLibrary`); the 2.x
- * exporter reads `instrumentationScope`, so the processor is wrapped to translate.
+ * Gives a span from the workflow sandbox the shape the SDK 3 exporters read. The sandbox serialises
+ * spans in the OpenTelemetry 1.x shape: `instrumentationLibrary` instead of `instrumentationScope`, and
+ * `parentSpanId` instead of `parentSpanContext`. Without the latter, the OTLP exporter sends the
+ * workflow's spans (`RunWorkflow:…`, `StartActivity:…`) without a parent, and the trace of an order falls
+ * apart into the API's part and one root per workflow span.
+ */
+export function toCurrentSpanShape(span: ReadableSpan): ReadableSpan {
+  const legacy = span as unknown as LegacySpanFields;
+  legacy.instrumentationScope ??= legacy.instrumentationLibrary;
+  if (!legacy.parentSpanContext && legacy.parentSpanId) {
+    // Same trace; sampled like the child (a parent-based sampler took the decision from it).
+    const { traceId, traceFlags } = span.spanContext();
+    legacy.parentSpanContext = { traceId, spanId: legacy.parentSpanId, traceFlags };
+  }
+  return span;
+}
+
+/**
+ * Spans created inside the workflow sandbox are handed to this process's exporter through a sink; the
+ * processor is wrapped to translate them from the sandbox's OpenTelemetry 1.x shape (`toCurrentSpanShape`).
  */
 export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | undefined {
   const tracing = activeTracing();
@@ -24,11 +53,7 @@ export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | u
   const exporting = tracing.spanProcessor;
   const translating: SpanProcessor = {
     onStart: () => undefined,
-    onEnd: (span) => {
-      const legacy = span as unknown as { instrumentationScope?: unknown; instrumentationLibrary?: unknown };
-      legacy.instrumentationScope ??= legacy.instrumentationLibrary;
-      exporting.onEnd(span);
-    },
+    onEnd: (span) => exporting.onEnd(toCurrentSpanShape(span)),
     forceFlush: () => exporting.forceFlush(),
     shutdown: () => exporting.shutdown(),
   };

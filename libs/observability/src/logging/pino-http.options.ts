@@ -39,7 +39,13 @@ export function pinoHttpOptions(options: ResolvedObservabilityOptions): Options 
     },
     customLogLevel: (_request, response, error) =>
       error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-    autoLogging: { ignore: (request) => QUIET_PATHS.test(request.url ?? '') },
+    // `originalUrl`: the middleware's catch-all mount rewrites `url` to the part after the mount point.
+    autoLogging: {
+      ignore: (request) =>
+        QUIET_PATHS.test(
+          (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '',
+        ),
+    },
     quietReqLogger: true,
   };
 }
