@@ -13,7 +13,7 @@ interface HistoryJson {
   events: Array<Record<string, any>>;
 }
 
-/** Committed histories, written by scripts/generate-replay-history.js (or downloaded from a cluster). */
+/** Committed histories, recorded from a real Temporal server by `npm run workflow:history`. */
 function loadHistoryJson(file: string): HistoryJson {
   return JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as HistoryJson;
 }
@@ -31,7 +31,7 @@ const silent: Logger = {
   error: () => undefined,
 };
 
-describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on committed histories, no Temporal server)', () => {
+describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories recorded from a real server)', () => {
   let workflowBundle: { code: string };
 
   beforeAll(async () => {
@@ -54,6 +54,14 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on committed h
       'order-fulfilment.payment-declined.history.json',
       'reserve → charge declined → refund → release → failOrder',
     ],
+    [
+      'order-fulfilment.shipping-failed.history.json',
+      'reserve → charge → ship (retried, failed) → refund → release → failOrder',
+    ],
+    [
+      'order-fulfilment.cancelled.history.json',
+      'reserve → charge, cancel signal → refund → release → cancel',
+    ],
   ])('replays %s (%s) without a determinism error', async (file) => {
     const json = loadHistoryJson(file);
     await expect(replay(historyFromJSON(json), workflowIdOf(json))).resolves.toBeUndefined();
@@ -73,6 +81,38 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on committed h
     const completed = events.at(-1)!.workflowExecutionCompletedEventAttributes;
     const result = JSON.parse(Buffer.from(completed.result.payloads[0].data, 'base64').toString('utf8'));
     expect(result).toMatchObject({ outcome: 'COMPLETED', failureReason: null });
+  });
+
+  it.each([
+    [
+      'order-fulfilment.payment-declined.history.json',
+      ['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory', 'failOrder'],
+    ],
+    [
+      'order-fulfilment.shipping-failed.history.json',
+      [
+        'reserveInventory',
+        'chargePayment',
+        'arrangeShipping',
+        'refundPayment',
+        'releaseInventory',
+        'failOrder',
+      ],
+    ],
+    [
+      'order-fulfilment.cancelled.history.json',
+      ['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory', 'cancelOrder'],
+    ],
+  ])('%s schedules the compensations in reverse: %j', (file, activities) => {
+    const events = loadHistoryJson(file).events;
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes
+        ? [e.activityTaskScheduledEventAttributes.activityType.name]
+        : [],
+    );
+    expect(scheduled).toEqual(activities);
+    const signalled = events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+    expect(signalled).toBe(file.includes('cancelled'));
   });
 
   it('throws DeterminismViolationError when the history scheduled a different first activity', async () => {
