@@ -1,11 +1,11 @@
 import { orderBody, startApi, type RunningApi } from './support/api-harness';
 
 /**
- * The Temporal engine with a server that cannot be reached (nothing listens on the port): no real
- * Temporal server can run on this machine, so this covers the failure path only. The order is kept
- * and the client is told to retry with the same Idempotency-Key.
+ * The Temporal engine with a server that cannot be reached (nothing listens on the port): the order is
+ * kept and the client is told to retry with the same Idempotency-Key. The same against a real server that
+ * goes away, and the reconciliation job resuming such orders: apps/worker/test/temporal-durability.
  */
-describe('Temporal engine, server unreachable (no Temporal server here)', () => {
+describe('Temporal engine, server unreachable (nothing listens on its port)', () => {
   let api: RunningApi;
 
   beforeAll(async () => {
