@@ -58,7 +58,8 @@ started=$SECONDS
 
 if ! built temporal "$TEMPORAL_CLI_VERSION" temporal; then
   log "building the Temporal CLI $TEMPORAL_CLI_VERSION (temporal server start-dev)…"
-  GOBIN="$BIN" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  GOBIN="$BIN" go install -ldflags "-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
   stamp temporal "$TEMPORAL_CLI_VERSION"
 fi
 

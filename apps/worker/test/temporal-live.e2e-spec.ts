@@ -7,9 +7,11 @@ import { describeWithServers } from '../../../test/support/real-servers';
 import { waitFor } from '../../../test/support/wait-for';
 import { startLiveTopology, type LiveTopology } from './support/live-topology';
 
-/** Activity types in the order the workflow scheduled them, read from the server's own history. */
+/** Activity types in the order the workflow scheduled them, read from the server's own history once it ended. */
 async function scheduledActivities(client: Client, orderId: string): Promise<string[]> {
-  const history = await client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+  const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+  await handle.result(); // the order row turns final in the last activity, the workflow just after it
+  const history = await handle.fetchHistory();
   return (history.events ?? []).flatMap((event) => {
     const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
@@ -65,7 +67,10 @@ describeWithServers(
       const order = await finalState(placed.body.id);
       expect(order).toMatchObject({ status: 'COMPLETED', payment: { status: 'CAPTURED' } });
       expect(order.shipment.trackingNumber).toMatch(/^SIM/);
-      const description = await client.workflow.getHandle(orderWorkflowId(order.id)).describe();
+      // The order row is COMPLETED by the last activity; the workflow completes just after it.
+      const handle = client.workflow.getHandle(orderWorkflowId(order.id));
+      expect(await handle.result()).toMatchObject({ orderId: order.id, outcome: 'COMPLETED' });
+      const description = await handle.describe();
       expect(description.status.name).toBe('COMPLETED');
       expect(description.taskQueue).toBe(live.taskQueue);
       expect(await scheduledActivities(client, order.id)).toEqual([
