@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { orderBody } from '../../test/support/order-requests';
 import type { BenchDatabase } from './bench-database';
 
 /** The demo catalog's SKUs (seeded by the API on its first start). */
@@ -16,24 +17,12 @@ export const DEMO_SKUS = [
 /** `count` distinct valid `POST /orders` bodies: random customers, one line of a random SKU, a card that pays. */
 export function orderBodies(count: number): string[] {
   return Array.from({ length: count }, () =>
-    JSON.stringify({
-      customerId: `c-${randomInt(1, 100_000)}`,
-      items: [{ sku: DEMO_SKUS[randomInt(DEMO_SKUS.length)], quantity: randomInt(1, 4) }],
-      shippingAddress: {
-        name: 'Ada',
-        line1: '1 Main St',
-        city: 'Berlin',
-        postalCode: '10115',
-        country: 'DE',
-      },
-      payment: {
-        method: 'card',
-        cardNumber: '4242424242424242',
-        expiryMonth: 12,
-        expiryYear: 2030,
-        cvv: '123',
-      },
-    }),
+    JSON.stringify(
+      orderBody({
+        customerId: `c-${randomInt(1, 100_000)}`,
+        items: [{ sku: DEMO_SKUS[randomInt(DEMO_SKUS.length)], quantity: randomInt(1, 4) }],
+      }),
+    ),
   );
 }
 

@@ -121,28 +121,19 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
         await new Promise((resolve) => setTimeout(resolve, 50)); // a steady trickle, not a burst
       }
     })();
-    await waitFor(
-      async () => responses.filter((r) => r.status === 202).length,
-      (n) => n >= 5,
-      20_000,
-      50,
-    );
+    const answered = (status: number, atLeast: number, timeoutMs: number) =>
+      waitFor(
+        async () => responses.filter((r) => r.status === status).length,
+        (n) => n >= atLeast,
+        timeoutMs,
+        50,
+      );
+    await answered(202, 5, 20_000);
     await live.temporal.stop();
     const acceptedBeforeStop = responses.filter((r) => r.status === 202).length;
-    // While it is down, orders are refused with 503 (never a hang): wait until some have been.
-    await waitFor(
-      async () => responses.filter((r) => r.status === 503).length,
-      (n) => n >= 3,
-      30_000,
-      50,
-    );
+    await answered(503, 3, 30_000); // while it is down, orders are refused with 503 (never a hang)
     await live.temporal.start();
-    await waitFor(
-      async () => responses.filter((r) => r.status === 202).length,
-      (n) => n >= acceptedBeforeStop + 5,
-      60_000,
-      100,
-    );
+    await answered(202, acceptedBeforeStop + 5, 60_000);
     flowing = false;
     await flow;
 
