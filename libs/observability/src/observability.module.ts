@@ -28,7 +28,8 @@ import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
 import { HandlerSpanInterceptor } from './tracing/handler-span.interceptor';
 import { HttpRouteTracing } from './tracing/http-route-tracing';
 import { CATCH_ALL_ROUTE } from './metrics/http-route';
-import { dropMisnamedDefaultMetrics, useOpenMetricsRegistry } from './metrics/metrics-exposition';
+import { DefaultMetrics } from './metrics/default-metrics';
+import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
 import { workflowMetricProviders } from './metrics/workflow-metrics.providers';
@@ -40,7 +41,6 @@ import {
 } from './observability.module-definition';
 import { METRICS_ENABLED, RESOLVED_OPTIONS } from './observability.constants';
 import {
-  DEFAULT_LATENCY_BUCKETS,
   resolveObservabilityOptions,
   type ObservabilityModuleOptions,
   type ResolvedObservabilityOptions,
@@ -91,7 +91,8 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         useFactory: (options: ResolvedObservabilityOptions) => options.metrics.enabled,
         inject: [RESOLVED_OPTIONS],
       },
-      ...httpMetricProviders(DEFAULT_LATENCY_BUCKETS),
+      ...httpMetricProviders(),
+      DefaultMetrics,
       ...workflowMetricProviders,
       appInfoProvider,
       HttpMetricsRecorder,
@@ -119,11 +120,11 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     });
     const prometheus = PrometheusModule.register({
       global: true,
-      defaultMetrics: { enabled: true },
+      // Process metrics follow `metrics.defaultMetrics`, which may only be known asynchronously: DefaultMetrics.
+      defaultMetrics: { enabled: false },
       path: '/metrics',
       controller: metricsRoute ? MetricsController : NoMetricsRoute,
     });
-    dropMisnamedDefaultMetrics(); // registered by PrometheusModule.register just above
     return {
       ...base,
       global: true,

@@ -1,22 +1,32 @@
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Provider } from '@nestjs/common';
+import { Histogram, register } from 'prom-client';
+import { RESOLVED_OPTIONS } from '../observability.constants';
+import type { ResolvedObservabilityOptions } from '../observability.options';
 import { HTTP_METRICS } from './metric-names';
 
 /** The HTTP golden signals: traffic and errors (counter), latency (histogram with exemplars), saturation. */
-export function httpMetricProviders(latencyBuckets: number[]): Provider[] {
+export function httpMetricProviders(): Provider[] {
   return [
     makeCounterProvider({
       name: HTTP_METRICS.requests,
       help: 'HTTP requests answered, by method, route template and status code',
       labelNames: [...HTTP_METRICS.labels],
     }),
-    makeHistogramProvider({
-      name: HTTP_METRICS.duration,
-      help: 'HTTP request duration in seconds, by method, route template and status code',
-      labelNames: [...HTTP_METRICS.labels],
-      buckets: latencyBuckets,
-      enableExemplars: true,
-    }),
+    {
+      // Built from the resolved options, so `metrics.latencyBuckets` applies with forRoot and forRootAsync.
+      provide: getToken(HTTP_METRICS.duration),
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedObservabilityOptions) =>
+        register.getSingleMetric(HTTP_METRICS.duration) ??
+        new Histogram({
+          name: HTTP_METRICS.duration,
+          help: 'HTTP request duration in seconds, by method, route template and status code',
+          labelNames: [...HTTP_METRICS.labels],
+          buckets: [...options.metrics.latencyBuckets],
+          enableExemplars: true,
+        }),
+    },
     makeGaugeProvider({
       name: HTTP_METRICS.inFlight,
       help: 'HTTP requests being served right now',

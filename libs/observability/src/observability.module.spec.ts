@@ -1,0 +1,60 @@
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { register, type Histogram } from 'prom-client';
+import { HTTP_METRICS } from './metrics/metric-names';
+import { ObservabilityModule } from './observability.module';
+import { DEFAULT_LATENCY_BUCKETS, type ObservabilityModuleOptions } from './observability.options';
+
+const PROCESS_METRIC = 'process_cpu_user_seconds_total';
+
+/** The bucket bounds of the registered HTTP latency histogram (prom-client keeps them as `upperBounds`). */
+const latencyBuckets = () =>
+  (register.getSingleMetric(HTTP_METRICS.duration) as Histogram & { upperBounds: number[] }).upperBounds;
+
+/** The documented options take effect, given to forRoot or resolved by forRootAsync. */
+describe('ObservabilityModule options', () => {
+  let app: INestApplication | undefined;
+
+  async function start(observability: DynamicModule): Promise<void> {
+    @Module({ imports: [observability] })
+    class AppModule {}
+    app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
+    await app.init();
+  }
+
+  const base: ObservabilityModuleOptions = {
+    serviceName: 'widgets',
+    metrics: { port: null },
+    logging: { level: 'silent' },
+  };
+  const custom: ObservabilityModuleOptions = {
+    ...base,
+    metrics: { port: null, latencyBuckets: [0.05, 0.5, 5], defaultMetrics: false },
+  };
+
+  beforeEach(() => register.clear());
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    register.clear();
+  });
+
+  it('defaults: the documented latency buckets and the process metrics', async () => {
+    await start(ObservabilityModule.forRoot(base));
+    expect(latencyBuckets()).toEqual(DEFAULT_LATENCY_BUCKETS);
+    expect(register.getSingleMetric(PROCESS_METRIC)).toBeDefined();
+  });
+
+  it('forRoot: latencyBuckets changes the buckets and defaultMetrics: false leaves out the process metrics', async () => {
+    await start(ObservabilityModule.forRoot(custom));
+    expect(latencyBuckets()).toEqual([0.05, 0.5, 5]);
+    expect(register.getSingleMetric(PROCESS_METRIC)).toBeUndefined();
+  });
+
+  it('forRootAsync: both options resolved from a factory', async () => {
+    await start(ObservabilityModule.forRootAsync({ useFactory: async () => Promise.resolve(custom) }));
+    expect(latencyBuckets()).toEqual([0.05, 0.5, 5]);
+    expect(register.getSingleMetric(PROCESS_METRIC)).toBeUndefined();
+  });
+});
