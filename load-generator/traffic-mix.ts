@@ -1,3 +1,4 @@
+import { ALWAYS_DECLINED_CARD } from '@app/payments';
 import { chance, pick, randomInt, weightedChoice, type Random } from './random';
 
 /** Requests drawn from the weighted mix. */
@@ -15,7 +16,7 @@ export const ACTIONS: readonly Action[] = [...MIX_ACTIONS, ...FOLLOW_UP_ACTIONS,
 
 export const ACCEPTED_CARD = '4242424242424242';
 /** The simulated provider always declines this card, like the well-known payment sandboxes. */
-export const DECLINED_CARD = '4000000000000002';
+export const DECLINED_CARD = ALWAYS_DECLINED_CARD;
 
 export interface TrafficMixConfig {
   mix: MixWeights;

@@ -18,7 +18,10 @@ export interface JaegerSpan {
   service: string;
   /** Tags by key (Jaeger adds `span.kind`, `otel.scope.name`, `otel.status_code`, `error`…). */
   tags: Record<string, unknown>;
+  /** Microseconds since the epoch. */
   startTime: number;
+  /** What Jaeger found wrong with the span (e.g. `invalid parent span IDs`, clock skew). */
+  warnings: string[];
 }
 
 export interface Jaeger {
@@ -29,7 +32,10 @@ export interface Jaeger {
   /** Services Jaeger has received spans from. */
   services(): Promise<string[]>;
   /** Trace ids of recent traces holding a span of `service` (optionally named `operation`). */
-  traceIds(service: string, options?: { operation?: string; tags?: Record<string, string> }): Promise<string[]>;
+  traceIds(
+    service: string,
+    options?: { operation?: string; tags?: Record<string, string> },
+  ): Promise<string[]>;
   /** Every span of one trace (empty when Jaeger does not know it yet). */
   trace(traceId: string): Promise<JaegerSpan[]>;
   stop(): Promise<void>;
@@ -45,6 +51,7 @@ interface RawTrace {
     startTime: number;
     tags?: Array<{ key: string; value: unknown }>;
     processID: string;
+    warnings?: string[] | null;
   }>;
   processes: Record<string, { serviceName: string }>;
 }
@@ -65,6 +72,7 @@ function spansOf(trace: RawTrace): JaegerSpan[] {
     service: trace.processes[span.processID]?.serviceName,
     tags: Object.fromEntries((span.tags ?? []).map((tag) => [tag.key, tag.value])),
     startTime: span.startTime,
+    warnings: span.warnings ?? [],
   }));
 }
 
@@ -143,7 +151,7 @@ export async function startJaeger(): Promise<Jaeger> {
       const params = new URLSearchParams({ service, limit: '1000', lookback: '1h' });
       if (options.operation) params.set('operation', options.operation);
       if (options.tags) params.set('tags', JSON.stringify(options.tags));
-      const { data } = await get<{ data: RawTrace[] | null }>(`${queryUrl}/api/traces?${params}`);
+      const { data } = await get<{ data: RawTrace[] | null }>(`${queryUrl}/api/traces?${params.toString()}`);
       return (data ?? []).map((t) => t.traceID);
     },
     trace: async (traceId) => {

@@ -15,7 +15,8 @@ export function orderBody(overrides: Record<string, unknown> = {}): Record<strin
   };
 }
 
-export const DECLINED_CARD = '4000000000000002';
+/** The simulated provider's always-declined card. */
+export { ALWAYS_DECLINED_CARD as DECLINED_CARD } from '@app/payments';
 
 export function isTerminalStatus(order: { status: string }): boolean {
   return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(order.status);

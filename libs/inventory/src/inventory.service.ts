@@ -37,9 +37,8 @@ export class InventoryService {
   }
 
   /** The products for these SKUs, keyed by SKU; throws naming every SKU that does not exist. */
-  async getProducts(skus: string[], manager?: EntityManager): Promise<Map<string, ProductEntity>> {
-    const repository = manager ? manager.getRepository(ProductEntity) : this.products;
-    const found = await repository.findBy({ sku: In(skus) });
+  async getProducts(skus: string[]): Promise<Map<string, ProductEntity>> {
+    const found = await this.products.findBy({ sku: In(skus) });
     const bySku = new Map(found.map((p) => [p.sku, p]));
     const missing = skus.filter((sku) => !bySku.has(sku));
     if (missing.length > 0) throw new ProductNotFoundError(missing);

@@ -1,9 +1,15 @@
 import { failureReasonOf, isCancellation } from './order-saga.failures';
-import type { OrderSagaInput, OrderSagaResult, OrderSagaRuntime, OrderSagaState } from './order-saga.types';
+import {
+  ORDER_CANCELLED_FAILURE,
+  type OrderSagaInput,
+  type OrderSagaResult,
+  type OrderSagaRuntime,
+  type OrderSagaState,
+} from './order-saga.types';
 
 /** Marker thrown between steps when a cancellation signal arrived. */
 class CancellationRequested extends Error {
-  readonly type = 'ORDER_CANCELLED';
+  readonly type = ORDER_CANCELLED_FAILURE;
 }
 
 interface SagaStep {

@@ -31,7 +31,3 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderSta
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return ALLOWED_TRANSITIONS[from].includes(to);
 }
-
-export function isTerminal(status: OrderStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}

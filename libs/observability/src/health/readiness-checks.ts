@@ -20,8 +20,4 @@ export class ReadinessChecks {
   all(): ReadinessCheck[] {
     return [...this.checks.values()];
   }
-
-  names(): string[] {
-    return [...this.checks.keys()];
-  }
 }
