@@ -26,13 +26,16 @@ export function installTemporalRuntime(
     return Runtime.install({
       shutdownSignals: [],
       logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[logLevel]),
-      // The SDK's own metrics (task latencies, polls, cache) on their own port, in Prometheus format.
+      // The SDK's own metrics (task latencies, polls, cache) on their own port, in Prometheus format, named
+      // by Prometheus conventions (`_total`, base unit suffix: `temporal_workflow_task_schedule_to_start_
+      // latency_seconds`, which the workflows dashboard reads; without `unitSuffix` the name has no unit).
       telemetryOptions: metricsAddress
         ? {
             metrics: {
               prometheus: {
                 bindAddress: metricsAddress,
                 countersTotalSuffix: true,
+                unitSuffix: true,
                 useSecondsForDurations: true,
               },
             },
