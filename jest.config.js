@@ -30,7 +30,11 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/load-generator/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/{apps,libs}/*/src/**/*.spec.ts',
+        '<rootDir>/load-generator/**/*.spec.ts',
+        '<rootDir>/test/*.spec.ts',
+      ],
     },
     { ...shared, displayName: 'ops', testMatch: ['<rootDir>/ops/test/**/*.spec.ts'] },
     {

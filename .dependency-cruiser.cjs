@@ -1,0 +1,71 @@
+// Module boundaries, checked by `npm run lint` (dependency-cruiser): apps build on libs, libs meet only
+// through each other's public index, the workflow lib stays deterministic, the domain stays free of
+// transport and worker plumbing, and the observability library knows no domain.
+const DOMAIN_LIBS = 'orders|payments|inventory|shipping|order-saga';
+const NOT_SPECS = '(?<!\\.spec\\.ts)$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'libs-never-import-apps',
+      comment: 'Apps depend on libs, never the reverse.',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'libs-meet-through-their-index',
+      comment:
+        'A lib imports another only through `@app/<lib>` (its index.ts, or the tracing entry point of observability), never its files.',
+      severity: 'error',
+      from: { path: '^libs/([^/]+)/' },
+      to: {
+        path: '^libs/([^/]+)/',
+        pathNot: ['^libs/$1/', '^libs/[^/]+/src/index\\.ts$', '^libs/observability/src/tracing/index\\.ts$'],
+      },
+    },
+    {
+      name: 'libs-import-other-libs-by-alias',
+      comment: 'Relative paths into another lib bypass its contract: use the `@app/<lib>` alias.',
+      severity: 'error',
+      from: { path: '^libs/([^/]+)/' },
+      to: { path: '^libs/', pathNot: '^libs/$1/', dependencyTypesNot: ['aliased-tsconfig-paths'] },
+    },
+    {
+      name: 'workflow-code-has-no-side-effects',
+      comment:
+        'libs/order-saga runs inside the Temporal workflow sandbox: no Node built-ins, no other libs, only the workflow-safe Temporal packages.',
+      severity: 'error',
+      from: { path: `^libs/order-saga/src/.*${NOT_SPECS}` },
+      to: {
+        pathNot: ['^libs/order-saga/', '^node_modules/@temporalio/(workflow|common)/'],
+      },
+    },
+    {
+      name: 'domain-free-of-transport-and-worker',
+      comment: 'Domain libs import neither Fastify nor the Temporal worker.',
+      severity: 'error',
+      from: { path: `^libs/(${DOMAIN_LIBS})/src/.*${NOT_SPECS}` },
+      to: { path: '^node_modules/(fastify|@fastify/|@nestjs/platform-fastify|@temporalio/worker)' },
+    },
+    {
+      name: 'observability-knows-no-domain',
+      comment: 'libs/observability is reusable by any Nest service: it imports no domain lib.',
+      severity: 'error',
+      from: { path: '^libs/observability/' },
+      to: { path: `^libs/(${DOMAIN_LIBS}|database|fault-injection)/` },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|coverage)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['require', 'node', 'import', 'default', 'types'],
+      extensions: ['.ts', '.js', '.cjs', '.mjs', '.json'],
+    },
+  },
+};
