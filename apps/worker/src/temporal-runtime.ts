@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { IllegalStateError } from '@temporalio/common';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { Runtime, type LogLevel } from '@temporalio/worker';
 import type { LogLevelName } from './config/worker.config';
+import { temporalLogBridge } from './temporal-log-bridge';
 
 const TEMPORAL_LOG_LEVELS: Record<LogLevelName, LogLevel> = {
   fatal: 'ERROR',
@@ -25,7 +26,7 @@ export function installTemporalRuntime(
   try {
     return Runtime.install({
       shutdownSignals: [],
-      logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[logLevel]),
+      logger: temporalLogBridge(TEMPORAL_LOG_LEVELS[logLevel]),
       // The SDK's own metrics (task latencies, polls, cache) on their own port, in Prometheus format, named
       // by Prometheus conventions (`_total`, base unit suffix: `temporal_workflow_task_schedule_to_start_
       // latency_seconds`, which the workflows dashboard reads; without `unitSuffix` the name has no unit).

@@ -295,7 +295,7 @@ describeWithServers(
       );
     });
 
-    it("writes the order's log lines, from the API and from the worker's activities, with that trace's ids", async () => {
+    it("writes the order's log lines, from the API, the worker's activities and its workflow, with that trace's ids", async () => {
       const { orderId, traceId, spans } = await tracedOrder();
       const spanName = (id: unknown) => spans.find((s) => s.spanId === id)?.operationName;
       // The last lines of the order (the worker's `order completed`, the API's request line) have been
@@ -303,7 +303,10 @@ describeWithServers(
       const worker = await waitFor(
         async () => live.worker.output(),
         (output) =>
-          jsonLines(output).some((l) => l['order.id'] === orderId && l['event.action'] === 'order-completed'),
+          jsonLines(output).some(
+            (l) => l['order.id'] === orderId && l['event.action'] === 'order-completed',
+          ) &&
+          jsonLines(output).some((l) => l['order.id'] === orderId && l.message === 'order saga finished'),
         10_000,
         50,
       );
@@ -314,10 +317,24 @@ describeWithServers(
         50,
       );
       const aboutOrder = worker.split('\n').filter((line) => line.includes(orderId));
-      // Every line the worker wrote about the order is ECS JSON (at the default level the Temporal SDK
-      // writes nothing about a successful order: its lifecycle lines are DEBUG).
+      // Every line the worker wrote about the order is ECS JSON, the Temporal runtime's included.
       expect(aboutOrder.filter((line) => !line.startsWith('{'))).toEqual([]);
-      const workerLines = jsonLines(aboutOrder.join('\n'));
+      const allWorkerLines = jsonLines(aboutOrder.join('\n'));
+      // The workflow's own lines (the SDK's workflow logger, through the runtime's log bridge): written
+      // inside the RunWorkflow span of that trace.
+      const workflowLines = allWorkerLines.filter((l) => l.context === 'Temporal');
+      expect(workflowLines.map((l) => l.message)).toEqual(['order saga started', 'order saga finished']);
+      for (const line of workflowLines) {
+        expect(line).toMatchObject({
+          'trace.id': traceId,
+          'workflow.type': 'orderFulfilmentWorkflow',
+          'workflow.id': `order-${orderId}`,
+          'service.name': 'orders-worker',
+        });
+        expect(spanName(line['span.id'])).toBe('RunWorkflow:orderFulfilmentWorkflow');
+      }
+      expect(workflowLines[1]).toMatchObject({ 'order.outcome': 'COMPLETED' });
+      const workerLines = allWorkerLines.filter((l) => l.context !== 'Temporal');
       expect(workerLines.map((l) => l['event.action'])).toEqual(
         expect.arrayContaining(['payment-captured', 'order-completed']),
       );

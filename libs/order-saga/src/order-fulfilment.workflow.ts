@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { log, proxyActivities, setHandler } from '@temporalio/workflow';
 import { cancelOrderSignal, orderSagaStateQuery } from './order-fulfilment.messages';
 import { ORDER_SAGA_ACTIVITY_NAMES, ORDER_SAGA_ACTIVITY_OPTIONS } from './order-saga.activity-options';
 import { runOrderSaga } from './order-saga.definition';
@@ -22,16 +22,25 @@ export async function orderFulfilmentWorkflow(input: OrderSagaInput): Promise<Or
   let state: OrderSagaState | undefined;
   setHandler(cancelOrderSignal, () => {
     cancellationRequested = true;
+    log.info('order cancellation requested', { 'order.id': input.orderId });
   });
   setHandler(orderSagaStateQuery, () => state ?? initialState(input.orderId, cancellationRequested));
 
-  return runOrderSaga(input, {
+  // The workflow logger's lines skip replays and carry the workflow span's trace id.
+  log.info('order saga started', { 'order.id': input.orderId });
+  const result = await runOrderSaga(input, {
     activities,
     isCancellationRequested: () => cancellationRequested,
     onStateChange: (next) => {
       state = next;
     },
   });
+  log.info('order saga finished', {
+    'order.id': input.orderId,
+    outcome: result.outcome,
+    failureReason: result.failureReason,
+  });
+  return result;
 }
 
 function initialState(orderId: string, cancellationRequested: boolean): OrderSagaState {
