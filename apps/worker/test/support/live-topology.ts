@@ -59,13 +59,6 @@ export async function startLiveTopology(
     FAULT_INJECTION_REFRESH_MS: '200',
     DATABASE_POOL_MAX: '20',
   };
-  // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
-  const api = await startApiProcess({
-    ...sharedEnv,
-    OPERATOR_API_KEY: OPERATOR_KEY,
-    SEED_DEMO_CATALOG: 'false',
-    ...options.apiEnv,
-  });
   const startWorker = async (env: Record<string, string> = {}) =>
     startWorkerProcess({
       ...sharedEnv,
@@ -73,7 +66,24 @@ export async function startLiveTopology(
       ...options.workerEnv,
       ...env,
     });
-  let worker = await startWorker();
+  let api: ApiProcess | undefined;
+  let worker: WorkerProcess;
+  try {
+    // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
+    api = await startApiProcess({
+      ...sharedEnv,
+      OPERATOR_API_KEY: OPERATOR_KEY,
+      SEED_DEMO_CATALOG: 'false',
+      ...options.apiEnv,
+    });
+    worker = await startWorker();
+  } catch (error) {
+    // Leave nothing behind when a process does not come up: the test reports why.
+    await api?.stop();
+    await temporal.close();
+    await db.drop();
+    throw error;
+  }
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
 
@@ -107,7 +117,7 @@ export async function startLiveTopology(
   return {
     temporal,
     db,
-    api,
+    api: api,
     get worker() {
       return worker;
     },
