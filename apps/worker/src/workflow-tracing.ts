@@ -47,9 +47,12 @@ export function toCurrentSpanShape(span: ReadableSpan): ReadableSpan {
  * Spans created inside the workflow sandbox are handed to this process's exporter through a sink; the
  * processor is wrapped to translate them from the sandbox's OpenTelemetry 1.x shape (`toCurrentSpanShape`).
  */
-export function workflowTracingSinks(): InjectedSinks<Record<string, never>> | undefined {
+export function workflowTracingSinks(): InjectedSinks<Record<string, never>> {
   const tracing = activeTracing();
-  if (!tracing?.spanProcessor || !tracing.resource) return undefined;
+  // The bundled workflow interceptors always call the `exporter` sink: without an exporting processor
+  // the spans are dropped here (an unregistered sink would be an error per workflow task).
+  if (!tracing?.spanProcessor || !tracing.resource)
+    return { exporter: { export: { fn: () => undefined } } } as unknown as InjectedSinks<Record<string, never>>;
   const exporting = tracing.spanProcessor;
   const translating: SpanProcessor = {
     onStart: () => undefined,
