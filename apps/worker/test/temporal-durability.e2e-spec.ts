@@ -142,6 +142,7 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
     for (const response of refused) expect(response.body.code).toBe('WORKFLOW_ENGINE_UNAVAILABLE');
     const accepted = responses.filter((r) => r.status === 202).map((r) => r.body.id as string);
     const finals = await Promise.all(accepted.map((id) => live.finalState(id, 90_000)));
+    report('Temporal restart', { ...tally(finals), refused503: refused.length });
     expect(tally(finals)).toEqual({
       accepted: accepted.length,
       COMPLETED: accepted.length,
