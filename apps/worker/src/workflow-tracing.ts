@@ -52,7 +52,9 @@ export function workflowTracingSinks(): InjectedSinks<Record<string, never>> {
   // The bundled workflow interceptors always call the `exporter` sink: without an exporting processor
   // the spans are dropped here (an unregistered sink would be an error per workflow task).
   if (!tracing?.spanProcessor || !tracing.resource)
-    return { exporter: { export: { fn: () => undefined } } } as unknown as InjectedSinks<Record<string, never>>;
+    return { exporter: { export: { fn: () => undefined } } } as unknown as InjectedSinks<
+      Record<string, never>
+    >;
   const exporting = tracing.spanProcessor;
   const translating: SpanProcessor = {
     onStart: () => undefined,
