@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dashboardQueries, withAllSelected } from '../../test/support/dashboard-queries';
 import { parse, stringify } from 'yaml';
 import { startApiProcess, type ApiProcess } from '../../apps/api/test/support/api-process';
 import { runLoad } from '../../load-generator';
@@ -17,30 +18,6 @@ const OPS = path.resolve(__dirname, '..');
  * that topology against a real Prometheus 3 and checks them there; this stack runs the API alone.
  */
 const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
-
-interface PanelQuery {
-  dashboard: string;
-  panel: string;
-  expr: string;
-}
-
-function dashboardQueries(): PanelQuery[] {
-  const dir = path.join(OPS, 'grafana/dashboards');
-  return readdirSync(dir).flatMap((file) => {
-    const dashboard = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    return dashboard.panels.flatMap((panel: any) =>
-      panel.targets.map((target: any) => ({
-        dashboard: dashboard.title,
-        panel: panel.title,
-        expr: target.expr as string,
-      })),
-    );
-  });
-}
-
-/** Template variables as Grafana substitutes them with "All" selected. */
-const substitute = (expr: string) =>
-  expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance)\b/g, '.+');
 
 /**
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
@@ -203,7 +180,7 @@ describeWithServers(
         async () => {
           const none: string[] = [];
           for (const q of testable) {
-            const series = await query(substitute(q.expr));
+            const series = await query(withAllSelected(q.expr));
             if (!series.some((sample) => sample.value[1] !== 'NaN')) none.push(`${q.dashboard} › ${q.panel}`);
           }
           return none;

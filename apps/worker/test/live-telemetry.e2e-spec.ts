@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dashboardQueries, withAllSelected, type PanelQuery } from '../../../test/support/dashboard-queries';
 import { orderWorkflowId } from '@app/order-saga';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../../test/support/free-port';
@@ -25,30 +26,6 @@ const WORKFLOW = 'orderFulfilmentWorkflow';
 const ACTIVITIES = ['reserveInventory', 'chargePayment', 'arrangeShipping', 'completeOrder'];
 /** Queries fed by the Temporal SDK or the worker's activity metrics: the ones prometheus-stack cannot test. */
 const TEMPORAL_OR_WORKFLOW = /\b(temporal|workflow)_/;
-
-interface PanelQuery {
-  dashboard: string;
-  panel: string;
-  expr: string;
-}
-
-function dashboardQueries(): PanelQuery[] {
-  const dir = path.join(OPS, 'grafana/dashboards');
-  return readdirSync(dir).flatMap((file) => {
-    const dashboard = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    return dashboard.panels.flatMap((panel: any) =>
-      panel.targets.map((target: any) => ({
-        dashboard: dashboard.title,
-        panel: panel.title,
-        expr: target.expr as string,
-      })),
-    );
-  });
-}
-
-/** Template variables as Grafana substitutes them with "All" selected (as ops/test/prometheus-stack does). */
-const substitute = (expr: string) =>
-  expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance)\b/g, '.+');
 
 /** The JSON log lines of a process's output (other lines, such as the Temporal SDK's, are skipped). */
 function jsonLines(output: string): Array<Record<string, any>> {
@@ -100,7 +77,7 @@ describeWithServers(
     const withoutData = async (queries: PanelQuery[]) => {
       const none: string[] = [];
       for (const q of queries) {
-        const series = await query(substitute(q.expr));
+        const series = await query(withAllSelected(q.expr));
         if (!series.some((sample) => sample.value[1] !== 'NaN'))
           none.push(`${q.dashboard} › ${q.panel}: ${q.expr}`);
       }

@@ -42,6 +42,14 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
     );
   const statusOf = async (id: string): Promise<string> =>
     (await live.request('GET', `/orders/${id}`)).body.status;
+  /** Waits until every order has reserved its stock and waits in its (slowed) charge step. */
+  const inChargeStep = (ids: string[]) =>
+    waitFor(
+      () => Promise.all(ids.map(statusOf)),
+      (statuses) => statuses.every((s) => s === 'INVENTORY_RESERVED'),
+      15_000,
+      50,
+    );
   const tally = (orders: Array<{ status: string }>): Tally =>
     orders.reduce<Tally>(
       (counts, order) => ({ ...counts, [order.status]: (counts[order.status as keyof Tally] ?? 0) + 1 }),
@@ -78,12 +86,7 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
     const placed = await Promise.all(Array.from({ length: 10 }, (_, i) => place('DUR-KILL', 2, `kill-${i}`)));
     expect(placed.map((r) => r.status)).toEqual(Array(10).fill(202));
     const ids = placed.map((r) => r.body.id as string);
-    await waitFor(
-      () => Promise.all(ids.map(statusOf)),
-      (statuses) => statuses.every((s) => s === 'INVENTORY_RESERVED'),
-      15_000,
-      50,
-    );
+    await inChargeStep(ids);
     const capturedBeforeKill = await capturesOf(live.workerUrl());
     await live.worker.stop('SIGKILL');
 
@@ -214,12 +217,7 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
       Array.from({ length: 5 }, (_, i) => place('DUR-DRAIN', 1, `drain-${i}`)),
     );
     const ids = placed.map((r) => r.body.id as string);
-    await waitFor(
-      () => Promise.all(ids.map(statusOf)),
-      (statuses) => statuses.every((s) => s === 'INVENTORY_RESERVED'),
-      15_000,
-      50,
-    );
+    await inChargeStep(ids);
     const workerUrl = live.workerUrl();
     const draining = live.worker;
     draining.child.kill('SIGTERM');
