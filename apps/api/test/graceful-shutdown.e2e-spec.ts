@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../../test/support/wait-for';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request as httpRequest } from 'node:http';
 import { startApiProcess, type ApiProcess } from './support/api-process';
@@ -61,7 +62,14 @@ describe('SIGTERM under load (the real entry point in a child process)', () => {
     await sleep(500);
     const exited = api!.stop();
     signalled = true;
-    const readyDuringDrain = await get(`${base}/health/ready`, false);
+    // The signal is handled at the process's next turn of its (busy) event loop: readiness must turn 503
+    // within the drain window, while the process still answers.
+    const readyDuringDrain = await waitFor(
+      () => get(`${base}/health/ready`, false),
+      (outcome) => outcome.status !== 200,
+      1_200,
+      10,
+    );
     const liveDuringDrain = await get(`${base}/health/live`, false);
     const code = await exited;
     await load;
