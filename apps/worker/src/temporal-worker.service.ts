@@ -14,6 +14,7 @@ import { ReadinessChecks, WORKFLOW_METRICS } from '@app/observability';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import { activityMetricsInterceptors } from './activity-metrics.interceptor';
+import { domainFailureInterceptors } from './domain-failure.interceptor';
 import { createOrderActivities } from './order-activities.factory';
 import { installTemporalRuntime } from './temporal-runtime';
 import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
@@ -76,7 +77,11 @@ export class TemporalWorkerService
         ...workflowCode,
         activities: createOrderActivities(this.activities),
         interceptors: {
-          activity: [tracingActivityInterceptors, activityMetricsInterceptors(this.activityDurations)],
+          activity: [
+            tracingActivityInterceptors,
+            activityMetricsInterceptors(this.activityDurations),
+            domainFailureInterceptors,
+          ],
           workflowModules,
         },
         sinks: workflowTracingSinks(),

@@ -5,6 +5,7 @@ import { OrderFulfilmentModule, OrderSagaActivitiesService } from '@app/orders';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { domainFailureInterceptors } from '../src/domain-failure.interceptor';
 import { DefaultLogger } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createOrderActivities } from '../src/order-activities.factory';
@@ -22,16 +23,19 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
   const SKU = 'SKU-ACT-1';
   const STOCK = 10;
 
-  /** Runs one activity the way the Worker does: in an activity context, with the saga's arguments. */
+  /**
+   * Runs one activity the way the Worker does: in an activity context, with the saga's arguments, through
+   * the worker's mapping of domain failures to Temporal failures.
+   */
   function run<N extends OrderSagaActivityName>(name: N, ...args: Parameters<OrderSagaActivities[N]>) {
     const fn = activities[name] as (
       ...a: Parameters<OrderSagaActivities[N]>
     ) => ReturnType<OrderSagaActivities[N]>;
     // ERROR level: the expected failures below would otherwise each log an "Activity failed" warning.
-    return new MockActivityEnvironment({ activityType: name }, { logger: new DefaultLogger('ERROR') }).run(
-      fn,
-      ...args,
-    );
+    return new MockActivityEnvironment(
+      { activityType: name },
+      { logger: new DefaultLogger('ERROR'), interceptors: [domainFailureInterceptors] },
+    ).run(fn, ...args);
   }
 
   beforeAll(async () => {

@@ -18,6 +18,18 @@ async function scheduledActivities(client: Client, orderId: string): Promise<str
   });
 }
 
+/** How many attempts the activity's (only) scheduling took, from its ActivityTaskStarted event. */
+async function attemptsOf(client: Client, orderId: string, activity: string): Promise<number> {
+  const events = (await client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory()).events ?? [];
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity,
+  );
+  const started = events.find(
+    (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+  );
+  return Number(started?.activityTaskStartedEventAttributes?.attempt);
+}
+
 describeWithServers(
   ['temporal'],
   'the production topology: API and worker processes on a real Temporal server and PostgreSQL',
@@ -102,6 +114,8 @@ describeWithServers(
         'failOrder',
       ]);
       expect(order.payment.status).toBe('DECLINED');
+      // A decline is final: the charge ran once, not under the retry policy (the worker marks it non-retryable).
+      expect(await attemptsOf(client, order.id, 'chargePayment')).toBe(1);
     });
 
     it('a carrier failure: compensated in reverse (refund, then release), FAILED SHIPPING_FAILED', async () => {

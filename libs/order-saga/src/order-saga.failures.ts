@@ -1,7 +1,7 @@
 import { FAILURE_REASONS, ORDER_CANCELLED_FAILURE, type FailureReason } from './order-saga.types';
 
 /**
- * The failure `type` carried by an error: an ApplicationFailure thrown by an activity (inline engine),
+ * The failure `type` carried by an error: a step error thrown by an activity (inline engine),
  * or the ActivityFailure Temporal wraps around it (its `cause`).
  */
 export function failureTypeOf(error: unknown): string | undefined {

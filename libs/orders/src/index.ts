@@ -40,3 +40,4 @@ export { OrdersService } from './orders.service';
 export type { PlacedOrder } from './orders.service';
 export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+export { SagaStepError } from './saga/saga-step.error';

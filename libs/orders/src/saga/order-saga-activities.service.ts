@@ -8,12 +8,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEntity, OrderLineEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
 import { ORDER_METRICS } from '../orders.metrics';
 import { CountedStep } from './counted-step.decorator';
+import { SagaStepError } from './saga-step.error';
 import {
   annotateOrder,
   ORDER_SPAN_ATTRIBUTES,
@@ -61,11 +61,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
         await this.inventory.reserveForOrder(manager, orderId, lines);
       } catch (error) {
         if (error instanceof InsufficientStockError) {
-          throw ApplicationFailure.create({
-            message: error.message,
-            type: 'OUT_OF_STOCK',
-            nonRetryable: true,
-          });
+          throw new SagaStepError('OUT_OF_STOCK', error.message, true);
         }
         throw error;
       }
@@ -106,15 +102,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
           { 'order.id': orderId, 'payment.decline_code': error.declineCode },
           'failure',
         );
-        throw ApplicationFailure.create({
-          message: error.message,
-          type: 'PAYMENT_DECLINED',
-          nonRetryable: true,
-        });
+        throw new SagaStepError('PAYMENT_DECLINED', error.message, true);
       }
       if (error instanceof PaymentProviderUnavailableError) {
         recordSpanEvent(PAYMENT_EVENTS.unavailable);
-        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
+        throw new SagaStepError('PAYMENT_PROVIDER_UNAVAILABLE', error.message);
       }
       throw error;
     }
@@ -133,7 +125,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       return refunded;
     } catch (error) {
       if (error instanceof PaymentProviderUnavailableError) {
-        throw ApplicationFailure.create({ message: error.message, type: 'PAYMENT_PROVIDER_UNAVAILABLE' });
+        throw new SagaStepError('PAYMENT_PROVIDER_UNAVAILABLE', error.message);
       }
       throw error;
     }
@@ -153,7 +145,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       });
     } catch (error) {
       if (error instanceof CarrierUnavailableError) {
-        throw ApplicationFailure.create({ message: error.message, type: 'SHIPPING_FAILED' });
+        throw new SagaStepError('SHIPPING_FAILED', error.message);
       }
       throw error;
     }
@@ -205,11 +197,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     const order = await this.readOrder(orderId);
     if (claimed.length === 0 && !AFTER_SHIPPING.includes(order.status)) {
       if (order.cancelRequestedAt) throw cancelled(orderId);
-      throw ApplicationFailure.create({
-        message: `order ${orderId} is ${order.status}, not PAID`,
-        type: 'ILLEGAL_TRANSITION',
-        nonRetryable: true,
-      });
+      throw new SagaStepError('ILLEGAL_TRANSITION', `order ${orderId} is ${order.status}, not PAID`, true);
     }
     return order;
   }
@@ -247,10 +235,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 }
 
-function cancelled(orderId: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    message: `order ${orderId} was cancelled`,
-    type: ORDER_CANCELLED_FAILURE,
-    nonRetryable: true,
-  });
+function cancelled(orderId: string): SagaStepError {
+  return new SagaStepError(ORDER_CANCELLED_FAILURE, `order ${orderId} was cancelled`, true);
 }
