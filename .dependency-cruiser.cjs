@@ -50,6 +50,14 @@ module.exports = {
       to: { path: '^node_modules/(fastify|@fastify/|@nestjs/platform-fastify|@temporalio/worker)' },
     },
     {
+      name: 'domain-steps-free-of-temporal',
+      comment:
+        'The saga steps and the payment, inventory and shipping domains throw domain errors; the worker maps them to Temporal failures.',
+      severity: 'error',
+      from: { path: `^libs/(payments|inventory|shipping|orders/src/saga)/.*${NOT_SPECS}` },
+      to: { path: '^node_modules/@temporalio/' },
+    },
+    {
       name: 'observability-knows-no-domain',
       comment: 'libs/observability is reusable by any Nest service: it imports no domain lib.',
       severity: 'error',
