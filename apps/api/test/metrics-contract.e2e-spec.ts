@@ -1,3 +1,4 @@
+import { waitFor } from '../../../test/support/wait-for';
 import { spawnSync } from 'node:child_process';
 import { MetricsServer } from '@app/observability';
 import { SimulatedCarrier } from '@app/shipping';
@@ -132,7 +133,17 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
   });
 
   it('declares every SPEC §6 metric with its type and label names', async () => {
-    const exposition = await metrics();
+    // The GC histogram has a series once a collection ran after the process metrics were registered:
+    // make some garbage until one has.
+    const exposition = await waitFor(
+      async () => {
+        Array.from({ length: 20_000 }, (_, i) => ({ i, text: `garbage-${i}` }));
+        return metrics();
+      },
+      (current) => current.samples.some((sample) => sample.name === 'nodejs_gc_duration_seconds_count'),
+      10_000,
+      20,
+    );
     for (const [name, type, labels] of CONTRACT) {
       expect({ name, type: exposition.types.get(name) }).toEqual({ name, type });
       const seriesName = type === 'histogram' ? `${name}_count` : name;

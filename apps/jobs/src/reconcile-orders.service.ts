@@ -1,10 +1,4 @@
-import {
-  InlineWorkflowEngine,
-  NON_TERMINAL_STATUSES,
-  OrderEntity,
-  WORKFLOW_ENGINE,
-  type WorkflowEngine,
-} from '@app/orders';
+import { NON_TERMINAL_STATUSES, OrderEntity, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { In, LessThan, type DataSource } from 'typeorm';
@@ -51,7 +45,7 @@ export class ReconcileOrdersService {
         this.logger.warn(`could not resume order ${order.id}: ${String(error)}`);
       }
     }
-    if (this.engine instanceof InlineWorkflowEngine) await this.engine.whenIdle();
+    await this.engine.whenIdle(); // sagas this process runs itself (inline engine) finish before the report
 
     const ids = stuck.map((o) => o.id);
     const still =

@@ -1,4 +1,4 @@
-import { InlineWorkflowEngine, WORKFLOW_ENGINE } from '@app/orders';
+import { WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { waitFor } from '../../../../test/support/wait-for';
@@ -18,7 +18,7 @@ export interface RunningApi {
   app: NestFastifyApplication;
   db: TestDatabase;
   baseUrl: string;
-  engine: InlineWorkflowEngine;
+  engine: WorkflowEngine;
   request<T = any>(
     method: string,
     path: string,
@@ -82,7 +82,7 @@ export async function startApi(
     app: running,
     db,
     baseUrl,
-    engine: running.get<InlineWorkflowEngine>(WORKFLOW_ENGINE),
+    engine: running.get<WorkflowEngine>(WORKFLOW_ENGINE),
     request,
     waitForOrder: async (id, done, timeoutMs = 15_000) =>
       (

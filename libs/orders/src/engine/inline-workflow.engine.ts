@@ -5,15 +5,8 @@ import {
   runOrderSaga,
   type OrderSagaActivities,
   type OrderSagaResult,
-  type OrderSagaState,
 } from '@app/order-saga';
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Histogram } from 'prom-client';
 import { In, type DataSource } from 'typeorm';
@@ -28,7 +21,6 @@ import type { WorkflowEngine } from './workflow-engine.port';
 
 interface InlineRun {
   cancellationRequested: boolean;
-  state: OrderSagaState | null;
   done: Promise<OrderSagaResult | undefined>;
 }
 
@@ -44,7 +36,6 @@ export interface InlineEngineOptions {
  * Temporal workflow. Not durable: a saga interrupted by a crash is only picked up again when the process
  * restarts (activities are idempotent, so re-running from the first step is safe).
  */
-@Injectable()
 export class InlineWorkflowEngine
   implements WorkflowEngine, OnApplicationBootstrap, BeforeApplicationShutdown
 {
@@ -56,7 +47,7 @@ export class InlineWorkflowEngine
 
   constructor(
     activities: OrderSagaActivitiesService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly durations: Histogram<string>,
     private readonly options: InlineEngineOptions = {},
   ) {
@@ -65,7 +56,7 @@ export class InlineWorkflowEngine
 
   async start(orderId: string): Promise<void> {
     if (this.runs.has(orderId) || this.stopping.signal.aborted) return;
-    const run: InlineRun = { cancellationRequested: false, state: null, done: Promise.resolve(undefined) };
+    const run: InlineRun = { cancellationRequested: false, done: Promise.resolve(undefined) };
     this.runs.set(orderId, run);
     // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
     run.done = tracer
@@ -78,9 +69,6 @@ export class InlineWorkflowEngine
             {
               activities: this.activities,
               isCancellationRequested: () => run.cancellationRequested,
-              onStateChange: (state) => {
-                run.state = state;
-              },
             },
           ).then(
             (result) => {
@@ -117,8 +105,8 @@ export class InlineWorkflowEngine
     else await this.start(orderId); // the first activity sees the stored cancellation request
   }
 
-  async describe(orderId: string): Promise<OrderSagaState | null> {
-    return this.runs.get(orderId)?.state ?? null;
+  async ping(): Promise<{ ok: true }> {
+    return { ok: true };
   }
 
   /** Resolves when every saga running now has finished. */

@@ -1,12 +1,6 @@
-import {
-  cancelOrderSignal,
-  orderFulfilmentWorkflow,
-  orderSagaStateQuery,
-  orderWorkflowId,
-  type OrderSagaState,
-} from '@app/order-saga';
+import { cancelOrderSignal, orderFulfilmentWorkflow, orderWorkflowId } from '@app/order-saga';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowEngineUnavailableError } from '../orders.errors';
@@ -84,16 +78,8 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
     }
   }
 
-  async describe(orderId: string): Promise<OrderSagaState | null> {
-    try {
-      return await this.withDeadline(() =>
-        this.client.workflow.getHandle(orderWorkflowId(orderId)).query(orderSagaStateQuery),
-      );
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return null;
-      throw new WorkflowEngineUnavailableError(orderId, { cause: error });
-    }
-  }
+  /** Sagas run on the workers: nothing of theirs runs in this process. */
+  async whenIdle(): Promise<void> {}
 
   /** Readiness: the Temporal frontend answers its health service within the call deadline. */
   async ping(): Promise<{ ok: true } | { ok: false; message: string }> {

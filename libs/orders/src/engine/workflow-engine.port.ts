@@ -1,5 +1,3 @@
-import type { OrderSagaState } from '@app/order-saga';
-
 export const WORKFLOW_ENGINE = Symbol('WORKFLOW_ENGINE');
 
 /** Runs the order saga: in-process (inline) or on Temporal. Both calls are idempotent per order. */
@@ -9,6 +7,8 @@ export interface WorkflowEngine {
   start(orderId: string): Promise<void>;
   /** Tells a running saga to stop and compensate; starts it first when it is not running. */
   requestCancellation(orderId: string): Promise<void>;
-  /** The saga's own view of its progress, or null when no saga runs for the order. */
-  describe(orderId: string): Promise<OrderSagaState | null>;
+  /** Whether the engine can take orders now (for readiness); the inline engine is up with its process. */
+  ping(): Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Resolves once the sagas this process runs have finished (none with Temporal: the worker runs them). */
+  whenIdle(): Promise<void>;
 }

@@ -1,6 +1,5 @@
 import { ReadinessChecks } from '@app/observability';
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { TemporalWorkflowEngine } from './temporal-workflow.engine';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from './workflow-engine.port';
 
 /** With Temporal configured, readiness includes it: orders cannot start without the workflow service. */
@@ -13,8 +12,8 @@ export class WorkflowEngineReadiness implements OnModuleInit {
 
   onModuleInit(): void {
     const engine = this.engine;
-    if (!(engine instanceof TemporalWorkflowEngine)) return; // the inline engine lives in this process
-    this.readiness?.register('temporal', async () => {
+    if (engine.kind === 'inline') return; // runs in this process: up whenever the process is
+    this.readiness?.register(engine.kind, async () => {
       const result = await engine.ping();
       return { temporal: result.ok ? { status: 'up' } : { status: 'down', message: result.message } };
     });
