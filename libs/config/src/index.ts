@@ -1,3 +1,4 @@
+export { FAULT_LIMITS } from './fault-limits';
 export { ConfigurationError, envBoolean, envInt, envRatio, envUrl, parseEnv } from './env-parsers';
 export {
   LOG_LEVELS,

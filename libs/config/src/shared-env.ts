@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAULT_LIMITS } from './fault-limits';
 import { envBoolean, envInt, envRatio, envUrl } from './env-parsers';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,12 +20,12 @@ export const sharedEnvShape = {
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
-  PAYMENT_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
+  PAYMENT_SIM_LATENCY_MS: envInt(0, FAULT_LIMITS.maxLatencyMs).default(50),
   PAYMENT_SIM_DECLINE_RATE: envRatio().default(0),
   PAYMENT_SIM_OUTAGE: envBoolean().default(false),
-  CARRIER_SIM_LATENCY_MS: envInt(0, 60_000).default(50),
+  CARRIER_SIM_LATENCY_MS: envInt(0, FAULT_LIMITS.maxLatencyMs).default(50),
   CARRIER_SIM_FAILURE_RATE: envRatio().default(0),
-  DATABASE_FAULT_LATENCY_MS: envInt(0, 60_000).default(0),
+  DATABASE_FAULT_LATENCY_MS: envInt(0, FAULT_LIMITS.maxLatencyMs).default(0),
   DATABASE_FAULT_RATIO: envRatio().default(1),
   FAULT_INJECTION_REFRESH_MS: envInt(100, 600_000).default(2_000),
 };

@@ -1,3 +1,4 @@
+import { FAULT_LIMITS } from '@app/config';
 import { SIMULATED_PAYMENT_DEFAULTS, type SimulatedPaymentSettings } from '@app/payments';
 import { SIMULATED_CARRIER_DEFAULTS, type SimulatedCarrierSettings } from '@app/shipping';
 
@@ -70,7 +71,7 @@ export function activeFaults(settings: FaultSettings): FaultName[] {
 
 const RATIO = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 1;
 const MILLIS = (value: unknown) =>
-  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 60_000;
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= FAULT_LIMITS.maxLatencyMs;
 const FIELDS: Record<keyof FaultOverrides, Record<string, (value: unknown) => boolean>> = {
   payment: { latencyMs: MILLIS, declineRate: RATIO, outage: (value) => typeof value === 'boolean' },
   carrier: { latencyMs: MILLIS, failureRate: RATIO },

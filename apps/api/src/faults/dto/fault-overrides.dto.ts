@@ -1,9 +1,10 @@
+import { FAULT_LIMITS } from '@app/config';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 
-const MAX_LATENCY_MS = 60_000;
-const MAX_DURATION_SECONDS = 7 * 24 * 3600;
+const MAX_LATENCY_MS = FAULT_LIMITS.maxLatencyMs;
+const MAX_DURATION_SECONDS = FAULT_LIMITS.maxDurationSeconds;
 
 export class PaymentFaultsDto {
   @ApiPropertyOptional({
