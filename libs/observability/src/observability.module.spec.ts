@@ -4,7 +4,11 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { register, type Histogram } from 'prom-client';
 import { HTTP_METRICS } from './metrics/metric-names';
 import { ObservabilityModule } from './observability.module';
-import { DEFAULT_LATENCY_BUCKETS, type ObservabilityModuleOptions } from './observability.options';
+import {
+  DEFAULT_LATENCY_BUCKETS,
+  resolveObservabilityOptions,
+  type ObservabilityModuleOptions,
+} from './observability.options';
 
 const PROCESS_METRIC = 'process_cpu_user_seconds_total';
 
@@ -56,5 +60,18 @@ describe('ObservabilityModule options', () => {
     await start(ObservabilityModule.forRootAsync({ useFactory: async () => Promise.resolve(custom) }));
     expect(latencyBuckets()).toEqual([0.05, 0.5, 5]);
     expect(register.getSingleMetric(PROCESS_METRIC)).toBeUndefined();
+  });
+
+  it('names the log data streams after the service unless a prefix is given', () => {
+    expect(
+      resolveObservabilityOptions({ ...base, logging: { elasticsearch: { url: 'http://es:9200' } } }).logging
+        .elasticsearch?.indexPrefix,
+    ).toBe('widgets');
+    expect(
+      resolveObservabilityOptions({
+        ...base,
+        logging: { elasticsearch: { url: 'http://es:9200', indexPrefix: 'shop' } },
+      }).logging.elasticsearch?.indexPrefix,
+    ).toBe('shop');
   });
 });

@@ -51,7 +51,7 @@ export interface ElasticsearchLogOptions {
   url: string;
   /**
    * Data streams `<prefix>-logs` and `<prefix>-audit` (ILM rolls their backing indices daily).
-   * @default 'orders'
+   * @default the service name
    */
   indexPrefix?: string;
   /**
@@ -141,7 +141,7 @@ export function resolveObservabilityOptions(
       redactPaths: options.logging?.redactPaths ?? [],
       elasticsearch: options.logging?.elasticsearch && {
         url: options.logging.elasticsearch.url,
-        indexPrefix: options.logging.elasticsearch.indexPrefix ?? 'orders',
+        indexPrefix: options.logging.elasticsearch.indexPrefix ?? options.serviceName,
         flushIntervalMs: options.logging.elasticsearch.flushIntervalMs ?? 2000,
       },
     },

@@ -19,10 +19,7 @@ export class AuditLog {
   private readonly dataset: string;
 
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedObservabilityOptions, shipping: LogShipping) {
-    this.dataset = logDatasets(
-      options.serviceName,
-      options.logging.elasticsearch?.indexPrefix ?? 'orders',
-    ).audit.dataset;
+    this.dataset = logDatasets(options.serviceName).audit.dataset;
     // Business events are kept whatever the diagnostic level, unless logging is silenced altogether.
     const level = options.logging.level === 'silent' ? 'silent' : 'info';
     this.logger = pino({ ...ecsLoggerOptions(options, this.dataset), level }, shipping.destination('audit'));

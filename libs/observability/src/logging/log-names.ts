@@ -7,7 +7,7 @@ export { LOG_SHIPPING_FAILURES_METRIC };
  * the ILM policy roll the backing indices over daily (or at 50 GB) and delete them after retention
  * (see ops/elasticsearch).
  */
-export function logDatasets(serviceName: string, indexPrefix: string) {
+export function logDatasets(serviceName: string, indexPrefix = serviceName) {
   return {
     app: { dataset: serviceName, index: `${indexPrefix}-logs` },
     audit: { dataset: `${serviceName}.audit`, index: `${indexPrefix}-audit` },
