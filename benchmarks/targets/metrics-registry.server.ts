@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  DB_METRICS,
-  HTTP_METRICS,
-  ObservabilityModule,
-  renderMetrics,
-  WORKFLOW_METRICS,
-} from '@app/observability';
+import { DB_METRICS } from '@app/database';
+import { HTTP_METRICS, ObservabilityModule, renderMetrics } from '@app/observability';
+import { WORKFLOW_METRICS } from '@app/orders';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Gauge, Histogram, Registry, register, type Counter } from 'prom-client';

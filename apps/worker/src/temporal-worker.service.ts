@@ -1,4 +1,4 @@
-import { OrderSagaActivitiesService } from '@app/orders';
+import { OrderSagaActivitiesService, WORKFLOW_METRICS } from '@app/orders';
 import {
   Inject,
   Injectable,
@@ -10,7 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
-import { ReadinessChecks, WORKFLOW_METRICS } from '@app/observability';
+import { ReadinessChecks } from '@app/observability';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import { activityMetricsInterceptors } from './activity-metrics.interceptor';

@@ -1,4 +1,5 @@
-import { DB_METRICS, METRICS_ENABLED } from '@app/observability';
+import { METRICS_ENABLED } from '@app/observability';
+import { DB_METRICS } from './database-metric-names';
 import { Inject, Injectable, Optional, type OnModuleInit, type Provider } from '@nestjs/common';
 import { InjectDataSource, getDataSourceToken } from '@nestjs/typeorm';
 import { InjectMetric, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';

@@ -10,3 +10,4 @@ export { returningRows } from './returning-rows';
 export { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
 export { statementLabels } from './sql-statement-labels';
 export { isDatabaseUnavailable } from './database-unavailable';
+export { DB_METRICS } from './database-metric-names';

@@ -15,15 +15,12 @@ export type { LogStream } from './logging/log-shipping';
 export {
   APP_INFO_METRIC,
   LOG_SHIPPING_FAILURES_METRIC,
-  DB_METRICS,
   HTTP_METRICS,
   UNMATCHED_ROUTE,
-  WORKFLOW_METRICS,
 } from './metrics/metric-names';
 export { prefersOpenMetrics, renderMetrics } from './metrics/metrics-exposition';
 export { MetricsServer } from './metrics/metrics.server';
 export { traceExemplar } from './metrics/trace-exemplar';
-export { workflowMetricProviders } from './metrics/workflow-metrics.providers';
 export { METRICS_ENABLED } from './observability.constants';
 export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';

@@ -15,7 +15,7 @@ import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
 import { LogShipping } from './logging/log-shipping';
 import { pinoHttpOptions } from './logging/pino-http.options';
-import { LOG_SHIPPING_FAILURES_METRIC, WORKFLOW_METRICS } from './metrics/metric-names';
+import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
 import { ReadinessChecks } from './health/readiness-checks';
@@ -32,7 +32,6 @@ import { DefaultMetrics } from './metrics/default-metrics';
 import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsServer } from './metrics/metrics.server';
-import { workflowMetricProviders } from './metrics/workflow-metrics.providers';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -93,7 +92,6 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       },
       ...httpMetricProviders(),
       DefaultMetrics,
-      ...workflowMetricProviders,
       appInfoProvider,
       HttpMetricsRecorder,
       HttpRouteTracing,
@@ -149,7 +147,6 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         prometheus,
         logger,
         getToken(APP_INFO_METRIC),
-        getToken(WORKFLOW_METRICS.activityDuration),
       ],
     };
   }

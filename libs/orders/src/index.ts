@@ -41,3 +41,4 @@ export type { PlacedOrder } from './orders.service';
 export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 export { SagaStepError } from './saga/saga-step.error';
+export { WORKFLOW_METRICS } from './engine/workflow-metrics';

@@ -3,6 +3,8 @@ import { PaymentsModule, type PaymentsModuleOptions } from '@app/payments';
 import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import { WORKFLOW_METRICS, workflowMetricProviders } from './engine/workflow-metrics';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
 import { orderMetricProviders } from './orders.metrics';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
@@ -27,8 +29,10 @@ export class OrderFulfilmentModule {
         TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]),
         ...domains,
       ],
-      providers: [...orderMetricProviders, OrderSagaActivitiesService],
-      exports: [OrderSagaActivitiesService, ...domains],
+      // Both engines record activity attempts in the same histogram: the inline engine here, the worker's
+      // activity interceptor in apps/worker.
+      providers: [...orderMetricProviders, ...workflowMetricProviders, OrderSagaActivitiesService],
+      exports: [OrderSagaActivitiesService, getToken(WORKFLOW_METRICS.activityDuration), ...domains],
     };
   }
 }

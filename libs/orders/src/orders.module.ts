@@ -1,4 +1,3 @@
-import { workflowMetricProviders, WORKFLOW_METRICS } from '@app/observability';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { getToken } from '@willsoto/nestjs-prometheus';
@@ -7,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-workflow.engine';
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
 import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
+import { WORKFLOW_METRICS } from './engine/workflow-metrics';
 import { WorkflowEngineReadiness } from './engine/workflow-engine.readiness';
 import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
 import { orderMetricProviders } from './orders.metrics';
@@ -30,7 +30,6 @@ export class OrdersModule {
       imports: [fulfilment],
       providers: [
         ...orderMetricProviders,
-        ...workflowMetricProviders,
         engineProvider(options.engine),
         WorkflowEngineReadiness,
         OrdersService,

@@ -6,17 +6,6 @@ export const HTTP_METRICS = {
   labels: ['method', 'route', 'status_code'] as const,
 } as const;
 
-export const DB_METRICS = {
-  queryDuration: 'db_query_duration_seconds',
-  queryLabels: ['operation', 'table', 'outcome'] as const,
-  poolConnections: 'db_pool_connections',
-} as const;
-
-export const WORKFLOW_METRICS = {
-  activityDuration: 'workflow_activity_duration_seconds',
-  activityLabels: ['activity', 'outcome', 'engine'] as const,
-} as const;
-
 export const APP_INFO_METRIC = 'app_info';
 
 /** Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped) and stream. */

@@ -1,6 +1,11 @@
 import type { Provider } from '@nestjs/common';
 import { makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { WORKFLOW_METRICS } from './metric-names';
+
+/** Names and labels of the saga engines' metrics (both engines record the same ones). */
+export const WORKFLOW_METRICS = {
+  activityDuration: 'workflow_activity_duration_seconds',
+  activityLabels: ['activity', 'outcome', 'engine'] as const,
+} as const;
 
 /** Duration and outcome of each workflow activity attempt, for every engine that runs activities. */
 export const workflowMetricProviders: Provider[] = [
