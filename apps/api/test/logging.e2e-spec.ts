@@ -142,4 +142,17 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     const quietIds = logged.map((l) => l.req?.id).filter((id) => id?.startsWith('quiet-check'));
     expect(quietIds.sort()).toEqual(['quiet-check-no-such-route', 'quiet-check-products']);
   });
+  it("names the order and its customer on the request's lines once the handler knows them (@LogContext)", async () => {
+    const placed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
+    expect(placed).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
+    await fetch(`${api.baseUrl}/orders/${orderId}`, { headers: { 'x-request-id': 'log-context-read' } });
+    const read = await waitFor(
+      async () =>
+        parseLines().find((l) => l.req?.id === 'log-context-read' && l.message === 'request completed'),
+      (line) => line !== undefined,
+      10_000,
+      50,
+    );
+    expect(read).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
+  });
 });

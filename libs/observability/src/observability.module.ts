@@ -13,6 +13,7 @@ import { OpenTelemetryModule } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
+import { LogContextInterceptor } from './logging/log-context.interceptor';
 import { LogShipping } from './logging/log-shipping';
 import { pinoHttpOptions } from './logging/pino-http.options';
 import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
@@ -96,6 +97,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       HttpMetricsRecorder,
       HttpRouteTracing,
       { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
+      { provide: APP_INTERCEPTOR, useClass: LogContextInterceptor },
       MetricsServer,
       ReadinessChecks,
       ShutdownState,
@@ -112,6 +114,8 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       inject: [RESOLVED_OPTIONS, LogShipping],
       useFactory: (options: ResolvedObservabilityOptions, shipping: LogShipping) => ({
         pinoHttp: [pinoHttpOptions(options), shipping.destination('app')],
+        // Fields a handler assigns (@LogContext) reach the `request completed` line too.
+        assignResponse: true,
         // nestjs-pino 5's default mount (`{/*splat}`) never runs on Fastify under Nest 12: mount explicitly.
         forRoutes: [{ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL }],
       }),

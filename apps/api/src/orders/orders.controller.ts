@@ -8,6 +8,7 @@ import { orderIdPipe, parseIdempotencyKey } from '../http/request-parsing';
 import { ListOrdersQueryDto } from './dto/list-orders.query';
 import { OrderPageResponse, OrderResponse } from './dto/order.response';
 import { PlaceOrderDto } from './dto/place-order.dto';
+import { OrderLogContext } from './order-log-context';
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -18,6 +19,7 @@ export class OrdersController {
 
   @Post()
   @HttpCode(202)
+  @OrderLogContext.placed
   @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -54,6 +56,7 @@ export class OrdersController {
   }
 
   @Get()
+  @OrderLogContext.list
   @ApiOperation({ summary: 'List orders, newest first (keyset pagination)' })
   @ApiOkResponse({ type: OrderPageResponse })
   async list(
@@ -63,6 +66,7 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @OrderLogContext.byId
   @ApiOperation({ summary: 'Read an order: status, lines, total, payment summary, shipment, history' })
   @ApiOkResponse({ type: OrderResponse })
   async get(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
@@ -71,6 +75,7 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(202)
+  @OrderLogContext.byId
   @ApiOperation({
     summary: 'Cancel an order that has not started shipping; payment is refunded and stock released',
   })

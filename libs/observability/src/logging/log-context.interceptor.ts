@@ -1,0 +1,49 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PinoLogger } from 'nestjs-pino';
+import { tap, type Observable } from 'rxjs';
+import { LOG_CONTEXT, type LogContextFields, type LogContextRequest } from './log-context.decorator';
+
+/** Only values worth a field: ids are strings or numbers, never objects from a body. */
+function defined(fields: Record<string, unknown>): Record<string, string | number> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(
+      (entry): entry is [string, string | number] =>
+        typeof entry[1] === 'string' || typeof entry[1] === 'number',
+    ),
+  );
+}
+
+/**
+ * Adds the domain ids a handler declares with `@LogContext` to the request's log context (nestjs-pino's
+ * `assign`), so every later line of the request, its `request completed` line included, carries them.
+ */
+@Injectable()
+export class LogContextInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly logger: PinoLogger,
+  ) {}
+
+  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const declared = this.reflector.get<LogContextFields | undefined>(LOG_CONTEXT, execution.getHandler());
+    if (!declared || execution.getType() !== 'http') return next.handle();
+    const request = execution.switchToHttp().getRequest<LogContextRequest>();
+    // pino appends bindings: a key assigned twice would appear twice in a line (Elasticsearch refuses it).
+    const assigned = new Set<string>();
+    const assign = (fields: Record<string, unknown> | undefined) => {
+      const values = Object.fromEntries(
+        Object.entries(defined(fields ?? {})).filter(([key]) => !assigned.has(key)),
+      );
+      if (Object.keys(values).length === 0) return;
+      for (const key of Object.keys(values)) assigned.add(key);
+      try {
+        this.logger.assign(values);
+      } catch {
+        // No request log scope (a route the request-log middleware does not cover): nothing to enrich.
+      }
+    };
+    assign(declared.fromRequest?.(request));
+    return next.handle().pipe(tap((result) => assign(declared.fromResult?.(result))));
+  }
+}
