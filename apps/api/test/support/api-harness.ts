@@ -1,3 +1,4 @@
+import { requestJson } from '../../../../test/support/json-request';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
@@ -60,23 +61,8 @@ export async function startApi(
   const running = app;
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-  const request: RunningApi['request'] = async (method, path, init = {}) => {
-    const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    let body: string | Buffer | undefined = init.raw;
-    if (init.body !== undefined) {
-      body = JSON.stringify(init.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as any, text };
-  };
+  const request: RunningApi['request'] = (method, path, init = {}) =>
+    requestJson(baseUrl, method, path, init);
 
   return {
     app: running,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../../../test/support/free-port';
+import { requestJson, type JsonResponse } from '../../../../test/support/json-request';
 import { isTerminalStatus } from '../../../../test/support/order-requests';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../../test/support/temporal-dev-server';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
@@ -10,11 +11,7 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 export const OPERATOR_KEY = 'live-operator-key-0123456789';
 
-export interface JsonResponse {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+export type { JsonResponse };
 
 /**
  * The production topology on one machine: a real Temporal server (`temporal server start-dev`), a
@@ -87,26 +84,8 @@ export async function startLiveTopology(
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
 
-  const request = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<JsonResponse> => {
-    const response = await fetch(`${api.baseUrl}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
-  };
+  const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    requestJson(api.baseUrl, method, path, { body, headers });
   const workerUrl = () => worker.baseUrl.replace('[::1]', '127.0.0.1');
   const workerFaults = async () => {
     const text = await (await fetch(`${workerUrl()}/metrics`)).text();
