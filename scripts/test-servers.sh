@@ -3,7 +3,7 @@
 # repository, and prints the folder to put on PATH. Does nothing for a server already built at its
 # pinned version. The versions match what docker-compose.yml runs.
 #
-#   bash scripts/test-servers.sh            # build what is missing, print the bin folder
+#   bash scripts/test-servers.sh            # build what is missing, print the bin folder (npm test runs it)
 #   export PATH="$(bash scripts/test-servers.sh):$PATH"
 #
 # ORDERS_TEST_SERVERS_DIR chooses the cache (default ~/.cache/orders-test-servers); the tests look for
@@ -50,8 +50,10 @@ tool_build() {
 }
 
 if ! command -v go >/dev/null 2>&1; then
-  log "Go is required (https://go.dev/dl/), with the module proxy reachable"
-  exit 1
+  log "Go (https://go.dev/dl/) with the module proxy is needed to build the servers"
+  # Under CI a missing server is a failure; elsewhere the tests that need one are skipped, loudly.
+  [[ "${CI:-}" == "true" ]] && exit 1
+  exit 0
 fi
 
 started=$SECONDS
