@@ -24,7 +24,7 @@ const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
  * Pushgateway and Prometheus loading this repository's rule files, scraping every second.
  */
 describeWithServers(
-  ['prometheus'],
+  ['prometheus', 'prometheus-pushgateway', 'prometheus-postgres-exporter'],
   'Prometheus 3 end to end (real API, exporters, Prometheus with the project rules)',
   () => {
     let db: TestDatabase;

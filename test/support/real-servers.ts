@@ -3,9 +3,20 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-/** Servers `scripts/test-servers.sh` builds from the Go module proxy at the versions compose runs. */
+/**
+ * Servers the tests run for real: built by `scripts/test-servers.sh` from the Go module proxy at the
+ * versions compose runs, and (the two the proxy does not serve) Debian's Pushgateway and postgres_exporter.
+ */
 export type RealServer =
-  'temporal' | 'jaeger' | 'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'kustomize';
+  | 'temporal'
+  | 'jaeger'
+  | 'prometheus'
+  | 'promtool'
+  | 'alertmanager'
+  | 'amtool'
+  | 'kustomize'
+  | 'prometheus-pushgateway'
+  | 'prometheus-postgres-exporter';
 
 /** Where the script builds them: `ORDERS_TEST_SERVERS_DIR` (documented in the README), else its default. */
 export const TEST_SERVERS_DIR =
