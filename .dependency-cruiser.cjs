@@ -1,6 +1,7 @@
 // Module boundaries, checked by `npm run lint` (dependency-cruiser): apps build on libs, libs meet only
 // through each other's public index, the workflow lib stays deterministic, the domain stays free of
-// transport and worker plumbing, and the observability library knows no domain.
+// transport and worker plumbing, reports its metrics and spans through the observability library, and
+// the observability library knows no domain.
 const DOMAIN_LIBS = 'orders|payments|inventory|shipping|order-saga';
 const NOT_SPECS = '(?<!\\.spec\\.ts)$';
 
@@ -63,6 +64,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/observability/' },
       to: { path: `^libs/(${DOMAIN_LIBS}|database|fault-injection)/` },
+    },
+    {
+      name: 'libs-report-through-observability',
+      comment:
+        'Libs record metrics and span attributes through @app/observability (InjectMetric, make*Provider, ' +
+        'annotateActiveSpan, OperationTelemetry), never prom-client, the Prometheus module or OpenTelemetry directly.',
+      severity: 'error',
+      from: { path: `^libs/(?!observability/)[^/]+/src/.*${NOT_SPECS}` },
+      to: { path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/|nestjs-otel)' },
     },
   ],
   options: {

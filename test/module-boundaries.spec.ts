@@ -4,6 +4,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
 const PROBE = path.join(ROOT, 'libs/observability/src/__boundary-probe__.ts');
+const DOMAIN_PROBE = path.join(ROOT, 'libs/payments/src/__boundary-probe__.ts');
 
 /** `npm run lint`'s boundary check, exactly as lint runs it. */
 const depcruise = () =>
@@ -14,7 +15,10 @@ const depcruise = () =>
   );
 
 describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () => {
-  afterEach(() => rmSync(PROBE, { force: true }));
+  afterEach(() => {
+    rmSync(PROBE, { force: true });
+    rmSync(DOMAIN_PROBE, { force: true });
+  });
 
   it('holds for the code as it is', () => {
     const result = depcruise();
@@ -30,6 +34,18 @@ describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () =
     expect(result.status).not.toBe(0);
     expect(result.stdout).toMatch(
       /error observability-knows-no-domain: libs\/observability\/src\/__boundary-probe__\.ts → libs\/orders\/src\/index\.ts/,
+    );
+  });
+
+  it('fails lint when a domain lib records a metric with prom-client instead of the observability library', () => {
+    writeFileSync(
+      DOMAIN_PROBE,
+      "import { Counter } from 'prom-client';\nexport const probe = new Counter({ name: 'x', help: 'x' });\n",
+    );
+    const result = depcruise();
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(
+      /error libs-report-through-observability: libs\/payments\/src\/__boundary-probe__\.ts → node_modules\/prom-client/,
     );
   });
 });

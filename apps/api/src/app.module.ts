@@ -3,6 +3,8 @@ import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
 import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
+import { SimulatedPaymentProvider } from '@app/payments';
+import { SimulatedCarrier } from '@app/shipping';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
@@ -25,6 +27,9 @@ export class AppModule {
       inventoryLevelGaugeProvider,
     ];
     if (config.seedDemoCatalog) providers.push(DemoCatalogSeeder);
+    // One instance of each simulator, used by its domain module and degraded by fault injection.
+    const payment = new SimulatedPaymentProvider(config.payments.simulator);
+    const carrier = new SimulatedCarrier(config.shipping.simulator);
     return {
       module: AppModule,
       imports: [
@@ -41,8 +46,12 @@ export class AppModule {
           applicationName: 'orders-api',
           ...config.database,
         }),
-        OrdersModule.forRoot({ engine: config.engine, payments: config.payments, shipping: config.shipping }),
-        FaultInjectionModule.forRoot(config.faults),
+        OrdersModule.forRoot({
+          engine: config.engine,
+          payments: { provider: payment },
+          shipping: { carrier },
+        }),
+        FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
       ],
       controllers: [OrdersController, ProductsController, FaultsController],
       providers,

@@ -1,6 +1,6 @@
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ORDER_SAGA_ACTIVITY_NAMES } from '@app/order-saga';
-import type { OrderSagaActivitiesService } from '@app/orders';
+import { SagaStepTelemetry, type OrderSagaActivitiesService } from '@app/orders';
 import { Logger } from '@nestjs/common';
 import { NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalWorkerOptions } from './temporal-worker.options';
@@ -54,12 +54,20 @@ const OPTIONS: TemporalWorkerOptions = {
   sdkMetricsAddress: null,
 };
 
-const activityDurations = new Histogram({
-  name: 'test_activity_duration_seconds',
-  help: 'test',
-  labelNames: ['activity', 'outcome', 'engine'],
-  registers: [],
-});
+const steps = new SagaStepTelemetry(
+  new Histogram({
+    name: 'test_activity_duration_seconds',
+    help: 'test',
+    labelNames: ['activity', 'outcome', 'engine'],
+    registers: [],
+  }),
+  new Counter({
+    name: 'test_saga_steps_total',
+    help: 'test',
+    labelNames: ['step', 'outcome'],
+    registers: [],
+  }),
+);
 
 describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
   const connection = { close: jest.fn(async () => undefined) };
@@ -86,11 +94,7 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
   });
 
   const start = async () => {
-    const service = new TemporalWorkerService(
-      { ...OPTIONS, onFatalError },
-      activitiesService,
-      activityDurations,
-    );
+    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService, steps);
     await service.onApplicationBootstrap();
     return service;
   };
@@ -142,11 +146,7 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
 
   it('closes the connection when the worker cannot be created', async () => {
     create.mockRejectedValueOnce(new Error('bad workflow bundle'));
-    const service = new TemporalWorkerService(
-      { ...OPTIONS, onFatalError },
-      activitiesService,
-      activityDurations,
-    );
+    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService, steps);
 
     await expect(service.onApplicationBootstrap()).rejects.toThrow('bad workflow bundle');
     expect(connection.close).toHaveBeenCalledTimes(1);
@@ -154,11 +154,7 @@ describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
 
   it('names the address when Temporal is unreachable', async () => {
     jest.spyOn(NativeConnection, 'connect').mockRejectedValueOnce(new Error('tcp connect error'));
-    const service = new TemporalWorkerService(
-      { ...OPTIONS, onFatalError },
-      activitiesService,
-      activityDurations,
-    );
+    const service = new TemporalWorkerService({ ...OPTIONS, onFatalError }, activitiesService, steps);
 
     await expect(service.onApplicationBootstrap()).rejects.toThrow(
       'Cannot connect to Temporal at temporal:7233: tcp connect error',

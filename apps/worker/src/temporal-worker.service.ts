@@ -1,4 +1,4 @@
-import { OrderSagaActivitiesService, WORKFLOW_METRICS } from '@app/orders';
+import { OrderSagaActivitiesService, SagaStepTelemetry } from '@app/orders';
 import {
   Inject,
   Injectable,
@@ -11,9 +11,7 @@ import {
 } from '@nestjs/common';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
 import { ReadinessChecks } from '@app/observability';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Histogram } from 'prom-client';
-import { activityMetricsInterceptors } from './activity-metrics.interceptor';
+import { activityTelemetryInterceptors } from './activity-telemetry.interceptor';
 import { domainFailureInterceptors } from './domain-failure.interceptor';
 import { createOrderActivities } from './order-activities.factory';
 import { installTemporalRuntime } from './temporal-runtime';
@@ -43,7 +41,7 @@ export class TemporalWorkerService
   constructor(
     @Inject(TEMPORAL_WORKER_OPTIONS) private readonly options: TemporalWorkerOptions,
     private readonly activities: OrderSagaActivitiesService,
-    @InjectMetric(WORKFLOW_METRICS.activityDuration) private readonly activityDurations: Histogram<string>,
+    private readonly steps: SagaStepTelemetry,
     @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
 
@@ -79,7 +77,7 @@ export class TemporalWorkerService
         interceptors: {
           activity: [
             tracingActivityInterceptors,
-            activityMetricsInterceptors(this.activityDurations),
+            activityTelemetryInterceptors(this.steps),
             domainFailureInterceptors,
           ],
           workflowModules,

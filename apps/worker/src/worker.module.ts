@@ -2,6 +2,8 @@ import { DatabaseModule } from '@app/database';
 import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { OrderFulfilmentModule } from '@app/orders';
+import { SimulatedPaymentProvider } from '@app/payments';
+import { SimulatedCarrier } from '@app/shipping';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { WorkerConfig } from './config/worker.config';
 import { TEMPORAL_WORKER_OPTIONS, type TemporalWorkerOptions } from './temporal-worker.options';
@@ -15,6 +17,9 @@ export type WorkerModuleHooks = Pick<TemporalWorkerOptions, 'onFatalError'>;
 export class WorkerModule {
   static forRoot(config: WorkerConfig, hooks: WorkerModuleHooks = {}): DynamicModule {
     const options: TemporalWorkerOptions = { ...config.temporal, logLevel: config.logLevel, ...hooks };
+    // One instance of each simulator, used by its domain module and degraded by fault injection.
+    const payment = new SimulatedPaymentProvider(config.payments.simulator);
+    const carrier = new SimulatedCarrier(config.shipping.simulator);
     return {
       module: WorkerModule,
       imports: [
@@ -29,9 +34,9 @@ export class WorkerModule {
           metricsRoute: true,
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
-        OrderFulfilmentModule.forRoot({ payments: config.payments, shipping: config.shipping }),
+        OrderFulfilmentModule.forRoot({ payments: { provider: payment }, shipping: { carrier } }),
         // Faults switched on through the API reach the activities here at the next refresh.
-        FaultInjectionModule.forRoot(config.faults),
+        FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
       ],
       providers: [{ provide: TEMPORAL_WORKER_OPTIONS, useValue: options }, TemporalWorkerService],
     };

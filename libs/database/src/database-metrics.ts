@@ -1,9 +1,14 @@
-import { METRICS_ENABLED } from '@app/observability';
+import {
+  InjectMetric,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  METRICS_ENABLED,
+  type Gauge,
+  type Histogram,
+} from '@app/observability';
 import { DB_METRICS } from './database-metric-names';
 import { Inject, Injectable, Optional, type OnModuleInit, type Provider } from '@nestjs/common';
 import { InjectDataSource, getDataSourceToken } from '@nestjs/typeorm';
-import { InjectMetric, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import type { Gauge, Histogram } from 'prom-client';
 import type {
   AfterQueryEvent,
   BeforeQueryEvent,

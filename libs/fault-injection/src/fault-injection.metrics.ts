@@ -1,5 +1,5 @@
+import { makeGaugeProvider } from '@app/observability';
 import type { Provider } from '@nestjs/common';
-import { makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 
 export const FAULT_METRICS = {
   active: 'fault_injection_active',

@@ -8,7 +8,8 @@ import { FaultOverridesEntity } from './fault-overrides.entity';
 
 /**
  * Switchable faults for any app that runs the saga's activities: import it beside the order modules and
- * it drives the simulated payment provider and carrier it finds, and the database connection.
+ * it drives the targets it is given (the simulated payment provider and carrier) and the database
+ * connection.
  */
 @Module({})
 export class FaultInjectionModule {

@@ -1,10 +1,6 @@
-import { SimulatedPaymentProvider } from '@app/payments';
-import { SimulatedCarrier } from '@app/shipping';
+import { InjectMetric, type Gauge } from '@app/observability';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Gauge } from 'prom-client';
 import type { Repository } from 'typeorm';
 import { DatabaseLatencySubscriber } from './database-latency.subscriber';
 import { FAULT_INJECTION_OPTIONS, type FaultInjectionOptions } from './fault-injection.options';
@@ -52,33 +48,19 @@ export class FaultInjectionService implements OnModuleInit, OnApplicationShutdow
   private readonly logger = new Logger('FaultInjection');
   private stored: StoredOverrides = NONE;
   private applied = '';
-  private payment?: SimulatedPaymentProvider;
-  private carrier?: SimulatedCarrier;
   private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(FAULT_INJECTION_OPTIONS) private readonly options: FaultInjectionOptions,
     @InjectRepository(FaultOverridesEntity) private readonly rows: Repository<FaultOverridesEntity>,
     private readonly database: DatabaseLatencySubscriber,
-    private readonly moduleRef: ModuleRef,
     @InjectMetric(FAULT_METRICS.active) private readonly activeGauge: Gauge<'fault'>,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // The simulators belong to whichever module provides them (an app may have only some of them).
-    this.payment = this.find(SimulatedPaymentProvider);
-    this.carrier = this.find(SimulatedCarrier);
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs);
     this.timer.unref();
-  }
-
-  private find<T>(type: new (...args: never[]) => T): T | undefined {
-    try {
-      return this.moduleRef.get(type, { strict: false });
-    } catch {
-      return undefined; // not part of this app: nothing to drive
-    }
   }
 
   onApplicationShutdown(): void {
@@ -151,8 +133,8 @@ export class FaultInjectionService implements OnModuleInit, OnApplicationShutdow
     if (summary === this.applied) return;
     const first = this.applied === '';
     this.applied = summary;
-    this.payment?.configure(effective.payment);
-    this.carrier?.configure(effective.carrier);
+    this.options.targets?.payment?.configure(effective.payment);
+    this.options.targets?.carrier?.configure(effective.carrier);
     this.database.configure(effective.database);
     if (state.active.length > 0) {
       this.logger.warn(`Fault injection active: ${state.active.join(', ')} (${summary})`);

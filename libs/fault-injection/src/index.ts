@@ -1,7 +1,7 @@
 export { DatabaseLatencySubscriber } from './database-latency.subscriber';
 export { FAULT_METRICS } from './fault-injection.metrics';
 export { FaultInjectionModule } from './fault-injection.module';
-export type { FaultInjectionOptions } from './fault-injection.options';
+export type { FaultInjectionOptions, FaultTarget, FaultTargets } from './fault-injection.options';
 export { FaultInjectionService } from './fault-injection.service';
 export type { FaultInjectionState } from './fault-injection.service';
 export { FaultOverridesEntity } from './fault-overrides.entity';

@@ -1,7 +1,6 @@
+import { makeCounterProvider, makeGaugeProvider, type Gauge } from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import type { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 
 export const INVENTORY_METRICS = {

@@ -1,7 +1,6 @@
+import { InjectMetric, type Counter } from '@app/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
 import { In, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { DEMO_CATALOG } from './demo-catalog';
 import { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';

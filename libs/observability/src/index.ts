@@ -35,3 +35,19 @@ export type {
   MetricsOptions,
   ObservabilityModuleOptions,
 } from './observability.options';
+export {
+  getMetricToken,
+  InjectMetric,
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from './metrics/domain-metrics';
+export type { Counter, Gauge, Histogram } from './metrics/domain-metrics';
+export { addActiveSpanEvent, annotateActiveSpan } from './tracing/active-span';
+export type { SpanAttributes } from './tracing/active-span';
+export {
+  OPERATION_COMPLETED,
+  OPERATION_OUTCOME_LABEL,
+  OperationTelemetry,
+} from './operations/operation-telemetry';
+export type { Operation, OperationInstruments } from './operations/operation-telemetry';

@@ -41,4 +41,5 @@ export type { PlacedOrder } from './orders.service';
 export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 export { SagaStepError } from './saga/saga-step.error';
+export { SagaStepTelemetry } from './saga/saga-step.telemetry';
 export { WORKFLOW_METRICS } from './engine/workflow-metrics';

@@ -3,11 +3,11 @@ import { PaymentsModule, type PaymentsModuleOptions } from '@app/payments';
 import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import { WORKFLOW_METRICS, workflowMetricProviders } from './engine/workflow-metrics';
+import { workflowMetricProviders } from './engine/workflow-metrics';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
 import { orderMetricProviders } from './orders.metrics';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+import { SagaStepTelemetry } from './saga/saga-step.telemetry';
 
 export interface OrderFulfilmentModuleOptions {
   payments?: PaymentsModuleOptions;
@@ -29,10 +29,15 @@ export class OrderFulfilmentModule {
         TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]),
         ...domains,
       ],
-      // Both engines record activity attempts in the same histogram: the inline engine here, the worker's
-      // activity interceptor in apps/worker.
-      providers: [...orderMetricProviders, ...workflowMetricProviders, OrderSagaActivitiesService],
-      exports: [OrderSagaActivitiesService, getToken(WORKFLOW_METRICS.activityDuration), ...domains],
+      // Both engines measure step attempts with SagaStepTelemetry: the inline engine around each attempt,
+      // the worker's activity interceptor (apps/worker) around each Temporal activity.
+      providers: [
+        ...orderMetricProviders,
+        ...workflowMetricProviders,
+        OrderSagaActivitiesService,
+        SagaStepTelemetry,
+      ],
+      exports: [OrderSagaActivitiesService, SagaStepTelemetry, ...domains],
     };
   }
 }

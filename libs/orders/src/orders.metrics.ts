@@ -1,7 +1,11 @@
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  type Gauge,
+} from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import type { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { NON_TERMINAL_STATUSES, ORDER_STATUSES } from './order-status';
 

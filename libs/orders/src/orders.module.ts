@@ -1,17 +1,15 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import type { Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-workflow.engine';
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
 import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
-import { WORKFLOW_METRICS } from './engine/workflow-metrics';
 import { WorkflowEngineReadiness } from './engine/workflow-engine.readiness';
 import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
 import { orderMetricProviders } from './orders.metrics';
 import { OrdersService } from './orders.service';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+import { SagaStepTelemetry } from './saga/saga-step.telemetry';
 
 export type WorkflowEngineOptions =
   ({ type: 'inline' } & InlineEngineOptions) | ({ type: 'temporal' } & TemporalEngineOptions);
@@ -45,11 +43,8 @@ function engineProvider(engine: WorkflowEngineOptions): Provider {
   }
   return {
     provide: WORKFLOW_ENGINE,
-    useFactory: (
-      activities: OrderSagaActivitiesService,
-      dataSource: DataSource,
-      durations: Histogram<string>,
-    ) => new InlineWorkflowEngine(activities, dataSource, durations, engine),
-    inject: [OrderSagaActivitiesService, getDataSourceToken(), getToken(WORKFLOW_METRICS.activityDuration)],
+    useFactory: (activities: OrderSagaActivitiesService, dataSource: DataSource, steps: SagaStepTelemetry) =>
+      new InlineWorkflowEngine(activities, dataSource, steps, engine),
+    inject: [OrderSagaActivitiesService, getDataSourceToken(), SagaStepTelemetry],
   };
 }

@@ -1,13 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor, returningRows } from '@app/database';
 import { InventoryService } from '@app/inventory';
-import { AuditLog } from '@app/observability';
+import { AuditLog, InjectMetric, type Counter } from '@app/observability';
 import { PaymentEntity, PaymentsService } from '@app/payments';
 import { ShipmentEntity } from '@app/shipping';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from './engine/workflow-engine.port';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';

@@ -1,5 +1,5 @@
+import { makeCounterProvider } from '@app/observability';
 import type { Provider } from '@nestjs/common';
-import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 
 export const PAYMENT_METRICS = {
   processed: 'payments_processed_total',

@@ -9,6 +9,8 @@ import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simul
 export interface PaymentsModuleOptions {
   /** Settings of the simulated provider (the only adapter shipped). */
   simulator?: Partial<SimulatedPaymentSettings>;
+  /** The simulated provider itself, when the app shares it (with fault injection); else made from `simulator`. */
+  provider?: SimulatedPaymentProvider;
 }
 
 @Module({})
@@ -18,7 +20,10 @@ export class PaymentsModule {
       module: PaymentsModule,
       imports: [TypeOrmModule.forFeature([PaymentEntity])],
       providers: [
-        { provide: SimulatedPaymentProvider, useValue: new SimulatedPaymentProvider(options.simulator) },
+        {
+          provide: SimulatedPaymentProvider,
+          useValue: options.provider ?? new SimulatedPaymentProvider(options.simulator),
+        },
         { provide: PAYMENT_PROVIDER, useExisting: SimulatedPaymentProvider },
         ...paymentMetricProviders,
         PaymentsService,

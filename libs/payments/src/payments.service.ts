@@ -1,7 +1,6 @@
+import { InjectMetric, type Counter } from '@app/observability';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
 import type { EntityManager, Repository } from 'typeorm';
 import { summarizeCard, type CardDetails } from './card';
 import { PaymentEntity } from './payment.entity';

@@ -1,5 +1,5 @@
+import { makeHistogramProvider } from '@app/observability';
 import type { Provider } from '@nestjs/common';
-import { makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 
 export const SHIPPING_METRICS = {
   arrangement: 'shipping_arrangement_seconds',

@@ -9,6 +9,8 @@ import { SimulatedCarrier, type SimulatedCarrierSettings } from './simulated-car
 export interface ShippingModuleOptions {
   /** Settings of the simulated carrier (the only adapter shipped). */
   simulator?: Partial<SimulatedCarrierSettings>;
+  /** The simulated carrier itself, when the app shares it (with fault injection); else made from `simulator`. */
+  carrier?: SimulatedCarrier;
 }
 
 @Module({})
@@ -18,7 +20,7 @@ export class ShippingModule {
       module: ShippingModule,
       imports: [TypeOrmModule.forFeature([ShipmentEntity])],
       providers: [
-        { provide: SimulatedCarrier, useValue: new SimulatedCarrier(options.simulator) },
+        { provide: SimulatedCarrier, useValue: options.carrier ?? new SimulatedCarrier(options.simulator) },
         { provide: CARRIER, useExisting: SimulatedCarrier },
         ...shippingMetricProviders,
         ShippingService,

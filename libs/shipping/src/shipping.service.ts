@@ -1,7 +1,6 @@
+import { InjectMetric, type Histogram } from '@app/observability';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Histogram } from 'prom-client';
 import type { Repository } from 'typeorm';
 import { CARRIER, type Carrier, type ShipmentRequest } from './carrier.port';
 import { ShipmentEntity } from './shipment.entity';

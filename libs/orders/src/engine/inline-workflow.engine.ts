@@ -1,5 +1,4 @@
 import {
-  failureTypeOf,
   ORDER_SAGA_ACTIVITY_NAMES,
   ORDER_SAGA_ACTIVITY_OPTIONS,
   runOrderSaga,
@@ -7,17 +6,18 @@ import {
   type OrderSagaResult,
 } from '@app/order-saga';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Histogram } from 'prom-client';
+import { annotateActiveSpan, OperationTelemetry } from '@app/observability';
 import { In, type DataSource } from 'typeorm';
 import { OrderEntity } from '../entities';
 import { NON_TERMINAL_STATUSES } from '../order-status';
 import { OrderSagaActivitiesService } from '../saga/order-saga-activities.service';
-import { ORDER_SPAN_ATTRIBUTES } from '../saga/saga-tracing';
-
-const tracer = trace.getTracer('orders-saga');
+import { ORDER_SPAN_ATTRIBUTES, SAGA_TRACER } from '../saga/saga-tracing';
+import type { SagaStepTelemetry } from '../saga/saga-step.telemetry';
 import { EngineStoppedError, runWithRetry } from './activity-retry';
 import type { WorkflowEngine } from './workflow-engine.port';
+
+/** The span of a whole saga run (its steps' spans are its children). */
+const sagaTelemetry = new OperationTelemetry({ tracerName: SAGA_TRACER });
 
 interface InlineRun {
   cancellationRequested: boolean;
@@ -48,7 +48,7 @@ export class InlineWorkflowEngine
   constructor(
     activities: OrderSagaActivitiesService,
     private readonly dataSource: DataSource,
-    private readonly durations: Histogram<string>,
+    private readonly steps: SagaStepTelemetry,
     private readonly options: InlineEngineOptions = {},
   ) {
     this.activities = this.bindActivities(activities);
@@ -59,32 +59,20 @@ export class InlineWorkflowEngine
     const run: InlineRun = { cancellationRequested: false, done: Promise.resolve(undefined) };
     this.runs.set(orderId, run);
     // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
-    run.done = tracer
-      .startActiveSpan(
-        'saga.orderFulfilment',
-        { attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } },
-        (span) =>
-          runOrderSaga(
+    run.done = sagaTelemetry
+      .run(
+        { span: 'saga.orderFulfilment', attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } },
+        async () => {
+          const result = await runOrderSaga(
             { orderId },
-            {
-              activities: this.activities,
-              isCancellationRequested: () => run.cancellationRequested,
-            },
-          ).then(
-            (result) => {
-              span.setAttribute('saga.outcome', result.outcome);
-              if (result.failureReason)
-                span.setAttribute(ORDER_SPAN_ATTRIBUTES.failureReason, result.failureReason);
-              span.end();
-              return result;
-            },
-            (error: unknown) => {
-              span.recordException(error instanceof Error ? error : String(error));
-              span.setStatus({ code: SpanStatusCode.ERROR });
-              span.end();
-              throw error;
-            },
-          ),
+            { activities: this.activities, isCancellationRequested: () => run.cancellationRequested },
+          );
+          annotateActiveSpan({
+            'saga.outcome': result.outcome,
+            ...(result.failureReason ? { [ORDER_SPAN_ATTRIBUTES.failureReason]: result.failureReason } : {}),
+          });
+          return result;
+        },
       )
       .catch((error: unknown) => {
         if (error instanceof EngineStoppedError) {
@@ -136,19 +124,6 @@ export class InlineWorkflowEngine
     }
   }
 
-  /** One attempt of an activity, measured like the Temporal worker measures its activities. */
-  private async timed<T>(activity: string, attempt: () => Promise<T>): Promise<T> {
-    const stop = this.durations.startTimer({ activity, engine: 'inline' });
-    try {
-      const result = await attempt();
-      stop({ outcome: 'completed' });
-      return result;
-    } catch (error) {
-      stop({ outcome: failureTypeOf(error) ?? 'error' });
-      throw error;
-    }
-  }
-
   private bindActivities(activities: OrderSagaActivitiesService): OrderSagaActivities {
     const bound = Object.fromEntries(
       ORDER_SAGA_ACTIVITY_NAMES.map((name) => [
@@ -156,7 +131,7 @@ export class InlineWorkflowEngine
         (...args: unknown[]) =>
           runWithRetry(
             () =>
-              this.timed(name, () =>
+              this.steps.run(name, 'inline', args[0], () =>
                 (activities[name] as (...a: unknown[]) => Promise<unknown>).apply(activities, args),
               ),
             ORDER_SAGA_ACTIVITY_OPTIONS[name],

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { makeHistogramProvider } from '@app/observability';
 
 /** Names and labels of the saga engines' metrics (both engines record the same ones). */
 export const WORKFLOW_METRICS = {

@@ -1,18 +1,15 @@
 import { returningRows } from '@app/database';
-import { AuditLog } from '@app/observability';
+import { AuditLog, InjectMetric, type Counter, type Histogram } from '@app/observability';
 import { InsufficientStockError, InventoryService } from '@app/inventory';
 import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
 import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
 import { CarrierUnavailableError, ShippingService } from '@app/shipping';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter, Histogram } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEntity, OrderLineEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
 import { ORDER_METRICS } from '../orders.metrics';
-import { CountedStep } from './counted-step.decorator';
 import { SagaStepError } from './saga-step.error';
 import {
   annotateOrder,
@@ -20,9 +17,7 @@ import {
   PAYMENT_EVENTS,
   recordFailureReason,
   recordSpanEvent,
-  sagaStepSpan,
 } from './saga-tracing';
-import { Span } from 'nestjs-otel';
 import type { OrderStatus } from '../order-status';
 
 const AFTER_RESERVATION: readonly OrderStatus[] = ['INVENTORY_RESERVED', 'PAID', 'SHIPPED', 'COMPLETED'];
@@ -41,15 +36,12 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     private readonly inventory: InventoryService,
     private readonly payments: PaymentsService,
     private readonly shipping: ShippingService,
-    @InjectMetric(ORDER_METRICS.sagaSteps) readonly steps: Counter<'step' | 'outcome'>,
     @InjectMetric(ORDER_METRICS.compensations) private readonly compensations: Counter<'step'>,
     @InjectMetric(ORDER_METRICS.processing) private readonly processing: Histogram<'outcome'>,
     @InjectMetric(ORDER_METRICS.errors) private readonly errors: Counter<'reason'>,
     private readonly audit: AuditLog,
   ) {}
 
-  @Span(...sagaStepSpan('reserveInventory'))
-  @CountedStep()
   async reserveInventory(orderId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const order = await this.lockOrder(manager, orderId);
@@ -69,8 +61,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     });
   }
 
-  @Span(...sagaStepSpan('releaseInventory'))
-  @CountedStep()
   async releaseInventory(orderId: string): Promise<boolean> {
     const released = await this.dataSource.transaction((manager) =>
       this.inventory.releaseForOrder(manager, orderId),
@@ -79,8 +69,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     return released;
   }
 
-  @Span(...sagaStepSpan('chargePayment'))
-  @CountedStep()
   async chargePayment(orderId: string): Promise<void> {
     const order = await this.readOrder(orderId);
     annotateOrder(order);
@@ -113,8 +101,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'PAID'));
   }
 
-  @Span(...sagaStepSpan('refundPayment'))
-  @CountedStep()
   async refundPayment(orderId: string): Promise<boolean> {
     try {
       const refunded = await this.payments.refund(orderId);
@@ -131,8 +117,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     }
   }
 
-  @Span(...sagaStepSpan('arrangeShipping'))
-  @CountedStep()
   async arrangeShipping(orderId: string): Promise<void> {
     const order = await this.claimForShipping(orderId);
     annotateOrder(order);
@@ -152,8 +136,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'SHIPPED'));
   }
 
-  @Span(...sagaStepSpan('completeOrder'))
-  @CountedStep()
   async completeOrder(orderId: string): Promise<void> {
     this.finished(
       'COMPLETED',
@@ -162,10 +144,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     );
   }
 
-  @Span('saga.failOrder', (orderId: string, _reason: FailureReason) => ({
-    attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId },
-  }))
-  @CountedStep()
   async failOrder(orderId: string, reason: FailureReason): Promise<void> {
     recordFailureReason(reason);
     const result = await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'FAILED', reason));
@@ -173,8 +151,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     this.finished('FAILED', result, orderId, reason);
   }
 
-  @Span(...sagaStepSpan('cancelOrder'))
-  @CountedStep()
   async cancelOrder(orderId: string): Promise<void> {
     const result = await this.dataSource.transaction((m) =>
       transitionOrder(m, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),

@@ -1,4 +1,4 @@
-import { trace, type Attributes } from '@opentelemetry/api';
+import { addActiveSpanEvent, annotateActiveSpan, type SpanAttributes } from '@app/observability';
 import type { OrderEntity } from '../entities';
 
 /** Span attribute keys of the order domain, declared once. No personal data: ids, amounts, methods. */
@@ -20,17 +20,12 @@ export const PAYMENT_EVENTS = {
   unavailable: 'payment.provider_unavailable',
 } as const;
 
-/** Span options of a saga step: its name says the step, the order id is known from the first argument. */
-export function sagaStepSpan(step: string) {
-  return [
-    `saga.${step}`,
-    (orderId: string) => ({ attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } }),
-  ] as const;
-}
+/** Instrumentation scope of the saga's spans (`saga.orderFulfilment`, `saga.<step>`). */
+export const SAGA_TRACER = 'orders-saga';
 
 /** Adds the order's business attributes to the active span (the saga step being run). */
 export function annotateOrder(order: Pick<OrderEntity, 'id' | 'totalAmount' | 'currency' | 'status'>): void {
-  trace.getActiveSpan()?.setAttributes({
+  annotateActiveSpan({
     [ORDER_SPAN_ATTRIBUTES.orderId]: order.id,
     [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount,
     [ORDER_SPAN_ATTRIBUTES.currency]: order.currency,
@@ -40,9 +35,9 @@ export function annotateOrder(order: Pick<OrderEntity, 'id' | 'totalAmount' | 'c
 }
 
 export function recordFailureReason(reason: string): void {
-  trace.getActiveSpan()?.setAttribute(ORDER_SPAN_ATTRIBUTES.failureReason, reason);
+  annotateActiveSpan({ [ORDER_SPAN_ATTRIBUTES.failureReason]: reason });
 }
 
-export function recordSpanEvent(name: string, attributes?: Attributes): void {
-  trace.getActiveSpan()?.addEvent(name, attributes);
+export function recordSpanEvent(name: string, attributes?: SpanAttributes): void {
+  addActiveSpanEvent(name, attributes);
 }

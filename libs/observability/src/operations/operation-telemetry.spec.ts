@@ -1,0 +1,107 @@
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { OperationTelemetry } from './operation-telemetry';
+
+class Declined extends Error {
+  readonly type = 'DECLINED';
+}
+
+describe('OperationTelemetry (in-memory span exporter, a private Prometheus registry)', () => {
+  const exporter = new InMemorySpanExporter();
+  const registry = new Registry();
+  const durations = new Histogram({
+    name: 'op_duration_seconds',
+    help: 'test',
+    labelNames: ['op', 'outcome'],
+    registers: [registry],
+  });
+  const outcomes = new Counter({
+    name: 'op_total',
+    help: 'test',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const telemetry = new OperationTelemetry({
+    tracerName: 'test',
+    durations,
+    outcomes,
+    outcomeOf: (error) => (error instanceof Declined ? error.type : undefined),
+    isError: (error) => !(error instanceof Declined),
+  });
+  const run = <T>(work: () => Promise<T>) =>
+    telemetry.run(
+      {
+        span: 'op.charge',
+        attributes: { 'order.id': 'o-1' },
+        durationLabels: { op: 'charge' },
+        countLabels: { kind: 'card' },
+      },
+      work,
+    );
+  const count = async (outcome: string) =>
+    (await outcomes.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const observations = async (outcome: string) =>
+    (await durations.get()).values.find(
+      (v) => v.metricName === 'op_duration_seconds_count' && v.labels.outcome === outcome,
+    )?.value ?? 0;
+
+  beforeAll(() => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    );
+  });
+  afterAll(() => {
+    trace.disable();
+    context.disable();
+  });
+  beforeEach(() => {
+    exporter.reset();
+    registry.resetMetrics();
+  });
+
+  it('runs the work inside an ended span and records a completed run', async () => {
+    const active = await run(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return trace.getActiveSpan()?.spanContext().spanId;
+    });
+    const [span] = exporter.getFinishedSpans();
+    expect(span.name).toBe('op.charge');
+    expect(span.attributes).toEqual({ 'order.id': 'o-1' });
+    expect(active).toBe(span.spanContext().spanId);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(await count('completed')).toBe(1);
+    expect(await observations('completed')).toBe(1);
+  });
+
+  it('records an unexpected failure as an exception with status ERROR, outcome `error`, and rethrows it', async () => {
+    await expect(run(() => Promise.reject(new Error('store fell over')))).rejects.toThrow('store fell over');
+    const [span] = exporter.getFinishedSpans();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'store fell over' });
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+    expect(span.attributes['operation.outcome']).toBe('error');
+    expect(await count('error')).toBe(1);
+    expect(await observations('error')).toBe(1);
+  });
+
+  it('labels an expected business failure with its type and leaves the span status unset', async () => {
+    await expect(run(() => Promise.reject(new Declined('card declined')))).rejects.toBeInstanceOf(Declined);
+    const [span] = exporter.getFinishedSpans();
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+    expect(await count('DECLINED')).toBe(1);
+    expect((await outcomes.get()).values[0].labels).toEqual({ kind: 'card', outcome: 'DECLINED' });
+  });
+
+  it('ends the span and records the run when the work throws synchronously', async () => {
+    await expect(
+      run(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(await count('error')).toBe(1);
+  });
+});

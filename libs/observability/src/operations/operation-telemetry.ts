@@ -1,0 +1,69 @@
+import { context, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import type { Counter, Histogram, LabelValues } from 'prom-client';
+
+/** The label every operation metric gets from its result: `completed`, or what the failure was. */
+export const OPERATION_OUTCOME_LABEL = 'outcome';
+export const OPERATION_COMPLETED = 'completed';
+
+/** What an operation's telemetry records into; the metric names and labels belong to the caller. */
+export interface OperationInstruments {
+  /** Tracer (instrumentation scope) name of the spans. */
+  tracerName: string;
+  /** Duration of each run, in seconds, labelled with `durationLabels` and `outcome`. */
+  durations?: Histogram<string>;
+  /** One count per run, labelled with `countLabels` and `outcome`. */
+  outcomes?: Counter<string>;
+  /** The `outcome` label of a failure (a bounded set of names); `error` when it returns undefined. */
+  outcomeOf?: (error: unknown) => string | undefined;
+  /**
+   * Whether a failure is the operation's fault (span status ERROR). Expected business outcomes, such as a
+   * declined payment, are recorded on the span as exceptions but leave its status unset. Default: all.
+   */
+  isError?: (error: unknown) => boolean;
+}
+
+/** One run of an operation: its span and the labels of its metrics. */
+export interface Operation {
+  span: string;
+  attributes?: Attributes;
+  durationLabels?: LabelValues<string>;
+  countLabels?: LabelValues<string>;
+}
+
+/**
+ * Runs an operation inside its own span and records its duration and outcome: the one way an application
+ * measures a unit of work (a saga step, a job, an outbound call), whoever calls it. The span is active
+ * while the work runs (its children and logs join it), gets the exception and status ERROR when the work
+ * fails, and ends in `finally`, as the OpenTelemetry instrumentations do.
+ */
+export class OperationTelemetry {
+  private readonly tracer: Tracer;
+
+  constructor(private readonly instruments: OperationInstruments) {
+    this.tracer = trace.getTracer(instruments.tracerName);
+  }
+
+  async run<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
+    const span = this.tracer.startSpan(operation.span, { attributes: operation.attributes });
+    const stopTimer = this.instruments.durations?.startTimer(operation.durationLabels);
+    let outcome = OPERATION_COMPLETED;
+    try {
+      return await context.with(trace.setSpan(context.active(), span), work);
+    } catch (error) {
+      outcome = this.instruments.outcomeOf?.(error) ?? 'error';
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setAttribute('operation.outcome', outcome);
+      if (this.instruments.isError?.(error) ?? true) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : undefined,
+        });
+      }
+      throw error;
+    } finally {
+      stopTimer?.({ [OPERATION_OUTCOME_LABEL]: outcome });
+      this.instruments.outcomes?.inc({ ...operation.countLabels, [OPERATION_OUTCOME_LABEL]: outcome });
+      span.end();
+    }
+  }
+}

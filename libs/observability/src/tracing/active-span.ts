@@ -1,0 +1,16 @@
+import { trace, type Attributes } from '@opentelemetry/api';
+
+export type { Attributes as SpanAttributes } from '@opentelemetry/api';
+
+/**
+ * Business attributes and events on the span of the operation being run (a handler's, a saga step's):
+ * what a domain module records on spans, without reaching into the OpenTelemetry API itself. No personal
+ * data: ids, amounts, codes. Nothing happens when no span is active (tracing off, not sampled).
+ */
+export function annotateActiveSpan(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
+export function addActiveSpanEvent(name: string, attributes?: Attributes): void {
+  trace.getActiveSpan()?.addEvent(name, attributes);
+}
