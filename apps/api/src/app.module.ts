@@ -10,6 +10,7 @@ import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
+import { handlerOutcomeOf } from './http/api-exception.filter';
 import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './http/operator-api-key.guard';
 import { ProductsController } from './products/products.controller';
 
@@ -37,7 +38,7 @@ export class AppModule {
           serviceName: config.service.name,
           serviceVersion: config.service.version,
           environment: config.service.environment,
-          metrics: { enabled: config.metricsEnabled, port: config.metricsPort },
+          metrics: { enabled: config.metricsEnabled, port: config.metricsPort, handlerOutcomeOf },
           health: { readinessDrainMs: config.readinessDrainMs },
           logging: config.logging,
         }),

@@ -10,6 +10,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['http_requests_total', 'counter', ['method', 'route', 'status_code']],
   ['http_request_duration_seconds', 'histogram', ['method', 'route', 'status_code']],
   ['http_requests_in_flight', 'gauge', ['method']],
+  ['http_handler_outcomes_total', 'counter', ['handler', 'outcome']],
   ['orders_created_total', 'counter', []],
   ['order_processing_seconds', 'histogram', ['outcome']],
   ['orders_by_status', 'gauge', ['status']],
@@ -65,6 +66,8 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
 
     expect(delta('orders_created_total')).toBe(1);
     expect(delta('http_requests_total', { method: 'POST', route: '/orders', status_code: '202' })).toBe(1);
+    expect(delta('http_handler_outcomes_total', { handler: 'OrdersController.place', outcome: 'OK' })).toBe(1);
+    expect(delta('http_handler_outcomes_total', { handler: 'OrdersController.place' })).toBe(1);
     expect(delta('payments_processed_total', { status: 'captured' })).toBe(1);
     expect(delta('payments_processed_total')).toBe(1);
     expect(delta('inventory_updates_total', { operation: 'reserve' })).toBe(1);
@@ -104,6 +107,8 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
       body: orderBody({ payment: { ...orderBody().payment, cardNumber: DECLINED_CARD } }),
       headers: { 'Idempotency-Key': 'metrics-declined' },
     });
+    await api.request('GET', '/orders/00000000-0000-4000-8000-000000000000');
+    await api.request('POST', '/orders', { body: orderBody({ items: [{ sku: 'SKU-NOPE', quantity: 1 }] }) });
     api.app.get(SimulatedCarrier).configure({ failureRate: 1 });
     const unshippable = await api.request('POST', '/orders', {
       body: orderBody({ items: [{ sku: 'SKU-003', quantity: 1 }] }),
@@ -122,6 +127,13 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
     expect(delta('order_saga_compensations_total', { step: 'refundPayment' })).toBe(1);
     expect(delta('order_saga_compensations_total', { step: 'releaseInventory' })).toBe(2);
     expect(delta('order_idempotent_replays_total')).toBe(1);
+    // The handlers' domain outcomes: what the status codes (202, 200, 404, 422) do not tell apart.
+    const handled = (handler: string, outcome: string) =>
+      delta('http_handler_outcomes_total', { handler: `OrdersController.${handler}`, outcome });
+    expect(handled('place', 'IDEMPOTENT_REPLAY')).toBe(1);
+    expect(handled('place', 'UNKNOWN_SKU')).toBe(1);
+    expect(handled('place', 'OK')).toBe(2);
+    expect(handled('get', 'ORDER_NOT_FOUND')).toBe(1);
     expect(delta('order_saga_steps_total', { step: 'chargePayment', outcome: 'PAYMENT_DECLINED' })).toBe(1);
     expect(
       delta('workflow_activity_duration_seconds_count', {

@@ -21,13 +21,19 @@ export {
   HTTP_METRICS,
   UNMATCHED_ROUTE,
 } from './metrics/metric-names';
+export { HANDLER_OK, setHandlerOutcome } from './metrics/handler-outcome';
+export { HandlerOutcomeInterceptor } from './metrics/handler-outcome.interceptor';
 export { prefersOpenMetrics, renderMetrics } from './metrics/metrics-exposition';
 export { MetricsServer } from './metrics/metrics.server';
 export { traceExemplar } from './metrics/trace-exemplar';
 export { METRICS_ENABLED } from './observability.constants';
 export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';
-export { DEFAULT_LATENCY_BUCKETS, OBSERVABILITY_DEFAULTS } from './observability.options';
+export {
+  DEFAULT_LATENCY_BUCKETS,
+  defaultHandlerOutcome,
+  OBSERVABILITY_DEFAULTS,
+} from './observability.options';
 export type {
   ElasticsearchLogOptions,
   HealthOptions,

@@ -26,6 +26,7 @@ import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
+import { HandlerOutcomeInterceptor } from './metrics/handler-outcome.interceptor';
 import { HandlerSpanInterceptor } from './tracing/handler-span.interceptor';
 import { HttpRouteTracing } from './tracing/http-route-tracing';
 import { CATCH_ALL_ROUTE } from './metrics/http-route';
@@ -98,6 +99,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       HttpRouteTracing,
       { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
       { provide: APP_INTERCEPTOR, useClass: LogContextInterceptor },
+      { provide: APP_INTERCEPTOR, useClass: HandlerOutcomeInterceptor },
       MetricsServer,
       ReadinessChecks,
       ShutdownState,

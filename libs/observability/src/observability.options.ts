@@ -1,3 +1,5 @@
+import { HttpException } from '@nestjs/common';
+
 export interface MetricsOptions {
   /**
    * `false`: no metrics are served or recorded per request — no metrics server, no HTTP hooks, and
@@ -25,6 +27,12 @@ export interface MetricsOptions {
    * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
    */
   latencyBuckets?: number[];
+  /**
+   * The `outcome` label of `http_handler_outcomes_total` when a handler throws: a small, fixed set of
+   * names, usually the error code the client reads (`OUT_OF_STOCK`, `ORDER_NOT_FOUND`…).
+   * @default `HTTP_<status>` for an HttpException, `ERROR` for anything else
+   */
+  handlerOutcomeOf?: (error: unknown) => string;
 }
 
 export interface HealthOptions {
@@ -92,6 +100,11 @@ export interface ObservabilityModuleOptions {
   logging?: LoggingOptions;
 }
 
+/** The outcome of a failed handler when the application does not name it. */
+export function defaultHandlerOutcome(error: unknown): string {
+  return error instanceof HttpException ? `HTTP_${error.getStatus()}` : 'ERROR';
+}
+
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const OBSERVABILITY_DEFAULTS = {
@@ -104,6 +117,7 @@ export const OBSERVABILITY_DEFAULTS = {
     path: '/metrics',
     defaultMetrics: true,
     latencyBuckets: DEFAULT_LATENCY_BUCKETS,
+    handlerOutcomeOf: defaultHandlerOutcome,
   },
   logging: {
     level: 'info',

@@ -53,7 +53,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toBody(exception);
+    const body = errorBodyOf(exception);
     if (body.statusCode >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
@@ -62,19 +62,23 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (body.statusCode === 503) void reply.header('retry-after', '5');
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
-
-  toBody(exception: unknown): ErrorBody {
-    if (exception instanceof HttpException) return fromHttpException(exception);
-    if (exception instanceof Error) {
-      const match = DOMAIN_ERRORS.find(([type]) => exception instanceof type);
-      if (match) return match[1](exception);
-      if (isDatabaseUnavailable(exception)) {
-        return errorBody(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
-      }
-    }
-    return errorBody(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
-  }
 }
+
+/** The JSON error body (status, code, message, fields) an error is answered with. */
+export function errorBodyOf(exception: unknown): ErrorBody {
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  if (exception instanceof Error) {
+    const match = DOMAIN_ERRORS.find(([type]) => exception instanceof type);
+    if (match) return match[1](exception);
+    if (isDatabaseUnavailable(exception)) {
+      return errorBody(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    }
+  }
+  return errorBody(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
+}
+
+/** A failed handler's domain outcome in `http_handler_outcomes_total`: the error code the client reads. */
+export const handlerOutcomeOf = (exception: unknown): string => errorBodyOf(exception).code;
 
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();

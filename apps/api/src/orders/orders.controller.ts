@@ -1,4 +1,5 @@
 import { ProductNotFoundError } from '@app/inventory';
+import { setHandlerOutcome } from '@app/observability';
 import { OrdersService, type OrderSummaryView, type OrderView } from '@app/orders';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -36,7 +37,10 @@ export class OrdersController {
     try {
       const { order, replayed } = await this.orders.placeOrder({ ...body, idempotencyKey });
       void reply.header('location', `/orders/${order.id}`);
-      if (replayed) void reply.header('idempotent-replayed', 'true');
+      if (replayed) {
+        void reply.header('idempotent-replayed', 'true');
+        setHandlerOutcome(reply.request, 'IDEMPOTENT_REPLAY');
+      }
       return order;
     } catch (error) {
       if (error instanceof ProductNotFoundError) {

@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PinoLogger } from 'nestjs-pino';
+import { annotateActiveSpan } from '../tracing/active-span';
 import { tap, type Observable } from 'rxjs';
 import { LOG_CONTEXT, type LogContextFields, type LogContextRequest } from './log-context.decorator';
 
@@ -16,7 +17,8 @@ function defined(fields: Record<string, unknown>): Record<string, string | numbe
 
 /**
  * Adds the domain ids a handler declares with `@LogContext` to the request's log context (nestjs-pino's
- * `assign`), so every later line of the request, its `request completed` line included, carries them.
+ * `assign`), so every later line of the request, its `request completed` line included, carries them,
+ * and to the handler's span as attributes.
  */
 @Injectable()
 export class LogContextInterceptor implements NestInterceptor {
@@ -37,6 +39,8 @@ export class LogContextInterceptor implements NestInterceptor {
       );
       if (Object.keys(values).length === 0) return;
       for (const key of Object.keys(values)) assigned.add(key);
+      // The handler's span (HandlerSpanInterceptor, active here) carries the same domain ids.
+      annotateActiveSpan(values);
       try {
         this.logger.assign(values);
       } catch {

@@ -27,6 +27,11 @@ export function httpMetricProviders(): Provider[] {
           enableExemplars: true,
         }),
     },
+    makeCounterProvider({
+      name: HTTP_METRICS.handlerOutcomes,
+      help: 'Controller handler runs, by handler (Controller.method) and domain outcome (OK, or what failed)',
+      labelNames: [...HTTP_METRICS.handlerOutcomeLabels],
+    }),
     makeGaugeProvider({
       name: HTTP_METRICS.inFlight,
       help: 'HTTP requests being served right now',

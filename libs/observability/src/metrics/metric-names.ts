@@ -4,6 +4,8 @@ export const HTTP_METRICS = {
   duration: 'http_request_duration_seconds',
   inFlight: 'http_requests_in_flight',
   labels: ['method', 'route', 'status_code'] as const,
+  handlerOutcomes: 'http_handler_outcomes_total',
+  handlerOutcomeLabels: ['handler', 'outcome'] as const,
 } as const;
 
 export const APP_INFO_METRIC = 'app_info';
