@@ -66,7 +66,9 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
 
     expect(delta('orders_created_total')).toBe(1);
     expect(delta('http_requests_total', { method: 'POST', route: '/orders', status_code: '202' })).toBe(1);
-    expect(delta('http_handler_outcomes_total', { handler: 'OrdersController.place', outcome: 'OK' })).toBe(1);
+    expect(delta('http_handler_outcomes_total', { handler: 'OrdersController.place', outcome: 'OK' })).toBe(
+      1,
+    );
     expect(delta('http_handler_outcomes_total', { handler: 'OrdersController.place' })).toBe(1);
     expect(delta('payments_processed_total', { status: 'captured' })).toBe(1);
     expect(delta('payments_processed_total')).toBe(1);
