@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { format, resolveConfig } from 'prettier';
 import { frameworkOverhead } from './framework-overhead.bench';
 import { metricsScrape } from './metrics-scrape.bench';
+import { leanReference } from './lean-reference.bench';
 import { observabilityCost } from './observability-cost.bench';
 import { orderPlacement } from './order-placement.bench';
 import { ADMIN_URL } from './support/bench-database';
@@ -28,11 +29,13 @@ const BENCHMARKS: Record<
   b: { title: 'Framework efficiency (GET /health/live vs raw node:http)', run: frameworkOverhead },
   c: { title: 'Order placement (app vs pgbench, same statements)', run: orderPlacement },
   d: { title: '/metrics scrape time with 10k series', run: metricsScrape },
+  e: { title: 'API against a lean Fastify + pg server', run: leanReference },
 };
 
 const USAGE = `npm run bench [-- [--quick] [--only a,c]]
   a  observability cost     b  framework vs node:http
-  c  order placement vs pgbench     d  /metrics scrape time`;
+  c  order placement vs pgbench     d  /metrics scrape time
+  e  API GET /orders/:id vs a lean Fastify + pg server`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -46,7 +49,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const selected = (values.only ?? 'a,b,c,d').split(',').map((id) => id.trim().toLowerCase());
+  const selected = (values.only ?? 'a,b,c,d,e').split(',').map((id) => id.trim().toLowerCase());
   const unknown = selected.filter((id) => !(id in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s) ${unknown.join(', ')}\n${USAGE}`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { formatNumber } from './stats';
 
-export type BenchId = 'a' | 'b' | 'c' | 'd';
+export type BenchId = 'a' | 'b' | 'c' | 'd' | 'e';
 
 export interface Figure {
   name: string;

@@ -47,6 +47,40 @@ describe('order saga (inline engine, real PostgreSQL)', () => {
     const times = order.history.map((h: any) => Date.parse(h.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(await stockOf('SKU-001')).toBe(before - 2);
+    // The documented shape, nothing more: instants as toISOString() writes them, agreeing with the row.
+    expect(Object.keys(order).sort()).toEqual(
+      [
+        'id',
+        'customerId',
+        'status',
+        'currency',
+        'total',
+        'failureReason',
+        'createdAt',
+        'updatedAt',
+        'lines',
+        'shippingAddress',
+        'payment',
+        'shipment',
+        'cancellationRequested',
+        'history',
+      ].sort(),
+    );
+    expect(order).toMatchObject({
+      customerId: orderBody().customerId,
+      shippingAddress: orderBody().shippingAddress,
+      failureReason: null,
+      cancellationRequested: false,
+    });
+    const [row] = await api.db.query<{ created_at: Date; updated_at: Date }>(
+      'SELECT created_at, updated_at FROM orders WHERE id = $1',
+      [order.id],
+    );
+    expect([order.createdAt, order.updatedAt]).toEqual([
+      row.created_at.toISOString(),
+      row.updated_at.toISOString(),
+    ]);
+    for (const { at } of order.history) expect(new Date(at).toISOString()).toBe(at);
   });
 
   it('fails a declined card with PAYMENT_DECLINED, restores all stock and ships nothing', async () => {

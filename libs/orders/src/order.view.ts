@@ -1,6 +1,5 @@
-import type { PaymentEntity } from '@app/payments';
-import type { ShipmentEntity, ShippingAddress } from '@app/shipping';
-import type { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+import type { ShippingAddress } from '@app/shipping';
+import type { OrderEntity } from './entities';
 import type { OrderStatus } from './order-status';
 
 export interface OrderLineView {
@@ -11,6 +10,7 @@ export interface OrderLineView {
   lineTotal: number;
 }
 
+/** An order as the API returns it; ORDER_VIEW_QUERY builds it in the database. */
 export interface OrderView {
   id: string;
   customerId: string;
@@ -43,37 +43,5 @@ export function toOrderSummary(order: OrderEntity): OrderSummaryView {
     failureReason: order.failureReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
-  };
-}
-
-export function toOrderView(parts: {
-  order: OrderEntity;
-  lines: OrderLineEntity[];
-  history: OrderStatusHistoryEntity[];
-  payment: PaymentEntity | null;
-  shipment: ShipmentEntity | null;
-}): OrderView {
-  const { order, lines, history, payment, shipment } = parts;
-  return {
-    ...toOrderSummary(order),
-    lines: lines.map((l) => ({
-      sku: l.sku,
-      name: l.productName,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-      lineTotal: l.lineTotal,
-    })),
-    shippingAddress: order.shippingAddress,
-    payment: payment
-      ? { method: payment.method, brand: payment.cardBrand, last4: payment.cardLast4, status: payment.status }
-      : null,
-    shipment: shipment ? { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber } : null,
-    cancellationRequested: order.cancelRequestedAt !== null,
-    history: history.map((h) => ({
-      from: h.fromStatus,
-      status: h.toStatus,
-      reason: h.reason,
-      at: h.occurredAt.toISOString(),
-    })),
   };
 }

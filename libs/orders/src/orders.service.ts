@@ -2,8 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor, returningRows } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { AuditLog, InjectMetric, type Counter } from '@app/observability';
-import { PaymentEntity, PaymentsService } from '@app/payments';
-import { ShipmentEntity } from '@app/shipping';
+import { PaymentsService } from '@app/payments';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -11,7 +10,8 @@ import { WORKFLOW_ENGINE, type WorkflowEngine } from './engine/workflow-engine.p
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
 import { CANCELLABLE_STATUSES } from './order-status';
 import { ORDER_METRICS } from './orders.metrics';
-import { toOrderSummary, toOrderView, type OrderSummaryView, type OrderView } from './order.view';
+import { toOrderSummary, type OrderSummaryView, type OrderView } from './order.view';
+import { ORDER_VIEW_QUERY } from './order-view.query';
 import {
   IdempotencyKeyReusedError,
   MixedCurrenciesError,
@@ -25,14 +25,6 @@ export interface PlacedOrder {
   /** True when an earlier request with the same Idempotency-Key created the order. */
   replayed: boolean;
 }
-
-/** An order as the joined read maps it. */
-type OrderWithParts = OrderEntity & {
-  lines?: OrderLineEntity[];
-  history?: OrderStatusHistoryEntity[];
-  payment?: PaymentEntity | null;
-  shipment?: ShipmentEntity | null;
-};
 
 @Injectable()
 export class OrdersService {
@@ -130,31 +122,11 @@ export class OrdersService {
     return this.readView(this.dataSource.manager, orderId);
   }
 
-  /**
-   * One statement reads the order with its lines, history, payment and shipment: a statement sees one
-   * snapshot, so the parts agree without a transaction, and a read costs one round trip (it used to be
-   * five SELECTs inside a REPEATABLE READ transaction — eight statements, eight spans).
-   */
+  /** One statement, one round trip, already shaped as the view (ORDER_VIEW_QUERY). */
   private async readView(manager: EntityManager, orderId: string): Promise<OrderView> {
-    const found: OrderWithParts | null = await manager
-      .createQueryBuilder(OrderEntity, 'o')
-      .leftJoinAndMapMany('o.lines', OrderLineEntity, 'line', 'line.orderId = o.id')
-      .leftJoinAndMapMany('o.history', OrderStatusHistoryEntity, 'history', 'history.orderId = o.id')
-      .leftJoinAndMapOne('o.payment', PaymentEntity, 'payment', 'payment.orderId = o.id')
-      .leftJoinAndMapOne('o.shipment', ShipmentEntity, 'shipment', 'shipment.orderId = o.id')
-      .where('o.id = :orderId', { orderId })
-      .orderBy('line.lineNo', 'ASC')
-      .addOrderBy('history.id', 'ASC')
-      .getOne();
-    if (!found) throw new OrderNotFoundError(orderId);
-    const { lines, history, payment, shipment, ...order } = found;
-    return toOrderView({
-      order,
-      lines: lines ?? [],
-      history: history ?? [],
-      payment: payment ?? null,
-      shipment: shipment ?? null,
-    });
+    const [row]: Array<{ view: OrderView }> = await manager.query(ORDER_VIEW_QUERY, [orderId, null]);
+    if (!row) throw new OrderNotFoundError(orderId);
+    return row.view;
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while orders arrive. */

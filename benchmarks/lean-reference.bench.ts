@@ -1,0 +1,111 @@
+import { isDeepStrictEqual } from 'node:util';
+import { startApi } from './support/api-process';
+import { createBenchDatabase } from './support/bench-database';
+import { spawnTypeScript, waitUntilReady } from './support/child-process';
+import { cyclingGets, runLoad, type LoadResult } from './support/load';
+import { fillStock, placeOrders, waitForSagas } from './support/orders';
+import { startOtlpSink } from './support/otlp-sink';
+import { freePort } from './support/ports';
+import type { BenchResult, Log, RunSettings } from './support/report';
+import { median } from './support/stats';
+import { Teardown } from './support/teardown';
+
+const CONNECTIONS = 32;
+
+/**
+ * e. What the API costs against the leanest server doing the same work: `GET /orders/:id` from the API
+ * with full observability (metrics scraped-ready, 100 % tracing exported over OTLP, `info` logs) against
+ * raw Fastify + pg (benchmarks/targets/lean-orders.server.ts) answering the same JSON from the same
+ * statement on the same database. Both answer the same order ids and take turns under load.
+ */
+export async function leanReference(settings: RunSettings, log: Log): Promise<BenchResult> {
+  const teardown = new Teardown();
+  try {
+    const db = await createBenchDatabase('bench_lean', teardown);
+    const sink = await startOtlpSink(teardown);
+    log('starting the API (observability on) and the lean Fastify + pg server…');
+    const api = await startApi(
+      { name: 'lean-api', databaseUrl: db.url, observability: { kind: 'on', otlpEndpoint: sink.endpoint } },
+      teardown,
+    );
+    const leanPort = await freePort();
+    const lean = spawnTypeScript(
+      'benchmarks/targets/lean-orders.server.ts',
+      { env: { PORT: String(leanPort), DATABASE_URL: db.url } },
+      teardown,
+    );
+    const leanUrl = `http://127.0.0.1:${leanPort}`;
+    await fillStock(db);
+    const ids = await placeOrders(api.baseUrl, settings.quick ? 100 : 500);
+    await waitForSagas(db);
+    await waitUntilReady(lean, `${leanUrl}/orders/${ids[0]}`);
+    await sameAnswers(api.baseUrl, leanUrl, ids.slice(0, 20));
+    log(`placed ${ids.length} orders; both servers answer them with the same JSON`);
+
+    const targets = { api: api.baseUrl, lean: leanUrl };
+    type Name = keyof typeof targets;
+    const requests = cyclingGets(ids.map((id) => `/orders/${id}`));
+    const run = (name: Name, durationS: number) =>
+      runLoad({ url: targets[name], connections: CONNECTIONS, durationS, requests });
+    for (const name of ['api', 'lean'] as const) await run(name, settings.warmupS);
+    const samples: Record<Name, LoadResult[]> = { api: [], lean: [] };
+    const rounds: unknown[] = [];
+    for (let round = 0; round < settings.rounds; round += 1) {
+      for (const name of round % 2 === 0 ? (['api', 'lean'] as const) : (['lean', 'api'] as const)) {
+        const result = await run(name, settings.roundS);
+        samples[name].push(result);
+        rounds.push({ round: round + 1, target: name, ...result });
+        log(
+          `round ${round + 1}/${settings.rounds} ${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`,
+        );
+      }
+    }
+    const rps = (name: Name) => median(samples[name].map((s) => s.rps));
+    const p99 = (name: Name) => median(samples[name].map((s) => s.p99));
+    const failed = Object.entries(samples).flatMap(([name, results]) =>
+      results.some((r) => r.non2xx + r.errors > 0)
+        ? [`${name} answered non-2xx or failed during the runs`]
+        : [],
+    );
+    return {
+      id: 'e',
+      title: 'API against a lean Fastify + pg server',
+      settings: {
+        connections: CONNECTIONS,
+        orders: ids.length,
+        'warm-up': `${settings.warmupS} s`,
+        rounds: `${settings.rounds} × ${settings.roundS} s per server`,
+      },
+      ratios: [
+        {
+          name: 'GET /orders/:id: API (observability on) / lean',
+          value: rps('api') / rps('lean'),
+          goal: '≥ 0.5',
+        },
+      ],
+      figures: [
+        { name: 'API GET /orders/:id', value: rps('api'), unit: 'req/s' },
+        { name: 'lean GET /orders/:id', value: rps('lean'), unit: 'req/s' },
+        { name: 'API p99', value: p99('api'), unit: 'ms' },
+        { name: 'lean p99', value: p99('lean'), unit: 'ms' },
+      ],
+      notes: failed,
+      rounds,
+    };
+  } finally {
+    await teardown.close();
+  }
+}
+
+/** The comparison is only fair if both answer the same: every sampled order reads identically. */
+async function sameAnswers(apiUrl: string, leanUrl: string, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const [fromApi, fromLean] = await Promise.all(
+      [apiUrl, leanUrl].map(async (base) => (await fetch(`${base}/orders/${id}`)).json()),
+    );
+    if (!isDeepStrictEqual(fromApi, fromLean))
+      throw new Error(
+        `the servers answer order ${id} differently:\n${JSON.stringify(fromApi)}\n${JSON.stringify(fromLean)}`,
+      );
+  }
+}
