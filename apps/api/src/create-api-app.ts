@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { requireJsonBodies } from './http/json-only.hook';
+import { drainUnreadBody } from './http/unread-body-drain.hook';
 import { validationFailed } from './http/validation-errors';
 
 /**
@@ -31,6 +32,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(

@@ -8,6 +8,7 @@ describe('loadApiConfig', () => {
     expect(config.engine).toEqual({ type: 'inline', resumeOnStart: true });
     expect(config.port).toBe(3000);
     expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.bodyDrain).toEqual({ maxBytes: 32 * 1024 * 1024, timeoutMs: 5_000 });
   });
 
   it('switches to Temporal when TEMPORAL_ADDRESS is set', () => {

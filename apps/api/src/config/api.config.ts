@@ -27,6 +27,8 @@ const apiEnvSchema = z.object({
   INLINE_RESUME_ON_START: envBoolean().default(true),
   OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
+  BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000).default(5_000),
 });
 
 export type ApiConfig = ReturnType<typeof toApiConfig>;
@@ -51,6 +53,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
     operatorApiKey: env.OPERATOR_API_KEY,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    /** How much of a body answered before it was read (413, 415) is still read, so the client gets the answer. */
+    bodyDrain: { maxBytes: env.BODY_DRAIN_LIMIT_BYTES, timeoutMs: env.BODY_DRAIN_TIMEOUT_MS },
     ...simulatorSettings(env),
   };
 }
