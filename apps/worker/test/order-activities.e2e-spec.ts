@@ -176,6 +176,37 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
     expect(order).toEqual({ status: 'FAILED', failure_reason: 'PAYMENT_DECLINED' });
   });
 
+  it('records a capture and the move to PAID in one transaction: neither without the other, and a retry stores both', async () => {
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 1 });
+    await run('reserveInventory', orderId);
+    // The status change fails inside the capture's transaction (a trigger refuses this order's PAID row).
+    await db.query(`CREATE FUNCTION refuse_paid() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.to_status = 'PAID' AND NEW.order_id = '${orderId}' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+        RETURN NEW;
+      END $$`);
+    await db.query(
+      `CREATE TRIGGER refuse_paid BEFORE INSERT ON order_status_history FOR EACH ROW EXECUTE FUNCTION refuse_paid()`,
+    );
+    try {
+      await expect(run('chargePayment', orderId)).rejects.toThrow();
+      const [pending] = await db.query(`SELECT status FROM payments WHERE order_id = $1`, [orderId]);
+      expect({ payment: pending.status, order: await orderStatus(db, orderId) }).toEqual({
+        payment: 'PENDING',
+        order: 'INVENTORY_RESERVED',
+      });
+    } finally {
+      await db.query(`DROP TRIGGER refuse_paid ON order_status_history`);
+      await db.query(`DROP FUNCTION refuse_paid()`);
+    }
+    await run('chargePayment', orderId);
+    const [captured] = await db.query(`SELECT status FROM payments WHERE order_id = $1`, [orderId]);
+    expect({ payment: captured.status, order: await orderStatus(db, orderId) }).toEqual({
+      payment: 'CAPTURED',
+      order: 'PAID',
+    });
+  });
+
   it('reserving more than the stock throws a non-retryable OUT_OF_STOCK failure and takes nothing', async () => {
     const stock = await productStock(db, SKU);
     const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: stock + 1 });

@@ -63,9 +63,14 @@ export class PaymentsService {
 
   /**
    * Captures the order's payment once. A repeated call returns the recorded outcome: captured stays
-   * captured, a decline is thrown again, and the provider sees the same idempotency key.
+   * captured, a decline is thrown again, and the provider sees the same idempotency key. `alongside`
+   * runs in the transaction that records the capture (the caller's own change, e.g. the order's status),
+   * so both are stored or neither; it also runs when the capture was recorded earlier (it must be idempotent).
    */
-  async capture(orderId: string): Promise<PaymentEntity> {
+  async capture(
+    orderId: string,
+    alongside?: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<PaymentEntity> {
     const payment = await this.payments.findOne({
       where: { orderId },
       select: {
@@ -78,7 +83,10 @@ export class PaymentsService {
       },
     });
     if (!payment) throw new PaymentNotFoundError(orderId);
-    if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') return payment;
+    if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') {
+      if (alongside) await this.payments.manager.transaction(alongside);
+      return payment;
+    }
     if (payment.status === 'DECLINED') throw new PaymentDeclinedError(payment.declineCode ?? 'declined');
     try {
       const { reference } = await this.provider.charge({
@@ -87,7 +95,14 @@ export class PaymentsService {
         amount: payment.amount,
         currency: payment.currency,
       });
-      await this.payments.update({ orderId }, { status: 'CAPTURED', providerReference: reference });
+      await this.payments.manager.transaction(async (manager) => {
+        await manager.update(
+          PaymentEntity,
+          { orderId },
+          { status: 'CAPTURED', providerReference: reference },
+        );
+        await alongside?.(manager);
+      });
       this.count('captured');
       return { ...payment, status: 'CAPTURED', providerReference: reference };
     } catch (error) {

@@ -3,12 +3,13 @@ import { AuditLog, InjectMetric, type Counter, type Histogram } from '@app/obser
 import { InsufficientStockError, InventoryService } from '@app/inventory';
 import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
 import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
-import { CarrierUnavailableError, ShippingService } from '@app/shipping';
+import { CarrierUnavailableError, ShippingService, type ShippingAddress } from '@app/shipping';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEntity, OrderLineEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
+import { IllegalOrderTransitionError, OrderNotFoundError } from '../orders.errors';
 import { ORDER_METRICS } from '../orders.metrics';
 import { SagaStepError } from './saga-step.error';
 import {
@@ -75,7 +76,10 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     if (AFTER_PAYMENT.includes(order.status)) return;
     if (order.cancelRequestedAt) throw cancelled(orderId);
     try {
-      await this.payments.capture(orderId);
+      // The capture and the move to PAID are one transaction.
+      const paid = moveWithEffect(orderId, 'PAID');
+      await this.payments.capture(orderId, paid.record);
+      paid.check();
       recordSpanEvent(PAYMENT_EVENTS.captured, { [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount });
       this.audit.record('payment-captured', {
         'order.id': orderId,
@@ -98,7 +102,6 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       }
       throw error;
     }
-    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'PAID'));
   }
 
   async refundPayment(orderId: string): Promise<boolean> {
@@ -118,22 +121,24 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 
   async arrangeShipping(orderId: string): Promise<void> {
-    const order = await this.claimForShipping(orderId);
+    const { order, parcels } = await this.claimForShipping(orderId);
     annotateOrder(order);
     if (AFTER_SHIPPING.includes(order.status)) return;
-    const lines = await this.dataSource.getRepository(OrderLineEntity).findBy({ orderId });
+    // The booking and the move to SHIPPED are one transaction.
+    const shipped = moveWithEffect(orderId, 'SHIPPED');
     try {
-      await this.shipping.arrangeForOrder(orderId, {
-        address: order.shippingAddress,
-        parcels: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-      });
+      await this.shipping.arrangeForOrder(
+        orderId,
+        { address: order.shippingAddress, parcels },
+        shipped.record,
+      );
     } catch (error) {
       if (error instanceof CarrierUnavailableError) {
         throw new SagaStepError('SHIPPING_FAILED', error.message);
       }
       throw error;
     }
-    await this.dataSource.transaction((manager) => transitionOrder(manager, orderId, 'SHIPPED'));
+    shipped.check();
   }
 
   async completeOrder(orderId: string): Promise<void> {
@@ -159,23 +164,40 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 
   /**
-   * Marks the order as being shipped unless a cancellation got there first. The same row is updated
-   * by a cancellation request, so PostgreSQL's row lock decides which of the two wins.
+   * Marks the order as being shipped unless a cancellation got there first (the same row is updated by a
+   * cancellation request, so PostgreSQL's row lock decides which of the two wins), and reads what the
+   * booking needs, in one statement: the main query sees the order as it was before the claim.
    */
-  private async claimForShipping(orderId: string): Promise<OrderEntity> {
-    const claimed = await returningRows(
+  private async claimForShipping(orderId: string): Promise<ShippingClaim> {
+    const [row] = await returningRows<ClaimRow>(
       this.dataSource,
-      `UPDATE orders SET shipping_claimed_at = COALESCE(shipping_claimed_at, now()), updated_at = now()
-        WHERE id = $1 AND status = 'PAID' AND cancel_requested_at IS NULL
-        RETURNING id`,
+      `WITH claimed AS (
+         UPDATE orders SET shipping_claimed_at = COALESCE(shipping_claimed_at, now()), updated_at = now()
+          WHERE id = $1 AND status = 'PAID' AND cancel_requested_at IS NULL
+          RETURNING id)
+       SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_requested_at,
+              EXISTS (SELECT 1 FROM claimed) AS claimed,
+              COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
+                          FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS parcels
+         FROM orders o WHERE o.id = $1`,
       [orderId],
     );
-    const order = await this.readOrder(orderId);
-    if (claimed.length === 0 && !AFTER_SHIPPING.includes(order.status)) {
-      if (order.cancelRequestedAt) throw cancelled(orderId);
-      throw new SagaStepError('ILLEGAL_TRANSITION', `order ${orderId} is ${order.status}, not PAID`, true);
+    if (!row) throw new OrderNotFoundError(orderId);
+    const status = row.status;
+    if (!row.claimed && !AFTER_SHIPPING.includes(status)) {
+      if (row.cancel_requested_at) throw cancelled(orderId);
+      throw new SagaStepError('ILLEGAL_TRANSITION', `order ${orderId} is ${status}, not PAID`, true);
     }
-    return order;
+    return {
+      order: {
+        id: row.id,
+        status,
+        currency: row.currency,
+        totalAmount: Number(row.total_amount),
+        shippingAddress: row.shipping_address,
+      },
+      parcels: row.parcels,
+    };
   }
 
   /** Time from creation to the final state, counted once even when the activity is repeated. */
@@ -209,6 +231,44 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       lock: { mode: 'pessimistic_write' },
     });
   }
+}
+
+interface ClaimRow {
+  id: string;
+  status: OrderStatus;
+  currency: string;
+  total_amount: string;
+  shipping_address: ShippingAddress;
+  cancel_requested_at: Date | null;
+  claimed: boolean;
+  parcels: Array<{ sku: string; quantity: number }>;
+}
+
+interface ShippingClaim {
+  order: Pick<OrderEntity, 'id' | 'status' | 'currency' | 'totalAmount' | 'shippingAddress'>;
+  parcels: Array<{ sku: string; quantity: number }>;
+}
+
+/**
+ * The order's status change, recorded in the transaction of a step's effect (a capture, a booking). A
+ * move the order can no longer make (it was failed or cancelled meanwhile) must not undo the effect,
+ * which compensation has to see: it is reported by `check()` after the transaction committed.
+ */
+function moveWithEffect(orderId: string, to: OrderStatus) {
+  let refused: IllegalOrderTransitionError | undefined;
+  return {
+    record: async (manager: EntityManager): Promise<void> => {
+      try {
+        await transitionOrder(manager, orderId, to);
+      } catch (error) {
+        if (!(error instanceof IllegalOrderTransitionError)) throw error;
+        refused = error;
+      }
+    },
+    check: (): void => {
+      if (refused) throw refused;
+    },
+  };
 }
 
 function cancelled(orderId: string): SagaStepError {
