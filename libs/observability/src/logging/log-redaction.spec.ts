@@ -57,4 +57,19 @@ describe('log redaction and ECS fields', () => {
     logger.info({ customer: { email: 'ada@example.com', id: 'c-1' } }, 'x');
     expect(lines[0].customer).toEqual({ email: '[REDACTED]', id: 'c-1' });
   });
+
+  it("removes them from arrays too, and leaves the caller's objects as they were", () => {
+    const { lines, logger } = capture();
+    const order = {
+      lines: [{ sku: 'SKU-1', token: 'secret-1' }],
+      payment: { cardNumber: '4000000000000002' },
+    };
+    logger.child({ 'order.id': 'o-1' }).info({ order }, 'x');
+    expect(JSON.stringify(lines)).not.toMatch(/secret-1|4000000000000002/);
+    expect(lines[0].order.lines).toEqual([{ sku: 'SKU-1', token: '[REDACTED]' }]);
+    expect(order).toEqual({
+      lines: [{ sku: 'SKU-1', token: 'secret-1' }],
+      payment: { cardNumber: '4000000000000002' },
+    });
+  });
 });

@@ -2,22 +2,29 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import type { Options } from 'pino-http';
 import type { ResolvedObservabilityOptions } from '../observability.options';
-import { DEFAULT_REDACT_PATHS, REDACTED } from './log-redaction';
+import { DEFAULT_REDACT_PATHS, REDACTED, withoutSecrets } from './log-redaction';
 import { requestIdFrom } from './request-id';
 
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
 /** ECS field names with service name, version and environment on every line, and secrets redacted. */
 export function ecsLoggerOptions(options: ResolvedObservabilityOptions, eventDataset = options.serviceName) {
+  const ecs = ecsFormat({
+    eventDataset,
+    apmIntegration: false,
+    convertReqRes: true,
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    serviceEnvironment: options.environment,
+  });
+  const { log: ecsLog } = ecs.formatters as Required<NonNullable<typeof ecs.formatters>>;
   return {
-    ...ecsFormat({
-      eventDataset,
-      apmIntegration: false,
-      convertReqRes: true,
-      serviceName: options.serviceName,
-      serviceVersion: options.serviceVersion,
-      serviceEnvironment: options.environment,
-    }),
+    ...ecs,
+    formatters: {
+      ...ecs.formatters,
+      // Secret fields are removed from the lines written, not on the way (bindings carry ids, not payloads).
+      log: (object: Record<string, unknown>) => ecsLog(withoutSecrets(object)),
+    },
     level: options.logging.level,
     redact: { paths: [...DEFAULT_REDACT_PATHS, ...options.logging.redactPaths], censor: REDACTED },
   };
