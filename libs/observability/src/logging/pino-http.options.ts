@@ -31,7 +31,7 @@ export function ecsLoggerOptions(options: ResolvedObservabilityOptions, eventDat
 }
 
 /**
- * pino-http: one `request completed` line per request (probes and scrapes excluded), at `warn` for 4xx
+ * pino-http: one `request completed` line per request (successful probes and scrapes excluded), at `warn` for 4xx
  * and `error` for 5xx, with a request id taken from `X-Request-Id` when the caller sent a sane one.
  * Trace and span ids are added by the OpenTelemetry pino instrumentation (`trace.id`, `span.id`).
  */
@@ -44,14 +44,13 @@ export function pinoHttpOptions(options: ResolvedObservabilityOptions): Options 
       response.setHeader('x-request-id', id);
       return id;
     },
-    customLogLevel: (_request, response, error) =>
-      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-    // `originalUrl`: the middleware's catch-all mount rewrites `url` to the part after the mount point.
-    autoLogging: {
-      ignore: (request) =>
-        QUIET_PATHS.test(
-          (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '',
-        ),
+    // Probes and scrapes that succeed are not logged (they come every few seconds); their failures are.
+    customLogLevel: (request, response, error) => {
+      if (error || response.statusCode >= 500) return 'error';
+      if (response.statusCode >= 400) return 'warn';
+      // `originalUrl`: the middleware's catch-all mount rewrites `url` to the part after the mount point.
+      const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '';
+      return QUIET_PATHS.test(url) ? 'silent' : 'info';
     },
     quietReqLogger: true,
   };
