@@ -106,5 +106,5 @@ export async function checkWebhookUrl(
 }
 
 async function resolveAll(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+  return (await lookup(host, { all: true, order: 'verbatim' })).map((entry) => entry.address);
 }
