@@ -1,3 +1,5 @@
+export { DEBUG_VARS_PATH, DebugVars } from './debug/debug-vars';
+export type { DebugVarsSection } from './debug/debug-vars';
 export { EventLoopHealthIndicator } from './health/event-loop.health';
 export { HealthController } from './health/health.controller';
 export { ReadinessChecks } from './health/readiness-checks';
@@ -52,8 +54,9 @@ export type { Counter, Gauge, Histogram } from './metrics/domain-metrics';
 export { addActiveSpanEvent, annotateActiveSpan } from './tracing/active-span';
 export type { SpanAttributes } from './tracing/active-span';
 export {
+  currentTraceCarrier,
   OPERATION_COMPLETED,
   OPERATION_OUTCOME_LABEL,
   OperationTelemetry,
 } from './operations/operation-telemetry';
-export type { Operation, OperationInstruments } from './operations/operation-telemetry';
+export type { Operation, OperationInstruments, TraceCarrier } from './operations/operation-telemetry';

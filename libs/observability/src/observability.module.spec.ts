@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { register, type Histogram } from 'prom-client';
 import { HTTP_METRICS } from './metrics/metric-names';
+import { DebugVars } from './debug/debug-vars';
+import { MetricsServer } from './metrics/metrics.server';
 import { ObservabilityModule } from './observability.module';
 import {
   DEFAULT_LATENCY_BUCKETS,
@@ -73,5 +75,21 @@ describe('ObservabilityModule options', () => {
         logging: { elasticsearch: { url: 'http://es:9200', indexPrefix: 'shop' } },
       }).logging.elasticsearch?.indexPrefix,
     ).toBe('shop');
+  });
+
+  it('serves the sections components register at /debug/vars on the metrics port, a failing one as its error', async () => {
+    await start(ObservabilityModule.forRoot({ ...base, metrics: { port: 0, host: '127.0.0.1' } }));
+    const vars = app!.get(DebugVars);
+    vars.register('widgets', () => ({ pending: 3 }));
+    vars.register('broken', () => {
+      throw new Error('store unreachable');
+    });
+    const port = app!.get(MetricsServer).port();
+    const response = await fetch(`http://127.0.0.1:${port}/debug/vars`);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      widgets: { pending: 3 },
+      broken: { error: 'store unreachable' },
+    });
   });
 });

@@ -17,6 +17,7 @@ import { LogContextInterceptor } from './logging/log-context.interceptor';
 import { LogShipping } from './logging/log-shipping';
 import { pinoHttpOptions } from './logging/pino-http.options';
 import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
+import { DebugVars } from './debug/debug-vars';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
 import { ReadinessChecks } from './health/readiness-checks';
@@ -101,6 +102,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       { provide: APP_INTERCEPTOR, useClass: LogContextInterceptor },
       { provide: APP_INTERCEPTOR, useClass: HandlerOutcomeInterceptor },
       MetricsServer,
+      DebugVars,
       ReadinessChecks,
       ShutdownState,
       EventLoopHealthIndicator,
@@ -146,6 +148,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         RESOLVED_OPTIONS,
         METRICS_ENABLED,
         MetricsServer,
+        DebugVars,
         ReadinessChecks,
         ShutdownState,
         LogShipping,

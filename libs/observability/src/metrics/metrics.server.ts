@@ -7,12 +7,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { DEBUG_VARS_PATH, DebugVars } from '../debug/debug-vars';
 import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { renderMetrics } from './metrics-exposition';
 
 /**
- * Serves `/metrics` on its own port, apart from the public API, so API clients never reach it.
+ * Serves `/metrics` (and the debug view `/debug/vars`) on its own port, apart from the public API, so API
+ * clients never reach it.
  * It starts with the application and is the last thing to close, so the final scrape still works.
  */
 @Injectable()
@@ -20,13 +22,26 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(MetricsServer.name);
   private server?: Server;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedObservabilityOptions) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly debugVars: DebugVars,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { enabled, port, host, path } = this.options.metrics;
     if (!enabled || port === null) return;
     const server = createServer((request, response) => {
       const url = (request.url ?? '/').split('?')[0];
+      if (request.method === 'GET' && url === DEBUG_VARS_PATH) {
+        void this.debugVars
+          .snapshot()
+          .then((vars) =>
+            response
+              .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+              .end(JSON.stringify(vars)),
+          );
+        return;
+      }
       if (request.method !== 'GET' || url !== path) {
         response.writeHead(404, { 'content-type': 'text/plain' }).end(`metrics are served at ${path}\n`);
         return;

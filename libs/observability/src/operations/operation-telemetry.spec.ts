@@ -1,8 +1,9 @@
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { OperationTelemetry } from './operation-telemetry';
+import { currentTraceCarrier, OperationTelemetry } from './operation-telemetry';
 
 class Declined extends Error {
   readonly type = 'DECLINED';
@@ -49,6 +50,7 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
 
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(
       new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
     );
@@ -56,6 +58,7 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
   afterAll(() => {
     trace.disable();
     context.disable();
+    propagation.disable();
   });
   beforeEach(() => {
     exporter.reset();
@@ -103,5 +106,17 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
     ).rejects.toThrow('sync');
     expect(exporter.getFinishedSpans()).toHaveLength(1);
     expect(await count('error')).toBe(1);
+  });
+
+  it('continues a stored trace (a CLIENT span under the span that stored it), later and elsewhere', async () => {
+    const carrier = await run(async () => currentTraceCarrier());
+    const [stored] = exporter.getFinishedSpans();
+    expect(carrier.traceparent).toBe(`00-${stored.spanContext().traceId}-${stored.spanContext().spanId}-01`);
+    exporter.reset();
+    await telemetry.run({ span: 'webhook.deliver', kind: 'client', parent: carrier }, async () => undefined);
+    const [delivered] = exporter.getFinishedSpans();
+    expect(delivered.kind).toBe(SpanKind.CLIENT);
+    expect(delivered.spanContext().traceId).toBe(stored.spanContext().traceId);
+    expect(delivered.parentSpanContext?.spanId).toBe(stored.spanContext().spanId);
   });
 });

@@ -1,4 +1,13 @@
-import { context, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Counter, Histogram, LabelValues } from 'prom-client';
 
 /** The label every operation metric gets from its result: `completed`, or what the failure was. */
@@ -22,9 +31,26 @@ export interface OperationInstruments {
   isError?: (error: unknown) => boolean;
 }
 
+/** W3C trace context headers (`traceparent`, `tracestate`): how a trace is carried across a queue or a table. */
+export type TraceCarrier = Record<string, string>;
+
+const KINDS = {
+  internal: SpanKind.INTERNAL,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+} as const;
+
 /** One run of an operation: its span and the labels of its metrics. */
 export interface Operation {
   span: string;
+  /** @default 'internal' */
+  kind?: keyof typeof KINDS;
+  /**
+   * The trace to continue when the work was caused elsewhere (a stored `currentTraceCarrier()`); by
+   * default the span is a child of the active one.
+   */
+  parent?: TraceCarrier | null;
   attributes?: Attributes;
   durationLabels?: LabelValues<string>;
   countLabels?: LabelValues<string>;
@@ -44,11 +70,18 @@ export class OperationTelemetry {
   }
 
   async run<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
-    const span = this.tracer.startSpan(operation.span, { attributes: operation.attributes });
+    const parent: Context = operation.parent
+      ? propagation.extract(context.active(), operation.parent)
+      : context.active();
+    const span = this.tracer.startSpan(
+      operation.span,
+      { attributes: operation.attributes, kind: KINDS[operation.kind ?? 'internal'] },
+      parent,
+    );
     const stopTimer = this.instruments.durations?.startTimer(operation.durationLabels);
     let outcome = OPERATION_COMPLETED;
     try {
-      return await context.with(trace.setSpan(context.active(), span), work);
+      return await context.with(trace.setSpan(parent, span), work);
     } catch (error) {
       outcome = this.instruments.outcomeOf?.(error) ?? 'error';
       span.recordException(error instanceof Error ? error : String(error));
@@ -66,4 +99,14 @@ export class OperationTelemetry {
       span.end();
     }
   }
+}
+
+/**
+ * The active trace as W3C headers, to store with work that another process or a later moment carries
+ * out (an outbox row, a message); empty when there is no sampled trace to continue.
+ */
+export function currentTraceCarrier(): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
 }
