@@ -6,12 +6,13 @@
  * buys time while an export is slow. With the SDK's defaults (batch 512, queue 2,048), a collector
  * answering in 100 ms caps the export at ~5,000 spans/s and 0.3 s of a 7,000 spans/s load fills the
  * queue (measured: 26 % of spans dropped at that rate, 68 % at 250 ms; none with these defaults at
- * 100 ms). The bench's busiest route makes ~7,000 spans/s (`POST /orders`, ~50 spans per order).
+ * 100 ms). At the throughput BENCHMARKS.md records for `POST /orders` (120–140 orders/s, 50–60 spans each)
+ * the API makes ~7,000 spans/s. The root README says how to pick a sampling ratio from these figures.
  */
 export const BATCH_SPAN_PROCESSOR_DEFAULTS = {
   /**
-   * Spans held while an export is in flight, before new ones are dropped (and counted): two seconds of
-   * the busiest bench route, ~1 KB each, so at most ~16–25 MB while a collector is unreachable.
+   * Spans held while an export is in flight, before new ones are dropped (and counted): two seconds at
+   * ~7,000 spans/s; ~1 KB each, so at most ~16–25 MB while a collector is unreachable.
    */
   maxQueueSize: 16_384,
   /**
