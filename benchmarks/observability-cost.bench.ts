@@ -2,10 +2,17 @@ import { startApi, type ApiProcess } from './support/api-process';
 import { createBenchDatabase } from './support/bench-database';
 import { cyclingGets, cyclingJsonPosts, runLoad, type LoadResult } from './support/load';
 import { fillStock, orderBodies, placeOrders, waitForSagas } from './support/orders';
-import { startOtlpSink } from './support/otlp-sink';
+import { startOtlpSink, type OtlpSink } from './support/otlp-sink';
 import { isListening } from './support/ports';
 import type { BenchResult, Figure, Log, Ratio, RunSettings } from './support/report';
 import { processCpuSeconds } from './support/process-cpu';
+import {
+  drainedSpanCounts,
+  spanDelta,
+  spanFigures,
+  SpanTally,
+  type SpanCounts,
+} from './support/span-accounting';
 import { median } from './support/stats';
 import { Teardown } from './support/teardown';
 import type autocannon from 'autocannon';
@@ -21,7 +28,12 @@ type VariantName = 'on' | 'sampled' | 'off';
 interface Variant {
   name: VariantName;
   api: ApiProcess;
+  /** The collector stand-in this variant exports to (one each, so received spans are told apart). */
+  sink?: OtlpSink;
 }
+
+/** One run of one variant; `spans` for the traced variants, once their queue has drained. */
+type RunResult = LoadResult & { cpuUs: number; spans?: SpanCounts };
 
 /** Parent-based: a sampled caller is always followed; new traces are kept at this ratio. */
 const PRODUCTION_SAMPLING = {
@@ -68,22 +80,24 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
   const teardown = new Teardown();
   try {
     const db = await createBenchDatabase('bench_obs', teardown);
-    const sink = await startOtlpSink(teardown);
+    const [sinkOn, sinkSampled] = [await startOtlpSink(teardown), await startOtlpSink(teardown)];
     log('starting the API three times (observability on, on with 10 % sampling, off; same database)…');
     const on: Variant = {
       name: 'on',
+      sink: sinkOn,
       api: await startApi(
-        { name: 'obs-on', databaseUrl: db.url, observability: { kind: 'on', otlpEndpoint: sink.endpoint } },
+        { name: 'obs-on', databaseUrl: db.url, observability: { kind: 'on', otlpEndpoint: sinkOn.endpoint } },
         teardown,
       ),
     };
     const sampled: Variant = {
       name: 'sampled',
+      sink: sinkSampled,
       api: await startApi(
         {
           name: 'obs-sampled',
           databaseUrl: db.url,
-          observability: { kind: 'on', otlpEndpoint: sink.endpoint },
+          observability: { kind: 'on', otlpEndpoint: sinkSampled.endpoint },
           env: PRODUCTION_SAMPLING,
         },
         teardown,
@@ -113,10 +127,13 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
     const figures: Figure[] = [];
     const rounds: unknown[] = [];
     const spent = { requests: 0, logBytes: 0, otlpBytes: 0 };
+    const spans = new SpanTally();
     for (const endpoint of endpoints) {
-      const run = async (variant: Variant, durationS: number): Promise<LoadResult & { cpuUs: number }> => {
+      const run = async (variant: Variant, durationS: number, measured = false): Promise<RunResult> => {
         const logBefore = variant.api.logBytes();
-        const otlpBefore = sink.received().bytes;
+        const otlpBefore = sinkOn.received().bytes;
+        // Drained after the previous run: one scrape.
+        const spansBefore = variant.sink && (await drainedSpanCounts(variant.api.metricsUrl, variant.sink));
         const cpuBefore = processCpuSeconds(variant.api.child.process.pid);
         if (variant.name !== 'off') scraper.start(variant.api.metricsUrl);
         const result = await runLoad({
@@ -132,21 +149,32 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
         const cpuUs =
           cpuBefore === null || cpuAfter === null ? NaN : ((cpuAfter - cpuBefore) * 1e6) / answered;
         if (endpoint.startsSagas) await waitForSagas(db);
+        let counts: SpanCounts | undefined;
+        if (variant.sink && spansBefore && variant.name !== 'off') {
+          // Every span of the run (sagas included) exported or counted as dropped before the next run starts.
+          counts = spanDelta(await drainedSpanCounts(variant.api.metricsUrl, variant.sink), spansBefore);
+          spans.record(
+            variant.name,
+            endpoint.name,
+            counts,
+            answered,
+            measured ? result.durationS : undefined,
+          );
+        }
         if (variant.name === 'on') {
           spent.requests += result.ok + result.non2xx;
           spent.logBytes += variant.api.logBytes() - logBefore;
-          // Spans still queued when a run ends (less than one export batch) are not counted: a slight underestimate.
-          spent.otlpBytes += sink.received().bytes - otlpBefore;
+          spent.otlpBytes += sinkOn.received().bytes - otlpBefore;
         }
         if (result.non2xx + result.errors > 0)
           notes.push(
             `${endpoint.name} (${variant.name}): ${result.non2xx} non-2xx answers, ${result.errors} errors`,
           );
-        return { ...result, cpuUs };
+        return { ...result, cpuUs, spans: counts };
       };
       const variants = [on, sampled, off];
       for (const variant of variants) await run(variant, settings.warmupS);
-      const samples: Record<VariantName, (LoadResult & { cpuUs: number })[]> = {
+      const samples: Record<VariantName, RunResult[]> = {
         on: [],
         sampled: [],
         off: [],
@@ -154,12 +182,15 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
       for (let round = 0; round < settings.rounds; round += 1) {
         // Each round in a different order, so no variant always runs first or last.
         for (const variant of variants.map((_, i) => variants[(i + round) % variants.length])) {
-          const result = await run(variant, settings.roundS);
+          const result = await run(variant, settings.roundS, true);
           samples[variant.name].push(result);
           rounds.push({ endpoint: endpoint.name, round: round + 1, variant: variant.name, ...result });
           log(
             `${endpoint.name} round ${round + 1}/${settings.rounds} ${variant.name.padEnd(3)}: ` +
-              `${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.cpuUs.toFixed(0)} µs CPU/request`,
+              `${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.cpuUs.toFixed(0)} µs CPU/request` +
+              (result.spans
+                ? `, ${result.spans.created} spans: ${result.spans.received} received, ${result.spans.dropped} dropped`
+                : ''),
           );
         }
       }
@@ -186,6 +217,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
         { name: `${endpoint.name}: CPU per request on`, value: cpu('on'), unit: 'µs' },
         { name: `${endpoint.name}: CPU per request on, 10 % sampled`, value: cpu('sampled'), unit: 'µs' },
         { name: `${endpoint.name}: CPU per request off`, value: cpu('off'), unit: 'µs' },
+        ...spans.routeFigures(endpoint.name, median),
       );
     }
     figures.push(
@@ -195,16 +227,27 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
         unit: 'bytes',
       },
       {
-        name: 'OTLP bytes exported per request (on)',
+        name: 'OTLP bytes exported per request (on, gzip)',
         value: spent.otlpBytes / Math.max(1, spent.requests),
         unit: 'bytes',
       },
+      ...spanFigures(spans),
       {
         name: '/metrics scrapes during the runs (on)',
         value: scraper.scrapes,
         unit: `(${scraper.failures} failed)`,
       },
     );
+    const { on: spansOn, sampled: spansSampled } = spans.total;
+    ratios.push({
+      name: 'spans lost in silence (created − received − counted as dropped)',
+      value: spansOn.lostInSilence + spansSampled.lostInSilence,
+      goal: '0',
+    });
+    if (spansOn.dropped + spansSampled.dropped > 0)
+      notes.push(
+        `spans dropped and counted in otel_spans_dropped_total: ${spansOn.dropped + spansSampled.dropped}`,
+      );
     return {
       id: 'a',
       title: 'Observability cost',

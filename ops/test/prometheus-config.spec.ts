@@ -51,7 +51,7 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
     const tests = read('tests/alerts.test.yml').tests.flatMap((t: any) => t.alert_rule_test);
     const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
     const silent = new Set(tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname));
-    expect(alerts).toHaveLength(21);
+    expect(alerts).toHaveLength(22);
     expect([...firing].sort()).toEqual(alerts);
     expect([...silent].sort()).toEqual(alerts);
 

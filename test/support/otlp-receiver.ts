@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 export interface ReceivedSpan {
   scope: string;
@@ -18,6 +19,8 @@ export interface ReceivedSpan {
 export interface OtlpReceiver {
   endpoint: string;
   spans: ReceivedSpan[];
+  /** The `Content-Encoding` of each export request (`identity` when none). */
+  encodings: string[];
   close(): Promise<void>;
 }
 
@@ -25,9 +28,10 @@ type KeyValue = { key: string; value: Record<string, unknown> };
 const flatten = (attributes: KeyValue[] = []) =>
   Object.fromEntries(attributes.map((a) => [a.key, Object.values(a.value)[0]]));
 
-/** A local OTLP/HTTP (JSON) trace receiver: what a collector would get, kept in memory for assertions. */
+/** A local OTLP/HTTP (JSON, gzipped or not) trace receiver: what a collector would get, kept in memory for assertions. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const encodings: string[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,7 +40,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         response.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const raw = Buffer.concat(chunks);
+      const encoding = request.headers['content-encoding'] ?? 'identity';
+      encodings.push(encoding);
+      // The API gzips its exports by default, as a collector accepts them.
+      const text = encoding === 'gzip' ? gunzipSync(raw) : raw;
+      const body = JSON.parse(text.toString('utf8'));
       for (const resourceSpans of body.resourceSpans ?? []) {
         const resource = flatten(resourceSpans.resource?.attributes);
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
@@ -66,6 +75,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    encodings,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -32,6 +32,14 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['process_resident_memory_bytes', 'gauge', []],
   ['nodejs_eventloop_lag_seconds', 'gauge', []],
   ['nodejs_gc_duration_seconds', 'histogram', ['kind']],
+  // SPEC §9: no span dropped in silence (what the SpansDropped alert reads).
+  ['otel_spans_ended_total', 'counter', []],
+  ['otel_spans_exported_total', 'counter', []],
+  ['otel_spans_dropped_total', 'counter', ['reason']],
+  ['otel_span_export_failures_total', 'counter', []],
+  ['otel_span_export_seconds_total', 'counter', []],
+  ['otel_span_queue_size', 'gauge', []],
+  ['otel_span_queue_capacity', 'gauge', []],
 ];
 
 describe('metrics contract (real app, real PostgreSQL, served on the metrics port)', () => {

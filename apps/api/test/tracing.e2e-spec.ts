@@ -1,4 +1,5 @@
 import { type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
+import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
 import { waitFor } from '../../../test/support/wait-for';
 import { DECLINED_CARD, orderBody } from './support/api-harness';
 import type { ApiProcess } from './support/api-process';
@@ -7,6 +8,19 @@ import { startTracedApi, type TracedApi } from './support/traced-api';
 const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
+/** The API's span export accounting on its metrics port, once the queue has drained into `receiver`. */
+const drainedSpanMetrics = (metricsPort: number, receiver: OtlpReceiver) =>
+  waitFor(
+    async () => parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+    (metrics: Exposition) =>
+      valueOf(metrics, 'otel_spans_ended_total') > 0 &&
+      valueOf(metrics, 'otel_spans_ended_total') ===
+        valueOf(metrics, 'otel_spans_exported_total') + valueOf(metrics, 'otel_spans_dropped_total') &&
+      receiver.spans.length === valueOf(metrics, 'otel_spans_exported_total'),
+    15_000,
+    100,
+  );
+
 const SAGA_STEPS = [
   'saga.reserveInventory',
   'saga.chargePayment',
@@ -147,6 +161,20 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     for (const span of receiver.spans) expect(Object.values(span.attributes)).not.toContain('9731');
   });
 
+  it('accounts for every sampled span on /metrics: all exported, gzipped, none dropped', async () => {
+    const metrics = await drainedSpanMetrics(metricsPort, receiver);
+    expect(valueOf(metrics, 'otel_spans_exported_total')).toBe(receiver.spans.length);
+    for (const reason of ['queue_full', 'export_failed', 'shutdown'])
+      expect({ reason, dropped: valueOf(metrics, 'otel_spans_dropped_total', { reason }) }).toEqual({
+        reason,
+        dropped: 0,
+      });
+    expect(valueOf(metrics, 'otel_span_export_failures_total')).toBe(0);
+    expect(valueOf(metrics, 'otel_span_queue_capacity')).toBe(16_384);
+    expect(valueOf(metrics, 'otel_span_export_seconds_total')).toBeGreaterThan(0);
+    expect(new Set(receiver.encodings)).toEqual(new Set(['gzip']));
+  });
+
   it('links latency samples to traces with exemplars under OpenMetrics', async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
@@ -167,11 +195,14 @@ describe('parent-based ratio sampling from the standard OTEL_* variables (child 
   let traced: TracedApi;
   let receiver: OtlpReceiver;
   let api: ApiProcess;
+  const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
 
   beforeAll(async () => {
     traced = await startTracedApi({
+      METRICS_PORT: String(metricsPort),
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
     });
     ({ receiver, api } = traced);
   });
@@ -197,5 +228,13 @@ describe('parent-based ratio sampling from the standard OTEL_* variables (child 
     );
     await new Promise((resolve) => setTimeout(resolve, 500)); // one more export round for stragglers
     expect(new Set(receiver.spans.map((s) => s.traceId))).toEqual(new Set([sampledParent]));
+    // Unsampled spans are never exported, so never counted: every counted span reached the receiver.
+    const metrics = await drainedSpanMetrics(metricsPort, receiver);
+    expect(valueOf(metrics, 'otel_spans_ended_total')).toBe(receiver.spans.length);
+  });
+
+  it('sends uncompressed bodies when OTEL_EXPORTER_OTLP_COMPRESSION=none', () => {
+    expect(receiver.encodings.length).toBeGreaterThan(0);
+    expect(new Set(receiver.encodings)).toEqual(new Set(['identity']));
   });
 });

@@ -21,6 +21,7 @@ export {
   APP_INFO_METRIC,
   LOG_SHIPPING_FAILURES_METRIC,
   HTTP_METRICS,
+  SPAN_EXPORT_METRICS,
   UNMATCHED_ROUTE,
 } from './metrics/metric-names';
 export { HANDLER_OK, setHandlerOutcome } from './metrics/handler-outcome';

@@ -26,6 +26,7 @@ import { PrometheusModule, getToken } from '@willsoto/nestjs-prometheus';
 import { APP_INFO_METRIC } from './metrics/metric-names';
 import { appInfoProvider } from './metrics/app-info.provider';
 import { httpMetricProviders } from './metrics/http-metrics.providers';
+import { spanExportMetricProviders } from './metrics/span-export-metrics.providers';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
 import { HandlerOutcomeInterceptor } from './metrics/handler-outcome.interceptor';
 import { HandlerSpanInterceptor } from './tracing/handler-span.interceptor';
@@ -94,6 +95,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         inject: [RESOLVED_OPTIONS],
       },
       ...httpMetricProviders(),
+      ...spanExportMetricProviders(),
       DefaultMetrics,
       appInfoProvider,
       HttpMetricsRecorder,

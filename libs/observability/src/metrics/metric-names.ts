@@ -15,3 +15,17 @@ export const LOG_SHIPPING_FAILURES_METRIC = 'log_shipping_failures_total';
 
 /** Route label of every request that matched no route, so scanners cannot explode cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * What became of the sampled spans handed to the exporting processor (`SpanExportStats`): once its queue
+ * is drained, ended = exported + dropped. Dropped by reason: queue_full, export_failed, shutdown.
+ */
+export const SPAN_EXPORT_METRICS = {
+  ended: 'otel_spans_ended_total',
+  exported: 'otel_spans_exported_total',
+  dropped: 'otel_spans_dropped_total',
+  exportFailures: 'otel_span_export_failures_total',
+  exportSeconds: 'otel_span_export_seconds_total',
+  queueSize: 'otel_span_queue_size',
+  queueCapacity: 'otel_span_queue_capacity',
+} as const;

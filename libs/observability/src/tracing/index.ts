@@ -4,3 +4,8 @@
  */
 export { activeTracing, startTracing } from './start-tracing';
 export type { Tracing, TracingOptions } from './start-tracing';
+export { CountingBatchSpanProcessor } from './counting-span.processor';
+export { CountingSpanExporter } from './counting-span.exporter';
+export { BATCH_SPAN_PROCESSOR_DEFAULTS } from './span-export.defaults';
+export { SPAN_DROP_REASONS, SpanExportStats } from './span-export.stats';
+export type { SpanDropReason } from './span-export.stats';

@@ -7,13 +7,20 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
-  BatchSpanProcessor,
   NoopSpanProcessor,
   type BatchSpanProcessorOptions,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { CountingBatchSpanProcessor } from './counting-span.processor';
+import { BATCH_SPAN_PROCESSOR_DEFAULTS, OTLP_TRACES_COMPRESSION } from './span-export.defaults';
+import { processSpanExportStats, type SpanExportStats } from './span-export.stats';
+
+/** The exporters' `compression` option: an enum of `@opentelemetry/otlp-exporter-base` (`'gzip' | 'none'`). */
+type OtlpCompression = NonNullable<
+  NonNullable<ConstructorParameters<typeof OTLPProtobufTraceExporter>[0]>['compression']
+>;
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
@@ -34,6 +41,8 @@ export interface Tracing {
   readonly resource: Resource | null;
   /** The exporting processor, for spans created elsewhere (Temporal's workflow sandbox). */
   readonly spanProcessor: SpanProcessor | null;
+  /** What became of every sampled span: exported, dropped by reason, queued (`otel_spans_*` on `/metrics`). */
+  readonly spanExport: SpanExportStats | null;
   /** Flushes and stops; bounded, never rejects (an unreachable collector must not hang shutdown). */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -48,15 +57,21 @@ export function activeTracing(): Tracing | undefined {
 /**
  * OTLP over HTTP in the protocol the standard variables ask for: protobuf by default (the specification's
  * default, and about a third of JSON's size), JSON when `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL=http/json`.
+ * Bodies are gzipped unless `OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION=none`.
  */
 export function traceExporter(env: NodeJS.ProcessEnv) {
   const protocol =
     env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  return protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtobufTraceExporter();
+  const requested = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION)?.trim();
+  const compression = (requested === 'none' ? 'none' : OTLP_TRACES_COMPRESSION) as OtlpCompression;
+  return protocol === 'http/json'
+    ? new OTLPJsonTraceExporter({ compression })
+    : new OTLPProtobufTraceExporter({ compression });
 }
 
 /**
- * The batch processor's limits from the standard `OTEL_BSP_*` variables. SDK 3 reads them only for the
+ * The batch processor's limits from the standard `OTEL_BSP_*` variables, else this library's defaults
+ * (`BATCH_SPAN_PROCESSOR_DEFAULTS`, sized for a busy service). SDK 3 reads the variables only for the
  * processor it builds itself; this one is built here because Temporal's workflow sink shares it.
  */
 export function batchSpanProcessorOptions(
@@ -69,10 +84,13 @@ export function batchSpanProcessorOptions(
   };
   return {
     exporter,
-    maxQueueSize: number('OTEL_BSP_MAX_QUEUE_SIZE'),
-    maxExportBatchSize: number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
-    scheduledDelayMillis: number('OTEL_BSP_SCHEDULE_DELAY'),
-    exportTimeoutMillis: number('OTEL_BSP_EXPORT_TIMEOUT'),
+    maxQueueSize: number('OTEL_BSP_MAX_QUEUE_SIZE') ?? BATCH_SPAN_PROCESSOR_DEFAULTS.maxQueueSize,
+    maxExportBatchSize:
+      number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BATCH_SPAN_PROCESSOR_DEFAULTS.maxExportBatchSize,
+    scheduledDelayMillis:
+      number('OTEL_BSP_SCHEDULE_DELAY') ?? BATCH_SPAN_PROCESSOR_DEFAULTS.scheduledDelayMillis,
+    exportTimeoutMillis:
+      number('OTEL_BSP_EXPORT_TIMEOUT') ?? BATCH_SPAN_PROCESSOR_DEFAULTS.exportTimeoutMillis,
   };
 }
 
@@ -97,6 +115,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
       exporting: false,
       resource: null,
       spanProcessor: null,
+      spanExport: null,
       shutdown: async () => {},
     });
   }
@@ -108,7 +127,10 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
   });
   const exporting = exportsTraces(env);
   const spanProcessor = exporting
-    ? new BatchSpanProcessor(batchSpanProcessorOptions(traceExporter(env), env))
+    ? new CountingBatchSpanProcessor(
+        batchSpanProcessorOptions(traceExporter(env), env),
+        processSpanExportStats,
+      )
     : null;
   const sdk = new NodeSDK({
     resource,
@@ -142,6 +164,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     exporting,
     resource,
     spanProcessor,
+    spanExport: spanProcessor ? processSpanExportStats : null,
     shutdown: (timeoutMs = 3_000) =>
       Promise.race([
         sdk.shutdown().catch(() => undefined),

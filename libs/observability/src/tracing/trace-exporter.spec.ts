@@ -1,5 +1,6 @@
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BATCH_SPAN_PROCESSOR_DEFAULTS } from './span-export.defaults';
 import { batchSpanProcessorOptions, traceExporter } from './start-tracing';
 
 describe('traceExporter (OTLP over HTTP, protocol from the standard variables)', () => {
@@ -41,19 +42,19 @@ describe('batchSpanProcessorOptions (the standard OTEL_BSP_* variables)', () => 
     });
   });
 
-  it("leaves unset, empty or invalid values to the SDK's defaults", () => {
+  it('leaves unset, empty or invalid values to the defaults sized for a busy service', () => {
     expect(
       batchSpanProcessorOptions(exporter, {
         OTEL_BSP_MAX_QUEUE_SIZE: '',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'lots',
         OTEL_BSP_SCHEDULE_DELAY: '-5',
       }),
-    ).toEqual({
-      exporter,
-      maxQueueSize: undefined,
-      maxExportBatchSize: undefined,
-      scheduledDelayMillis: undefined,
-      exportTimeoutMillis: undefined,
+    ).toEqual({ exporter, ...BATCH_SPAN_PROCESSOR_DEFAULTS });
+    expect(BATCH_SPAN_PROCESSOR_DEFAULTS).toEqual({
+      maxQueueSize: 16_384,
+      maxExportBatchSize: 1_024,
+      scheduledDelayMillis: 1_000,
+      exportTimeoutMillis: 15_000,
     });
   });
 });
