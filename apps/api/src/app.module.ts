@@ -4,11 +4,14 @@ import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
 import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { accessTokenVerifierProvider } from './auth/access-token-verifier.provider';
+import { authMetricProviders } from './auth/auth.metrics';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
-import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './http/operator-api-key.guard';
 import { ProductsController } from './products/products.controller';
 
 export type ApiAppConfig = ApiConfig & { databaseUrl: string };
@@ -17,8 +20,10 @@ export type ApiAppConfig = ApiConfig & { databaseUrl: string };
 export class AppModule {
   static forRoot(config: ApiAppConfig): DynamicModule {
     const providers: Provider[] = [
-      { provide: OPERATOR_API_KEY, useValue: config.operatorApiKey },
-      OperatorApiKeyGuard,
+      accessTokenVerifierProvider(config.auth),
+      RequestAuthenticator,
+      BearerAuthGuard,
+      ...authMetricProviders,
       // Read from the database at scrape time; published by the API only, so workers do not repeat them.
       ordersByStatusGaugeProvider,
       oldestUnfinishedOrderGaugeProvider,

@@ -6,6 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
+import { BEARER_SCHEME } from './auth/auth.constants';
+import { registerOrderRateLimit } from './auth/order-rate-limit';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { requireJsonBodies } from './http/json-only.hook';
 import { validationFailed } from './http/validation-errors';
@@ -31,6 +33,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  if (config.orderRateLimitPerMinute > 0) await registerOrderRateLimit(app, config.orderRateLimitPerMinute);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(
@@ -48,9 +51,22 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     app,
     new DocumentBuilder()
       .setTitle('Orders API')
-      .setDescription('Place, read, list and cancel orders; browse and restock the catalog.')
+      .setDescription(
+        'Place, read, list and cancel your orders; browse and restock the catalog. Order routes need a ' +
+          'bearer access token whose `sub` is the customer; operator routes need the `orders:admin` scope.',
+      )
       .setVersion(process.env.npm_package_version ?? '0.1.0')
-      .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'operator')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token (JWT) in `Authorization: Bearer <token>`: its `sub` is the customer; operator ' +
+            'routes need the `orders:admin` scope. Never in the URL.',
+        },
+        BEARER_SCHEME,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
