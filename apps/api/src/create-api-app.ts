@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
 import { BEARER_SCHEME } from './auth/auth.constants';
 import { registerOrderRateLimit } from './auth/order-rate-limit';
+import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { requireJsonBodies } from './http/json-only.hook';
 import { validationFailed } from './http/validation-errors';
@@ -23,6 +24,8 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
   });
+  // Before Nest's middleware (the request log takes the URL when it starts): a token in the URL is not logged.
+  adapter.getInstance().addHook('onRequest', redactQueryToken);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true, // held until the pino logger is ready, then written through it
     abortOnError: false,

@@ -207,7 +207,7 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
       10_000,
       50,
     );
-    expect(refusal).toMatchObject({ 'log.level': 'warn', res: { statusCode: 403 } });
+    expect(refusal).toMatchObject({ 'log.level': 'warn', http: { response: { status_code: 403 } } });
     expect(refusal?.req.headers.authorization).toBe('[REDACTED]');
     expect(api.output()).not.toContain(operator.authorization.split('.')[2]);
   });

@@ -34,7 +34,7 @@ export async function registerOrderRateLimit(app: NestFastifyApplication, perMin
       new ApiError(
         429,
         'RATE_LIMITED',
-        `At most ${context.max} orders per minute; retry in ${context.after}`,
+        `At most ${context.max} orders per minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
       ),
   });
 }
