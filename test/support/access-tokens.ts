@@ -1,9 +1,10 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   loadOrCreateLocalSigningKey,
   OPERATOR_SCOPE,
+  readLocalSigningKey,
   signAccessToken,
   type LocalSigningKey,
 } from '@app/auth';
@@ -42,8 +43,9 @@ export class AccessTokens {
    * `create`: then it is created here, for an API that does not use it).
    */
   static async fromKeyFile(keyFile: string, { create = false } = {}): Promise<AccessTokens> {
-    if (!create) await access(keyFile);
-    return new AccessTokens(await loadOrCreateLocalSigningKey(keyFile));
+    const key = create ? await loadOrCreateLocalSigningKey(keyFile) : await readLocalSigningKey(keyFile);
+    if (!key) throw new Error(`the API did not create its signing key ${keyFile}`);
+    return new AccessTokens(key);
   }
 
   token(caller: Caller = DEFAULT_CUSTOMER): Promise<string> {

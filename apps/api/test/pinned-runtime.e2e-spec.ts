@@ -67,6 +67,7 @@ describe('the pinned Node.js runtime', () => {
         LOG_LEVEL: 'info',
         EMBEDDED_DATABASE_DIR: dataDir,
         EMBEDDED_DATABASE_PORT: '0',
+        AUTH_LOCAL_KEY_FILE: path.join(dataDir, 'local-signing-key.json'),
         SHUTDOWN_READINESS_DRAIN_MS: '0',
       };
       const hostNode = execFileSync('node', ['--version'], { env, encoding: 'utf8' }).trim();

@@ -129,3 +129,30 @@ function rawJwt(header: object): string {
   const payload = { sub: 'c-1', exp: Math.floor(Date.now() / 1000) + 60 };
   return `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.c2ln`;
 }
+
+describe('AccessTokenVerifier with its cache of verified tokens', () => {
+  let dir: string;
+  let key: LocalSigningKey;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'auth-cache-'));
+    key = await loadOrCreateLocalSigningKey(path.join(dir, 'key.json'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('checks a repeated token once, and refuses it past its exp all the same', async () => {
+    let now = Date.now();
+    const verifier = new AccessTokenVerifier({
+      issuer: LOCAL_ISSUER,
+      audience: LOCAL_AUDIENCE,
+      algorithms: [LOCAL_ALGORITHM],
+      keys: { kind: 'local', publicKey: key.publicKey },
+      clockToleranceSeconds: 0,
+      now: () => now,
+    });
+    const token = await signAccessToken(key, { subject: 'c-42', expiresInSeconds: 30 });
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first); // the same object: from the cache
+    now += 31_000; // past exp: the cache lets go, and the full check refuses it
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });
+  });
+});

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, jwtVerify, type CryptoKey, type JWTPayload, type JW
 import { CLOCK_TOLERANCE_SECONDS } from './auth.constants';
 import type { Principal } from './principal';
 import { classifyVerificationError, TokenRejectedError } from './token-rejection';
+import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-token-cache';
 
 /** Where the verification keys come from: the local development key, or the issuer's JWKS. */
 export type VerificationKeys =
@@ -21,6 +22,10 @@ export interface AccessTokenVerifierOptions {
   keys: VerificationKeys;
   /** Clock skew tolerated on `exp` and `nbf`. @default CLOCK_TOLERANCE_SECONDS */
   clockToleranceSeconds?: number;
+  /** Verified tokens remembered, so a repeated token skips the signature check. @default {} (on) */
+  cache?: Omit<VerifiedTokenCacheOptions, 'now'> | false;
+  /** The clock `exp` and `nbf` are checked against. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -37,15 +42,20 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
  */
 export class AccessTokenVerifier {
   private readonly key: CryptoKey | JWTVerifyGetKey;
+  private readonly cache: VerifiedTokenCache | undefined;
 
   constructor(private readonly options: AccessTokenVerifierOptions) {
     this.key =
       options.keys.kind === 'local'
         ? options.keys.publicKey
         : createRemoteJWKSet(options.keys.url, { timeoutDuration: options.keys.timeoutMs ?? 5_000 });
+    this.cache =
+      options.cache === false ? undefined : new VerifiedTokenCache({ ...options.cache, now: options.now });
   }
 
   async verify(token: string): Promise<Principal> {
+    const cached = this.cache?.get(token);
+    if (cached) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
@@ -54,13 +64,16 @@ export class AccessTokenVerifier {
         algorithms: [...this.options.algorithms],
         requiredClaims: ['sub', 'exp'],
         clockTolerance: this.options.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date((this.options.now ?? Date.now)()),
       }));
     } catch (error) {
       throw classifyVerificationError(error, this.options.keys.kind === 'local' ? 'local' : 'remote');
     }
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub))
       throw new TokenRejectedError('invalid_claims');
-    return { subject: payload.sub, scopes: scopesOf(payload) };
+    const principal: Principal = { subject: payload.sub, scopes: scopesOf(payload) };
+    this.cache?.set(token, principal, payload.exp!);
+    return principal;
   }
 }
 

@@ -14,7 +14,7 @@ export type { AccessTokenVerifierOptions, VerificationKeys } from './access-toke
 export { signAccessToken } from './access-token';
 export type { AccessTokenClaims } from './access-token';
 export { bearerTokenFrom } from './bearer-header';
-export { loadOrCreateLocalSigningKey } from './local-signing-key';
+export { loadOrCreateLocalSigningKey, readLocalSigningKey } from './local-signing-key';
 export type { LocalSigningKey } from './local-signing-key';
 export type { Principal } from './principal';
 export {
@@ -24,3 +24,5 @@ export {
   TokenRejectedError,
 } from './token-rejection';
 export type { TokenRejectionReason } from './token-rejection';
+export { VerifiedTokenCache } from './verified-token-cache';
+export type { VerifiedTokenCacheOptions } from './verified-token-cache';

@@ -45,6 +45,12 @@ export async function loadOrCreateLocalSigningKey(file: string): Promise<LocalSi
   return fromPrivateJwk((await readKeyFile(file))!);
 }
 
+/** Reads the key pair from `file`; undefined when there is none (nothing is created). */
+export async function readLocalSigningKey(file: string): Promise<LocalSigningKey | undefined> {
+  const jwk = await readKeyFile(file);
+  return jwk ? fromPrivateJwk(jwk) : undefined;
+}
+
 async function readKeyFile(file: string): Promise<JWK | undefined> {
   let text: string;
   try {
