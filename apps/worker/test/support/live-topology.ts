@@ -35,7 +35,7 @@ export interface LiveTopology {
     headers?: Record<string, string>,
     as?: Caller,
   ): Promise<JsonResponse>;
-  /** `GET /orders/:id` as the order's customer (whoever placed it through `request`). */
+  /** `GET /orders/:id` as the order's customer. */
   order(id: string): Promise<any>;
   /** Waits until the order is COMPLETED, FAILED or CANCELLED and returns it (read as its customer). */
   finalState(id: string, timeoutMs?: number): Promise<any>;
@@ -104,6 +104,15 @@ export async function startLiveTopology(
       customers.set(response.body.id as string, as);
     return response;
   };
+  /** The order's customer: known from its 202, else (an order accepted late, e.g. by a job) stored with it. */
+  const customerOf = async (id: string): Promise<Caller> => {
+    const known = customers.get(id);
+    if (known) return known;
+    const [row] = await db.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE id = $1', [
+      id,
+    ]);
+    return row?.customer_id ?? DEFAULT_CUSTOMER;
+  };
   const workerUrl = () => worker.baseUrl.replace('[::1]', '127.0.0.1');
   const workerFaults = async () => {
     const text = await (await fetch(`${workerUrl()}/metrics`)).text();
@@ -122,10 +131,10 @@ export async function startLiveTopology(
     sharedEnv,
     workerUrl,
     request,
-    order: async (id) => (await request('GET', `/orders/${id}`, undefined, {}, customers.get(id))).body,
+    order: async (id) => (await request('GET', `/orders/${id}`, undefined, {}, await customerOf(id))).body,
     finalState: (id, timeoutMs = 30_000) =>
       waitFor(
-        async () => (await request('GET', `/orders/${id}`, undefined, {}, customers.get(id))).body,
+        async () => (await request('GET', `/orders/${id}`, undefined, {}, await customerOf(id))).body,
         (order) => isTerminalStatus(order),
         timeoutMs,
         100,
