@@ -5,6 +5,7 @@ import {
   LOCAL_ISSUER,
   loadOrCreateLocalSigningKey,
 } from '@app/auth';
+import { ConfigurationError } from '@app/config';
 import { Logger, type Provider } from '@nestjs/common';
 import type { AuthSettings } from '../config/auth.config';
 import { ACCESS_TOKEN_VERIFIER } from './auth.constants';
@@ -29,7 +30,13 @@ export function accessTokenVerifierProvider(settings: AuthSettings): Provider {
           keys: { kind: 'jwks', url: settings.jwksUrl },
         });
       }
-      const key = await loadOrCreateLocalSigningKey(settings.keyFile);
+      const key = await loadOrCreateLocalSigningKey(settings.keyFile).catch((error: unknown) => {
+        throw new ConfigurationError(
+          `Invalid configuration:\n  AUTH_LOCAL_KEY_FILE: cannot read or create the local signing key ` +
+            `${settings.keyFile} (${(error as Error).message}); point it at a writable place, or set ` +
+            'AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL',
+        );
+      });
       logger.warn(
         `bearer tokens signed with the local development key ${settings.keyFile} (npm run token -- --customer <id>); ` +
           'set AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL in production',
