@@ -18,7 +18,7 @@ const shared = {
   // Dependencies published as ES modules only: Jest's module loader requires them only with the
   // experimental VM modules flag, so they are compiled to CommonJS like the project's own code.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@kubernetes-models|kubernetes-models|is-cidr|cidr-regex|content-disposition)/)',
+    '/node_modules/(?!(@nestjs|@kubernetes-models|kubernetes-models|is-cidr|cidr-regex|content-disposition|jose)/)',
   ],
   resolver: '<rootDir>/test/support/jest-resolver.js',
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,4 +1,5 @@
 import { startApi } from './support/api-process';
+import { benchKeys } from './support/bench-keys';
 import { createBenchDatabase } from './support/bench-database';
 import { spawnTypeScript, waitUntilReady } from './support/child-process';
 import { runLoad, type LoadResult } from './support/load';
@@ -19,8 +20,9 @@ export async function frameworkOverhead(settings: RunSettings, log: Log): Promis
   try {
     const db = await createBenchDatabase('bench_framework', teardown);
     log('starting the API (observability off) and the raw node:http server…');
+    const { keyFile } = await benchKeys(teardown);
     const api = await startApi(
-      { name: 'framework', databaseUrl: db.url, observability: { kind: 'off' } },
+      { name: 'framework', databaseUrl: db.url, observability: { kind: 'off' }, keyFile },
       teardown,
     );
     const liveBody = await (await fetch(`${api.baseUrl}/health/live`)).text();

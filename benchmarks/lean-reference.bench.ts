@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { startApi } from './support/api-process';
 import { createBenchDatabase } from './support/bench-database';
+import { benchKeys } from './support/bench-keys';
 import { spawnTypeScript, waitUntilReady } from './support/child-process';
 import { cyclingGets, runLoad, type LoadResult } from './support/load';
 import { fillStock, placeOrders, waitForSagas } from './support/orders';
@@ -23,9 +24,15 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
   try {
     const db = await createBenchDatabase('bench_lean', teardown);
     const sink = await startOtlpSink(teardown);
+    const { keyFile, tokens } = await benchKeys(teardown);
     log('starting the API (observability on) and the lean Fastify + pg server…');
     const api = await startApi(
-      { name: 'lean-api', databaseUrl: db.url, observability: { kind: 'on', otlpEndpoint: sink.endpoint } },
+      {
+        name: 'lean-api',
+        databaseUrl: db.url,
+        observability: { kind: 'on', otlpEndpoint: sink.endpoint },
+        keyFile,
+      },
       teardown,
     );
     const leanPort = await freePort();
@@ -36,17 +43,20 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
     );
     const leanUrl = `http://127.0.0.1:${leanPort}`;
     await fillStock(db);
-    const ids = await placeOrders(api.baseUrl, settings.quick ? 100 : 500);
+    // The API reads each order as its customer (a bearer token per customer: token checks are measured too).
+    const placed = await placeOrders(api.baseUrl, settings.quick ? 100 : 500, tokens);
     await waitForSagas(db);
-    await waitUntilReady(lean, `${leanUrl}/orders/${ids[0]}`);
-    await sameAnswers(api.baseUrl, leanUrl, ids.slice(0, 20));
-    log(`placed ${ids.length} orders; both servers answer them with the same JSON`);
+    await waitUntilReady(lean, `${leanUrl}${placed[0].path}`);
+    await sameAnswers(api.baseUrl, leanUrl, placed.slice(0, 20));
+    log(`placed ${placed.length} orders; both servers answer them with the same JSON`);
 
-    const targets = { api: api.baseUrl, lean: leanUrl };
+    const targets = {
+      api: { url: api.baseUrl, requests: cyclingGets(placed) },
+      lean: { url: leanUrl, requests: cyclingGets(placed.map(({ path }) => ({ path }))) },
+    };
     type Name = keyof typeof targets;
-    const requests = cyclingGets(ids.map((id) => `/orders/${id}`));
     const run = (name: Name, durationS: number) =>
-      runLoad({ url: targets[name], connections: CONNECTIONS, durationS, requests });
+      runLoad({ ...targets[name], connections: CONNECTIONS, durationS });
     for (const name of ['api', 'lean'] as const) await run(name, settings.warmupS);
     const samples: Record<Name, LoadResult[]> = { api: [], lean: [] };
     const rounds: unknown[] = [];
@@ -72,7 +82,7 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
       title: 'API against a lean Fastify + pg server',
       settings: {
         connections: CONNECTIONS,
-        orders: ids.length,
+        orders: placed.length,
         'warm-up': `${settings.warmupS} s`,
         rounds: `${settings.rounds} × ${settings.roundS} s per server`,
       },
@@ -98,14 +108,19 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
 }
 
 /** The comparison is only fair if both answer the same: every sampled order reads identically. */
-async function sameAnswers(apiUrl: string, leanUrl: string, ids: string[]): Promise<void> {
-  for (const id of ids) {
-    const [fromApi, fromLean] = await Promise.all(
-      [apiUrl, leanUrl].map(async (base) => (await fetch(`${base}/orders/${id}`)).json()),
-    );
+async function sameAnswers(
+  apiUrl: string,
+  leanUrl: string,
+  orders: Array<{ path: string; headers: Record<string, string> }>,
+): Promise<void> {
+  for (const { path, headers } of orders) {
+    const [fromApi, fromLean] = await Promise.all([
+      fetch(`${apiUrl}${path}`, { headers }).then((r) => r.json()),
+      fetch(`${leanUrl}${path}`).then((r) => r.json()),
+    ]);
     if (!isDeepStrictEqual(fromApi, fromLean))
       throw new Error(
-        `the servers answer order ${id} differently:\n${JSON.stringify(fromApi)}\n${JSON.stringify(fromLean)}`,
+        `the servers answer ${path} differently:\n${JSON.stringify(fromApi)}\n${JSON.stringify(fromLean)}`,
       );
   }
 }

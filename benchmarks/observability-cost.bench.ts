@@ -1,7 +1,8 @@
 import { startApi, type ApiProcess } from './support/api-process';
 import { createBenchDatabase } from './support/bench-database';
 import { cyclingGets, cyclingJsonPosts, runLoad, type LoadResult } from './support/load';
-import { fillStock, orderBodies, placeOrders, waitForSagas } from './support/orders';
+import { benchKeys } from './support/bench-keys';
+import { fillStock, orderRequests, placeOrders, waitForSagas } from './support/orders';
 import { startOtlpSink, type OtlpSink } from './support/otlp-sink';
 import { isListening } from './support/ports';
 import type { BenchResult, Figure, Log, Ratio, RunSettings } from './support/report';
@@ -81,12 +82,18 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
   try {
     const db = await createBenchDatabase('bench_obs', teardown);
     const [sinkOn, sinkSampled] = [await startOtlpSink(teardown), await startOtlpSink(teardown)];
+    const { keyFile, tokens } = await benchKeys(teardown);
     log('starting the API three times (observability on, on with 10 % sampling, off; same database)…');
     const on: Variant = {
       name: 'on',
       sink: sinkOn,
       api: await startApi(
-        { name: 'obs-on', databaseUrl: db.url, observability: { kind: 'on', otlpEndpoint: sinkOn.endpoint } },
+        {
+          name: 'obs-on',
+          databaseUrl: db.url,
+          observability: { kind: 'on', otlpEndpoint: sinkOn.endpoint },
+          keyFile,
+        },
         teardown,
       ),
     };
@@ -98,6 +105,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
           name: 'obs-sampled',
           databaseUrl: db.url,
           observability: { kind: 'on', otlpEndpoint: sinkSampled.endpoint },
+          keyFile,
           env: PRODUCTION_SAMPLING,
         },
         teardown,
@@ -105,23 +113,30 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
     };
     const off: Variant = {
       name: 'off',
-      api: await startApi({ name: 'obs-off', databaseUrl: db.url, observability: { kind: 'off' } }, teardown),
+      api: await startApi(
+        { name: 'obs-off', databaseUrl: db.url, observability: { kind: 'off' }, keyFile },
+        teardown,
+      ),
     };
     await checkVariants(on, off);
     const notes = [`off: nothing listens on its METRICS_PORT; on: /metrics answers 200`];
     await fillStock(db);
-    const ids = await placeOrders(on.api.baseUrl, settings.quick ? 100 : 500);
+    const placed = await placeOrders(on.api.baseUrl, settings.quick ? 100 : 500, tokens);
     await waitForSagas(db);
-    log(`placed ${ids.length} orders to read back`);
+    log(`placed ${placed.length} orders to read back, each by its own customer`);
 
     const scraper = new Scraper();
     const endpoints: Endpoint[] = [
       {
         name: 'GET /orders/:id',
-        requests: cyclingGets(ids.map((id) => `/orders/${id}`)),
+        requests: cyclingGets(placed),
         startsSagas: false,
       },
-      { name: 'POST /orders', requests: cyclingJsonPosts('/orders', orderBodies(2_000)), startsSagas: true },
+      {
+        name: 'POST /orders',
+        requests: cyclingJsonPosts('/orders', await orderRequests(2_000, tokens)),
+        startsSagas: true,
+      },
     ];
     const ratios: Ratio[] = [];
     const figures: Figure[] = [];

@@ -3,7 +3,9 @@ import { startApi } from './support/api-process';
 import { cliConnection, createBenchDatabase, type BenchDatabase } from './support/bench-database';
 import { spawnChild } from './support/child-process';
 import { cyclingJsonPosts, runLoad } from './support/load';
-import { fillStock, orderBodies, waitForSagas } from './support/orders';
+import { testCardExpiry } from '../test/support/order-requests';
+import { benchKeys } from './support/bench-keys';
+import { fillStock, orderRequests, waitForSagas } from './support/orders';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median } from './support/stats';
 import { Teardown } from './support/teardown';
@@ -30,11 +32,13 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     const appDb = await createBenchDatabase('bench_orders_app', teardown);
     const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
     log('starting the API (observability off, inline engine)…');
+    const { keyFile, tokens } = await benchKeys(teardown);
     const api = await startApi(
       {
         name: 'orders',
         databaseUrl: appDb.url,
         observability: { kind: 'off' },
+        keyFile,
         env: { DATABASE_POOL_MAX: String(CONCURRENCY) },
       },
       teardown,
@@ -42,7 +46,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     await fillStock(appDb);
     await copyDatabase(appDb, pgbenchDb, teardown);
     const pgbenchBaseline = await workCounters(pgbenchDb); // the copy's own work is not pgbench's
-    const bodies = orderBodies(5_000);
+    const bodies = await orderRequests(5_000, tokens);
     // Completions lag acceptances at first: each round counts only after the saga pipeline has filled.
     const rampS = Math.min(2, settings.warmupS);
 
@@ -81,6 +85,8 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
           '-n',
           '-M',
           'extended',
+          '-D',
+          `expiry_year=${testCardExpiry().expiryYear}`,
           '-f',
           PGBENCH_SCRIPT,
           '-c',
@@ -151,7 +157,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       ],
       notes: [
         'app orders/s count status changes to COMPLETED inside each measured window, after a ramp-up of ' +
-          `${rampS} s; pgbench runs \`pgbench -n -M extended -f ${PGBENCH_SCRIPT} -c ${CONCURRENCY} -T ${settings.roundS}\``,
+          `${rampS} s; pgbench runs \`pgbench -n -M extended -D expiry_year=${testCardExpiry().expiryYear} -f ${PGBENCH_SCRIPT} -c ${CONCURRENCY} -T ${settings.roundS}\``,
       ],
       rounds,
     };

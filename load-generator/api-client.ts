@@ -9,10 +9,15 @@ export interface JsonResponse<T> {
 }
 
 /** GET `path` and parse the JSON answer; network failures reject with a one-line reason. */
-export async function getJson<T>(baseUrl: string, path: string, timeoutMs: number): Promise<JsonResponse<T>> {
+export async function getJson<T>(
+  baseUrl: string,
+  path: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
   let response: Response;
   try {
-    response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(`${baseUrl}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     throw new Error(describeFetchError(error, timeoutMs), { cause: error });
   }

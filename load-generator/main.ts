@@ -16,7 +16,7 @@ export interface CliStreams {
 export async function main(argv: readonly string[], io: CliStreams = process): Promise<number> {
   let command: CliCommand;
   try {
-    command = parseCliArgs(argv);
+    command = parseCliArgs(argv, process.env);
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
     io.stderr.write(`load-generator: ${error.message} (see --help)\n`);

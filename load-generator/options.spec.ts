@@ -34,7 +34,22 @@ describe('parseCliArgs', () => {
       customers: 100,
       settleMs: 10_000,
       seed: undefined,
+      keyFile: '.data/auth/local-signing-key.json',
+      token: undefined,
     });
+  });
+
+  it('takes the key file from AUTH_LOCAL_KEY_FILE unless --key-file names one, or a --token instead', () => {
+    const fromEnv = parseCliArgs([], { AUTH_LOCAL_KEY_FILE: '/keys/api.json' });
+    expect(!fromEnv.help && fromEnv.options.keyFile).toBe('/keys/api.json');
+    const fromFlag = parseCliArgs(['--key-file', '/keys/other.json'], {
+      AUTH_LOCAL_KEY_FILE: '/keys/api.json',
+    });
+    expect(!fromFlag.help && fromFlag.options.keyFile).toBe('/keys/other.json');
+    expect(run('--token', 'a.b.c').options.token).toBe('a.b.c');
+    expect(failure('--token', 'a.b.c', '--key-file', 'k.json')).toBe(
+      '--token and --key-file exclude each other',
+    );
   });
 
   it('reads every flag', () => {
@@ -53,6 +68,7 @@ describe('parseCliArgs', () => {
       '--customers', '7',
       '--settle', '0',
       '--seed', '42',
+      '--key-file', '/keys/api.json',
       '--json',
     ); // prettier-ignore
     expect(json).toBe(true);
@@ -71,6 +87,8 @@ describe('parseCliArgs', () => {
       customers: 7,
       settleMs: 0,
       seed: 42,
+      keyFile: '/keys/api.json',
+      token: undefined,
     });
   });
 

@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_LOCAL_KEY_FILE } from '@app/auth';
 import { MIX_ACTIONS, type MixAction, type MixWeights, type TrafficMixConfig } from './traffic-mix';
 
 /** Everything a load run needs; `resolveOptions` fills in the defaults. */
-export interface LoadOptions extends Omit<TrafficMixConfig, 'runTag'> {
+export interface LoadOptions extends Omit<TrafficMixConfig, 'runTag' | 'credentials'> {
+  /** Customers c-load-1 … c-load-<customers> (with --key-file). */
+  customers: number;
   /** Base URL of the API. */
   url: string;
   /** Requests per second, all connections together. */
@@ -16,6 +19,10 @@ export interface LoadOptions extends Omit<TrafficMixConfig, 'runTag'> {
   settleMs: number;
   /** Seed for the traffic choices; undefined draws a random one. */
   seed: number | undefined;
+  /** The API's local signing key (its AUTH_LOCAL_KEY_FILE): tokens for c-load-1 … c-load-<customers>. */
+  keyFile: string;
+  /** One bearer token for every request instead (an API on its issuer's JWKS); its `sub` is the customer. */
+  token: string | undefined;
 }
 
 export type LoadOptionsInput = Partial<Omit<LoadOptions, 'mix'>> & { mix?: Partial<MixWeights> };
@@ -44,6 +51,8 @@ export const DEFAULT_OPTIONS: Readonly<LoadOptions> = {
   customers: 100,
   settleMs: 10_000,
   seed: undefined,
+  keyFile: DEFAULT_LOCAL_KEY_FILE,
+  token: undefined,
 };
 
 /** Timers cannot wait longer than 2^31 - 1 ms (about 596 h). */
@@ -70,6 +79,9 @@ Options:
   --customers <n>             customer ids c-load-1 … c-load-<n> (default ${DEFAULT_OPTIONS.customers})
   --settle <time>             how long to wait for the placed orders to finish, 0 to skip (default 10s)
   --seed <n>                  seed for the traffic choices, to repeat a run's mix
+  --key-file <path>           the API's local signing key, to sign the customers' tokens
+                              (default: AUTH_LOCAL_KEY_FILE or ${DEFAULT_OPTIONS.keyFile})
+  --token <jwt>               send every request with this bearer token instead (one customer)
   --json                      print the summary as JSON
   -h, --help                  show this help
 
@@ -91,12 +103,17 @@ const FLAGS = {
   customers: { type: 'string' },
   settle: { type: 'string' },
   seed: { type: 'string' },
+  'key-file': { type: 'string' },
+  token: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Parses command-line arguments (without node and the script); throws OptionsError on any bad flag. */
-export function parseCliArgs(argv: readonly string[]): CliCommand {
+/**
+ * Parses command-line arguments (without node and the script); throws OptionsError on any bad flag.
+ * `env` gives the default key file (AUTH_LOCAL_KEY_FILE, as the API reads it).
+ */
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliCommand {
   const values = parseFlags(argv);
   if (values.help) return { help: true };
   const input: LoadOptionsInput = {};
@@ -118,6 +135,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values.customers !== undefined) input.customers = parseNumber('--customers', values.customers);
   if (values.settle !== undefined) input.settleMs = parseDuration('--settle', values.settle);
   if (values.seed !== undefined) input.seed = parseNumber('--seed', values.seed);
+  const keyFile = values['key-file'] ?? env.AUTH_LOCAL_KEY_FILE;
+  if (keyFile) input.keyFile = keyFile;
+  if (values.token !== undefined) input.token = values.token;
+  if (values.token !== undefined && values['key-file'] !== undefined)
+    throw new OptionsError('--token and --key-file exclude each other');
   return { help: false, json: values.json ?? false, options: resolveOptions(input, cliName) };
 }
 
@@ -199,6 +221,8 @@ const CLI_NAMES: Record<keyof LoadOptions, string> = {
   customers: '--customers',
   settleMs: '--settle',
   seed: '--seed',
+  keyFile: '--key-file',
+  token: '--token',
 };
 const cliName = (key: keyof LoadOptions) => CLI_NAMES[key];
 

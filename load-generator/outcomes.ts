@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getJson } from './api-client';
+import type { Credentials } from './credentials';
 
 /** Where the orders placed during a run ended up. */
 export interface OrderOutcomes {
@@ -34,11 +35,13 @@ const PARALLEL_CUSTOMERS = 4;
 
 /**
  * Polls the placed orders until all reached a terminal status or `settleMs` ran out, reading them
- * through each customer's order list (`GET /orders?customerId=…`, newest first) rather than one by one.
+ * through each customer's order list (`GET /orders` with their token, newest first) rather than one
+ * by one.
  */
 export async function collectOutcomes(
   baseUrl: string,
   placed: ReadonlyMap<string, string>,
+  credentials: Credentials,
   { settleMs, timeoutMs, pollMs = 500 }: { settleMs: number; timeoutMs: number; pollMs?: number },
 ): Promise<OrderOutcomes> {
   const started = Date.now();
@@ -57,7 +60,8 @@ export async function collectOutcomes(
       Array.from({ length: Math.min(PARALLEL_CUSTOMERS, customers.length) }, async () => {
         for (let next = customers.shift(); next; next = customers.shift()) {
           const [customer, ids] = next;
-          await readCustomerOrders(baseUrl, customer, ids, states, timeoutMs).catch(() => undefined);
+          const authorization = credentials.authorization(customer);
+          await readCustomerOrders(baseUrl, authorization, ids, states, timeoutMs).catch(() => undefined);
         }
       }),
     );
@@ -67,10 +71,10 @@ export async function collectOutcomes(
   return tally(placed, states, Date.now() - started);
 }
 
-/** Pages through one customer's orders until every id in `wanted` has been seen. */
+/** Pages through one customer's orders (`authorization` is theirs) until every id in `wanted` has been seen. */
 async function readCustomerOrders(
   baseUrl: string,
-  customer: string,
+  authorization: string,
   wanted: ReadonlySet<string>,
   states: Map<string, OrderState>,
   timeoutMs: number,
@@ -79,9 +83,8 @@ async function readCustomerOrders(
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES_PER_CUSTOMER && missing.size > 0; page++) {
     const path: string =
-      `/orders?customerId=${encodeURIComponent(customer)}&limit=${PAGE_SIZE}` +
-      (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
-    const { status, body } = await getJson<OrderPage>(baseUrl, path, timeoutMs);
+      `/orders?limit=${PAGE_SIZE}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+    const { status, body } = await getJson<OrderPage>(baseUrl, path, timeoutMs, { authorization });
     if (status !== 200 || !Array.isArray(body?.items)) return;
     for (const order of body.items) {
       if (!missing.delete(order.id)) continue;

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadOrCreateLocalSigningKey, signAccessToken } from '@app/auth';
+import { decodeJwt } from 'jose';
 import { ApiUnavailableError } from './api-client';
 import { runLoad } from './run-load';
 
 /**
  * A stand-in for the API that answers order placements slowly, so requests are still in flight when
- * the run ends, and remembers every order it created.
+ * the run ends, and remembers every order it created, for the customer its bearer token names.
  */
 class SlowOrderApi {
   readonly created = new Map<string, string>();
@@ -38,9 +43,12 @@ class SlowOrderApi {
     if (url.pathname === '/health/live') return json(200, {});
     if (url.pathname === '/products')
       return json(200, { items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }], nextCursor: null });
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const customerId = token ? decodeJwt(token).sub : undefined; // a stand-in: no signature check
+    if (url.pathname.startsWith('/orders') && !customerId) return json(401, {});
     if (req.method === 'POST' && url.pathname === '/orders') {
       await new Promise((resolve) => setTimeout(resolve, this.orderLatencyMs));
-      const { customerId } = JSON.parse(text);
+      JSON.parse(text);
       const key = req.headers['idempotency-key'] as string | undefined;
       const existing = key && this.keys.get(`${customerId}/${key}`);
       if (existing)
@@ -50,14 +58,13 @@ class SlowOrderApi {
           { location: `/orders/${existing}`, 'idempotent-replayed': 'true' },
         );
       const id = randomUUID();
-      this.created.set(id, customerId);
+      this.created.set(id, customerId!);
       if (key) this.keys.set(`${customerId}/${key}`, id);
       return json(202, { id }, { location: `/orders/${id}` });
     }
     if (req.method === 'GET' && url.pathname === '/orders') {
-      const customer = url.searchParams.get('customerId');
       const items = [...this.created]
-        .filter(([, c]) => c === customer)
+        .filter(([, c]) => c === customerId)
         .map(([id]) => ({ id, status: 'COMPLETED', failureReason: null }));
       return json(200, { items, nextCursor: null });
     }
@@ -68,13 +75,19 @@ class SlowOrderApi {
 describe('runLoad', () => {
   let api: SlowOrderApi;
   let url: string;
+  let dir: string;
+  let keyFile: string;
 
   beforeEach(async () => {
     api = new SlowOrderApi(250);
     url = await api.start();
+    dir = await mkdtemp(path.join(tmpdir(), 'run-load-'));
+    keyFile = path.join(dir, 'key.json');
+    await loadOrCreateLocalSigningKey(keyFile);
   });
   afterEach(async () => {
     await api.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('waits for the answers in flight when the run ends, so every order the API created is counted', async () => {
@@ -89,6 +102,7 @@ describe('runLoad', () => {
       replayRatio: 1,
       settleMs: 2_000,
       seed: 1,
+      keyFile,
     });
     expect(api.created.size).toBeGreaterThan(10);
     expect(summary.orders.placed).toBe(api.created.size);
@@ -102,11 +116,37 @@ describe('runLoad', () => {
     expect(summary.errors.total).toBe(0);
     expect(summary.latencyMs.p50).toBeGreaterThanOrEqual(250); // measured per request, from send to answer
     expect(summary.statuses).toEqual({ '202': summary.requests });
+    expect(new Set(api.created.values()).size).toBeGreaterThan(1); // several customers, one token each
+  });
+
+  it('sends every request with one token when given one, as its subject', async () => {
+    const key = await loadOrCreateLocalSigningKey(keyFile);
+    const token = await signAccessToken(key, { subject: 'c-single' });
+    const summary = await runLoad({
+      url,
+      rate: 20,
+      connections: 2,
+      durationMs: 600,
+      mix: { browse: 0, product: 0, order: 1, read: 0, list: 0 },
+      badRatio: 0,
+      settleMs: 2_000,
+      seed: 2,
+      token,
+    });
+    expect(new Set(api.created.values())).toEqual(new Set(['c-single']));
+    expect(summary.outcomes).toMatchObject({ checked: api.created.size, completed: api.created.size });
+  });
+
+  it('refuses to start without the API’s signing key, saying where it looked', async () => {
+    const missing = path.join(dir, 'nothing-here.json');
+    await expect(runLoad({ url, durationMs: 1_000, keyFile: missing })).rejects.toThrow(
+      `no local signing key at ${missing}`,
+    );
   });
 
   it('refuses to start when the API is not ready', async () => {
     api.ready = 503;
-    await expect(runLoad({ url, durationMs: 1_000 })).rejects.toThrow(
+    await expect(runLoad({ url, durationMs: 1_000, keyFile })).rejects.toThrow(
       new ApiUnavailableError(`the API at ${url} is not ready: GET /health/ready answered 503`),
     );
   });

@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkApi } from './api-client';
+import { createCredentials } from './credentials';
 import { resolveOptions, type LoadOptionsInput } from './options';
 import { collectOutcomes, type OrderOutcomes } from './outcomes';
 import { seededRandom } from './random';
@@ -43,10 +44,11 @@ const SAMPLE_INTERVAL_MS = 100;
  */
 export async function runLoad(input: LoadOptionsInput, hooks: RunHooks = {}): Promise<LoadSummary> {
   const options = resolveOptions(input);
+  const credentials = await createCredentials(options);
   const catalog = await checkApi(options.url, options.timeoutMs);
   const seed = options.seed ?? randomBytes(4).readUInt32BE();
   const mix = new TrafficMix(
-    { ...options, runTag: randomBytes(4).toString('hex') },
+    { ...options, credentials, runTag: randomBytes(4).toString('hex') },
     catalog,
     seededRandom(seed),
   );
@@ -166,7 +168,7 @@ export async function runLoad(input: LoadOptionsInput, hooks: RunHooks = {}): Pr
   let outcomes: OrderOutcomes | null = null;
   if (options.settleMs > 0 && placed.size > 0) {
     hooks.onPhase?.('outcomes', { orders: placed.size, settleMs: options.settleMs });
-    outcomes = await collectOutcomes(options.url, placed, {
+    outcomes = await collectOutcomes(options.url, placed, credentials, {
       settleMs: options.settleMs,
       timeoutMs: options.timeoutMs,
     });

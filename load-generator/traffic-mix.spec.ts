@@ -10,6 +10,13 @@ import {
 } from './traffic-mix';
 
 const CATALOG = ['SKU-001', 'SKU-002', 'SKU-003', 'SKU-004'];
+/** Stand-in tokens: the header names its customer, so tests can see who a request is sent as. */
+const credentials = {
+  customers: Array.from({ length: 10 }, (_, i) => `c-load-${i + 1}`),
+  authorization: (customer: string) => `Bearer token-of-${customer}`,
+};
+const customerOf = (request: PlannedRequest) =>
+  /^Bearer token-of-(.+)$/.exec(request.headers.authorization)?.[1];
 const config = (overrides: Partial<TrafficMixConfig> = {}): TrafficMixConfig => ({
   mix: { browse: 25, product: 20, order: 25, read: 20, list: 10 },
   badRatio: 0,
@@ -17,7 +24,7 @@ const config = (overrides: Partial<TrafficMixConfig> = {}): TrafficMixConfig => 
   cancelRatio: 0,
   idempotencyRatio: 0,
   replayRatio: 0,
-  customers: 10,
+  credentials,
   runTag: 'test',
   ...overrides,
 });
@@ -35,17 +42,21 @@ describe('TrafficMix', () => {
     const mix = new TrafficMix(config({ badRatio: 0.2 }), CATALOG, seededRandom(11));
     const requests = Array.from({ length: 10_000 }, () => mix.next());
     const bad = requests.filter((r) =>
-      ['bad-body', 'unknown-sku', 'bad-id', 'unknown-route'].includes(r.action),
+      ['bad-body', 'unknown-sku', 'bad-id', 'unknown-route', 'bad-token'].includes(r.action),
     );
     expect(bad.length / requests.length).toBeGreaterThan(0.19);
     expect(bad.length / requests.length).toBeLessThan(0.21);
-    expect(bad.slice(0, 4).map((r) => r.action)).toEqual([
+    expect(bad.slice(0, 5).map((r) => r.action)).toEqual([
       'bad-body',
       'unknown-sku',
       'bad-id',
       'unknown-route',
+      'bad-token',
     ]);
     const byKind = (action: string) => bad.filter((r) => r.action === action);
+    // Only the credentials are wrong in a bad-token request; the others carry a customer's token.
+    for (const r of bad.filter((b) => !['unknown-route', 'bad-token'].includes(b.action)))
+      expect(credentials.customers).toContain(customerOf(r));
     for (const r of byKind('bad-body'))
       expect(r).toMatchObject({ method: 'POST', path: '/orders', expected: [400] });
     for (const r of byKind('unknown-sku')) {
@@ -55,9 +66,17 @@ describe('TrafficMix', () => {
     for (const r of byKind('bad-id'))
       expect(r.path).toMatch(/^\/orders\/(not-an-order-id|12345|ffffffff-ffff)(\/cancel)?$/);
     for (const r of byKind('unknown-route')) expect(r).toMatchObject({ method: 'GET', expected: [404] });
+    const badTokens = byKind('bad-token');
+    for (const r of badTokens) {
+      expect(r).toMatchObject({ path: expect.stringMatching(/^\/orders/), expected: [401] });
+      expect(customerOf(r)).toBeUndefined();
+    }
+    expect(new Set(badTokens.map((r) => r.headers.authorization))).toEqual(
+      new Set([undefined, 'Bearer not-a-jwt', 'Basic YzpzZWNyZXQ=']),
+    );
   });
 
-  it('places orders with the public body: 1–3 distinct catalog SKUs, 1–2 each, a c-load customer, a valid card', () => {
+  it('places orders with the public body as a customer’s token: 1–3 distinct catalog SKUs, 1–2 each, a valid card', () => {
     const mix = new TrafficMix(config({ mix: orderOnly, declineRatio: 0.3 }), CATALOG, seededRandom(5));
     const orders = Array.from({ length: 2_000 }, () => mix.next());
     const lineCounts = new Set<number>();
@@ -66,7 +85,9 @@ describe('TrafficMix', () => {
       expect(request).toMatchObject({ action: 'order', method: 'POST', path: '/orders', expected: [202] });
       expect(request.headers['content-type']).toBe('application/json');
       const body = JSON.parse(request.body!);
-      expect(body.customerId).toMatch(/^c-load-([1-9]|10)$/);
+      expect(body).not.toHaveProperty('customerId');
+      expect(customerOf(request)).toMatch(/^c-load-([1-9]|10)$/);
+      expect(request.order!.customerId).toBe(customerOf(request));
       lineCounts.add(body.items.length);
       expect(new Set(body.items.map((i: any) => i.sku)).size).toBe(body.items.length);
       for (const item of body.items) {
@@ -96,13 +117,16 @@ describe('TrafficMix', () => {
     const first = mix.next();
     expect(first.action).toBe('order'); // nothing to read yet
     const id = accept(mix, first);
-    const customer = JSON.parse(first.body!).customerId;
+    const customer = customerOf(first);
     const next = Array.from({ length: 50 }, () => mix.next());
-    for (const request of next.filter((r) => r.action === 'read')) expect(request.path).toBe(`/orders/${id}`);
-    for (const request of next.filter((r) => r.action === 'list'))
-      expect(request.path).toMatch(
-        new RegExp(`^/orders\\?customerId=${customer}&limit=20(&status=COMPLETED)?$`),
-      );
+    for (const request of next.filter((r) => r.action === 'read')) {
+      expect(request.path).toBe(`/orders/${id}`);
+      expect(customerOf(request)).toBe(customer);
+    }
+    for (const request of next.filter((r) => r.action === 'list')) {
+      expect(request.path).toMatch(/^\/orders\?limit=20(&status=COMPLETED)?$/);
+      expect(customerOf(request)).toBe(customer);
+    }
     expect(new Set(next.map((r) => r.action))).toEqual(new Set(['read', 'list']));
     expect(mix.placedOrders()).toEqual(new Map([[id, customer]]));
   });
@@ -164,9 +188,12 @@ describe('TrafficMix', () => {
     now += 1_000;
     for (let request = mix.next(); request.action === 'cancel'; request = mix.next()) cancels.push(request);
     expect(cancels.length / placed.length).toBeCloseTo(0.5, 1);
+    const owners = mix.placedOrders();
     for (const cancel of cancels) {
       expect(cancel).toMatchObject({ method: 'POST', expected: [202, 409] });
-      expect(placed).toContain(/^\/orders\/(.+)\/cancel$/.exec(cancel.path)![1]);
+      const id = /^\/orders\/(.+)\/cancel$/.exec(cancel.path)![1];
+      expect(placed).toContain(id);
+      expect(customerOf(cancel)).toBe(owners.get(id));
     }
     mix.record(cancels[0], 202, {});
     mix.record(cancels[1], 409, {});

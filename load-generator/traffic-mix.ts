@@ -1,4 +1,5 @@
 import { ALWAYS_DECLINED_CARD } from '@app/payments';
+import type { Credentials } from './credentials';
 import { chance, pick, randomInt, weightedChoice, type Random } from './random';
 
 /** Requests drawn from the weighted mix. */
@@ -9,7 +10,7 @@ export type MixWeights = Record<MixAction, number>;
 /** Requests that follow up an accepted order: a replay under the same Idempotency-Key, a cancellation. */
 export const FOLLOW_UP_ACTIONS = ['replay', 'cancel'] as const;
 /** Deliberately invalid requests, sent in turn so every kind shows up. */
-export const BAD_ACTIONS = ['bad-body', 'unknown-sku', 'bad-id', 'unknown-route'] as const;
+export const BAD_ACTIONS = ['bad-body', 'unknown-sku', 'bad-id', 'unknown-route', 'bad-token'] as const;
 
 export type Action = MixAction | (typeof FOLLOW_UP_ACTIONS)[number] | (typeof BAD_ACTIONS)[number];
 export const ACTIONS: readonly Action[] = [...MIX_ACTIONS, ...FOLLOW_UP_ACTIONS, ...BAD_ACTIONS];
@@ -30,13 +31,14 @@ export interface TrafficMixConfig {
   idempotencyRatio: number;
   /** Share of keyed orders sent again with the same key and body once accepted. */
   replayRatio: number;
-  /** Customer ids are drawn from c-load-1 … c-load-<customers>. */
-  customers: number;
+  /** The customers requests are sent as, with their bearer tokens. */
+  credentials: Credentials;
   /** Makes this run's Idempotency-Keys unique, so a new run never collides with an earlier one. */
   runTag: string;
 }
 
 export interface PlannedOrder {
+  /** Who places it: the token's subject. */
   customerId: string;
   declinedCard: boolean;
   idempotencyKey?: string;
@@ -88,10 +90,13 @@ const ADDRESSES = [
   { name: 'Edsger Dijkstra', line1: 'Via Roma 10', city: 'Milano', postalCode: '20121', country: 'IT' },
 ];
 const INVALID_BODIES = [
-  { customerId: '', items: [] },
-  { customerId: 'c-load-1', items: [{ sku: 'SKU-001', quantity: 0 }] },
-  { customerId: 'c-load-1', items: [{ sku: 'SKU-001', quantity: 1 }], payment: { method: 'cash' } },
+  { items: [] },
+  { items: [{ sku: 'SKU-001', quantity: 0 }] },
+  { items: [{ sku: 'SKU-001', quantity: 1 }], payment: { method: 'cash' } },
+  { customerId: 'c-load-1', items: [{ sku: 'SKU-001', quantity: 1 }] }, // the customer is the token's
 ];
+/** Credentials the API refuses with 401. */
+const BAD_AUTHORIZATIONS = [undefined, 'Bearer not-a-jwt', 'Basic YzpzZWNyZXQ='];
 const MALFORMED_IDS = ['not-an-order-id', '12345', 'ffffffff-ffff'];
 const UNKNOWN_ROUTES = [
   '/no-such-page',
@@ -111,6 +116,8 @@ const RECENT_ORDERS = 500;
  */
 export class TrafficMix {
   private readonly placed = new Map<string, string>();
+  /** The customer of each recent order: it is read back with their token. */
+  private readonly owners = new Map<string, string>();
   private readonly recentOrders: string[] = [];
   private readonly customersWithOrders = new Set<string>();
   private readonly followUps: Array<{ at: number; request: PlannedRequest }> = [];
@@ -162,11 +169,12 @@ export class TrafficMix {
     }
     if (!id || replayed || this.placed.has(id)) return;
     this.placed.set(id, order.customerId);
+    this.owners.set(id, order.customerId);
     this.counts.placed++;
     if (order.declinedCard) this.counts.declinedCard++;
     if (order.idempotencyKey) this.counts.withIdempotencyKey++;
     this.recentOrders.push(id);
-    if (this.recentOrders.length > RECENT_ORDERS) this.recentOrders.shift();
+    if (this.recentOrders.length > RECENT_ORDERS) this.owners.delete(this.recentOrders.shift()!);
     this.customersWithOrders.add(order.customerId);
     if (order.replay && order.idempotencyKey) {
       this.schedule(FOLLOW_UP_DELAY_MS.replay, {
@@ -180,13 +188,13 @@ export class TrafficMix {
         action: 'cancel',
         method: 'POST',
         path: `/orders/${id}/cancel`,
-        headers: {},
+        headers: this.auth(order.customerId),
         expected: [202, 409],
       });
     }
   }
 
-  /** Every order the API accepted during this run, with its customer id. */
+  /** Every order the API accepted during this run, with its customer id (its token's subject). */
   placedOrders(): ReadonlyMap<string, string> {
     return this.placed;
   }
@@ -207,12 +215,14 @@ export class TrafficMix {
         return this.get('product', `/products/${encodeURIComponent(pick(this.random, this.catalog))}`);
       case 'order':
         return this.order();
-      case 'read':
-        return this.get('read', `/orders/${pick(this.random, this.recentOrders)}`);
+      case 'read': {
+        const id = pick(this.random, this.recentOrders);
+        return this.get('read', `/orders/${id}`, [200], this.owners.get(id));
+      }
       case 'list': {
         const customer = pick(this.random, [...this.customersWithOrders]);
         const status = chance(this.random, 0.25) ? '&status=COMPLETED' : '';
-        return this.get('list', `/orders?customerId=${encodeURIComponent(customer)}&limit=20${status}`);
+        return this.get('list', `/orders?limit=20${status}`, [200], customer);
       }
     }
   }
@@ -228,21 +238,20 @@ export class TrafficMix {
       action: 'order',
       method: 'POST',
       path: '/orders',
-      headers: idempotencyKey ? { ...JSON_HEADERS, 'idempotency-key': idempotencyKey } : { ...JSON_HEADERS },
-      body: JSON.stringify(this.orderBody(customerId, this.lines(), declinedCard)),
+      headers: {
+        ...JSON_HEADERS,
+        ...this.auth(customerId),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+      body: JSON.stringify(this.orderBody(this.lines(), declinedCard)),
       expected: [202],
       order: { customerId, declinedCard, idempotencyKey, replay, cancel },
     };
   }
 
-  /** The POST /orders body of the public interface. */
-  private orderBody(
-    customerId: string,
-    items: Array<{ sku: string; quantity: number }>,
-    declinedCard: boolean,
-  ) {
+  /** The POST /orders body of the public interface (the customer is the token's subject). */
+  private orderBody(items: Array<{ sku: string; quantity: number }>, declinedCard: boolean) {
     return {
-      customerId,
       items,
       shippingAddress: pick(this.random, ADDRESSES),
       payment: {
@@ -272,34 +281,63 @@ export class TrafficMix {
         return this.post(kind, '/orders', JSON.stringify(pick(this.random, INVALID_BODIES)), [400]);
       case 'unknown-sku': {
         const items = [{ sku: `NO-SUCH-SKU-${randomInt(this.random, 1, 999)}`, quantity: 1 }];
-        return this.post(
-          kind,
-          '/orders',
-          JSON.stringify(this.orderBody(this.customer(), items, false)),
-          [422],
-        );
+        return this.post(kind, '/orders', JSON.stringify(this.orderBody(items, false)), [422]);
       }
       case 'bad-id': {
         const id = pick(this.random, MALFORMED_IDS);
         return chance(this.random, 0.5)
-          ? this.get(kind, `/orders/${id}`, [400])
-          : { action: kind, method: 'POST', path: `/orders/${id}/cancel`, headers: {}, expected: [400] };
+          ? this.get(kind, `/orders/${id}`, [400], this.customer())
+          : {
+              action: kind,
+              method: 'POST',
+              path: `/orders/${id}/cancel`,
+              headers: this.auth(this.customer()),
+              expected: [400],
+            };
       }
       case 'unknown-route':
         return this.get(kind, pick(this.random, UNKNOWN_ROUTES), [404]);
+      case 'bad-token': {
+        const authorization = pick(this.random, BAD_AUTHORIZATIONS);
+        const headers: Record<string, string> = authorization ? { authorization } : {};
+        return chance(this.random, 0.5)
+          ? { action: kind, method: 'GET', path: '/orders?limit=20', headers, expected: [401] }
+          : {
+              ...this.post(kind, '/orders', JSON.stringify(this.orderBody(this.lines(), false)), [401]),
+              headers: { ...JSON_HEADERS, ...headers },
+            };
+      }
     }
   }
 
-  private get(action: Action, path: string, expected: readonly number[] = [200]): PlannedRequest {
-    return { action, method: 'GET', path, headers: {}, expected };
+  /** A GET, as `customer` when given (order routes), anonymous otherwise (catalog, unknown routes). */
+  private get(
+    action: Action,
+    path: string,
+    expected: readonly number[] = [200],
+    customer?: string,
+  ): PlannedRequest {
+    return { action, method: 'GET', path, headers: customer ? this.auth(customer) : {}, expected };
   }
 
+  /** A JSON POST as a random customer. */
   private post(action: Action, path: string, body: string, expected: readonly number[]): PlannedRequest {
-    return { action, method: 'POST', path, headers: { ...JSON_HEADERS }, body, expected };
+    return {
+      action,
+      method: 'POST',
+      path,
+      headers: { ...JSON_HEADERS, ...this.auth(this.customer()) },
+      body,
+      expected,
+    };
+  }
+
+  private auth(customer: string): Record<string, string> {
+    return { authorization: this.config.credentials.authorization(customer) };
   }
 
   private customer(): string {
-    return `c-load-${randomInt(this.random, 1, this.config.customers)}`;
+    return pick(this.random, this.config.credentials.customers);
   }
 
   private schedule([min, max]: readonly [number, number], request: PlannedRequest): void {

@@ -38,26 +38,36 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** Requests whose path walks through `paths` in turn (one shared cursor across connections). */
-export function cyclingGets(paths: string[]): autocannon.Request[] {
+/** GETs walking through `targets` in turn (one shared cursor across connections), each with its headers. */
+export function cyclingGets(
+  targets: Array<{ path: string; headers?: Record<string, string> }>,
+): autocannon.Request[] {
   let next = 0;
   return [
     {
       method: 'GET',
-      setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }),
+      setupRequest: (request) => {
+        const { path, headers } = targets[next++ % targets.length];
+        return { ...request, path, headers: { ...request.headers, ...headers } };
+      },
     },
   ];
 }
 
-/** JSON POSTs to `path` whose bodies walk through `bodies` in turn. */
-export function cyclingJsonPosts(path: string, bodies: string[]): autocannon.Request[] {
+/** JSON POSTs to `path` walking through `requests` in turn, each body with its own headers (its token). */
+export function cyclingJsonPosts(
+  path: string,
+  requests: Array<{ body: string; headers: Record<string, string> }>,
+): autocannon.Request[] {
   let next = 0;
   return [
     {
       method: 'POST',
       path,
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      setupRequest: (request) => {
+        const { body, headers } = requests[next++ % requests.length];
+        return { ...request, body, headers: { 'content-type': 'application/json', ...headers } };
+      },
     },
   ];
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { AccessTokens } from '../../test/support/access-tokens';
 import { orderBody } from '../../test/support/order-requests';
 import type { BenchDatabase } from './bench-database';
 
@@ -14,38 +15,52 @@ export const DEMO_SKUS = [
   'SKU-008',
 ];
 
-/** `count` distinct valid `POST /orders` bodies: random customers, one line of a random SKU, a card that pays. */
-export function orderBodies(count: number): string[] {
-  return Array.from({ length: count }, () =>
-    JSON.stringify(
-      orderBody({
-        customerId: `c-${randomInt(1, 100_000)}`,
-        items: [{ sku: DEMO_SKUS[randomInt(DEMO_SKUS.length)], quantity: randomInt(1, 4) }],
-      }),
-    ),
+/** One request's body and its customer's `Authorization` header. */
+export interface AuthorizedBody {
+  body: string;
+  headers: { authorization: string };
+}
+
+/**
+ * `count` distinct valid `POST /orders` requests, each from a customer of its own (a token signed with
+ * the API's key): one line of a random SKU, a card that pays.
+ */
+export async function orderRequests(count: number, tokens: AccessTokens): Promise<AuthorizedBody[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => ({
+      body: JSON.stringify(
+        orderBody({ items: [{ sku: DEMO_SKUS[randomInt(DEMO_SKUS.length)], quantity: randomInt(1, 4) }] }),
+      ),
+      headers: await tokens.headers(`c-bench-${i + 1}`),
+    })),
   );
 }
 
-/** Places `count` orders, `concurrency` at a time; resolves with their ids. */
-export async function placeOrders(baseUrl: string, count: number, concurrency = 8): Promise<string[]> {
-  const bodies = orderBodies(count);
-  const ids: string[] = [];
+/** Places `count` orders, `concurrency` at a time; resolves with their paths and their customers' headers. */
+export async function placeOrders(
+  baseUrl: string,
+  count: number,
+  tokens: AccessTokens,
+  concurrency = 8,
+): Promise<Array<{ path: string; headers: { authorization: string } }>> {
+  const requests = await orderRequests(count, tokens);
+  const placed: Array<{ path: string; headers: { authorization: string } }> = [];
   let next = 0;
   const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
+    while (next < requests.length) {
+      const { body, headers } = requests[next++];
       const response = await fetch(`${baseUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body,
       });
       if (response.status !== 202)
         throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
-      ids.push(((await response.json()) as { id: string }).id);
+      placed.push({ path: response.headers.get('location')!, headers });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return ids;
+  return placed;
 }
 
 /** Stock that no benchmark can exhaust, so every order takes the same path to COMPLETED. */

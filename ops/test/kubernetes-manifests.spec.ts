@@ -33,7 +33,6 @@ function kustomizeBuild(dir: string): any[] {
 
 const SECRETS = {
   DATABASE_URL: 'postgresql://orders@postgres:5432/orders',
-  OPERATOR_API_KEY: 'a-long-operator-key-0123',
 };
 
 describeWithServers(
@@ -151,6 +150,8 @@ describeWithServers(
       expect(() => loadWorkerConfig({ ...config, ...SECRETS })).not.toThrow();
       expect(() => loadJobsConfig({ ...config, ...SECRETS })).not.toThrow();
       expect(loadApiConfig({ ...config, ...SECRETS }).engine.type).toBe('temporal');
+      // Production verifies the identity provider's tokens: never the local development key.
+      expect(loadApiConfig({ ...config, ...SECRETS }).auth.mode).toBe('jwks');
     });
 
     it('renders the production overlay: one namespace, tagged images, three replicas, the worker resources patch', () => {

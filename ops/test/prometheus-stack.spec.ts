@@ -120,6 +120,7 @@ describeWithServers(
       // cancelled), catalog and order reads, replays, bad requests, unknown routes — 15 req/s for 8 s.
       const summary = await runLoad({
         url: api.baseUrl,
+        keyFile: api.keyFile,
         rate: 15,
         durationMs: 8_000,
         connections: 3,

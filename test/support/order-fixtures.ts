@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { testCardExpiry } from './order-requests';
 import type { TestDatabase } from './test-database';
 
 export interface SeededOrder {
@@ -51,10 +52,11 @@ export async function insertPendingOrder(
      VALUES ($1, 1, $2, $3, $4, $5, $6)`,
     [orderId, sku, `Test product ${sku}`, quantity, unitPrice, total],
   );
+  const expiry = testCardExpiry();
   await db.query(
     `INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token, amount, currency, status)
-     VALUES ($1, 'card', 'visa', '4242', 12, 2030, $2, $3, 'EUR', 'PENDING')`,
-    [orderId, paymentToken, total],
+     VALUES ($1, 'card', 'visa', '4242', $2, $3, $4, $5, 'EUR', 'PENDING')`,
+    [orderId, expiry.expiryMonth, expiry.expiryYear, paymentToken, total],
   );
   await db.query(
     `INSERT INTO order_status_history (order_id, from_status, to_status) VALUES ($1, NULL, 'PENDING')`,

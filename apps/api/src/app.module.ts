@@ -6,12 +6,16 @@ import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugePr
 import { SimulatedPaymentProvider } from '@app/payments';
 import { SimulatedCarrier } from '@app/shipping';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { accessTokenVerifierProvider } from './auth/access-token-verifier.provider';
+import { authMetricProviders } from './auth/auth.metrics';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { QUERY_TOKEN_REDACT_PATHS } from './auth/query-token-redaction';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
 import { handlerOutcomeOf } from './http/api-exception.filter';
-import { OPERATOR_API_KEY, OperatorApiKeyGuard } from './http/operator-api-key.guard';
 import { ProductsController } from './products/products.controller';
 
 export type ApiAppConfig = ApiConfig & { databaseUrl: string };
@@ -20,8 +24,10 @@ export type ApiAppConfig = ApiConfig & { databaseUrl: string };
 export class AppModule {
   static forRoot(config: ApiAppConfig): DynamicModule {
     const providers: Provider[] = [
-      { provide: OPERATOR_API_KEY, useValue: config.operatorApiKey },
-      OperatorApiKeyGuard,
+      accessTokenVerifierProvider(config.auth),
+      RequestAuthenticator,
+      BearerAuthGuard,
+      ...authMetricProviders,
       // Read from the database at scrape time; published by the API only, so workers do not repeat them.
       ordersByStatusGaugeProvider,
       oldestUnfinishedOrderGaugeProvider,
@@ -40,7 +46,7 @@ export class AppModule {
           environment: config.service.environment,
           metrics: { enabled: config.metricsEnabled, port: config.metricsPort, handlerOutcomeOf },
           health: { readinessDrainMs: config.readinessDrainMs },
-          logging: config.logging,
+          logging: { ...config.logging, redactPaths: QUERY_TOKEN_REDACT_PATHS },
         }),
         DatabaseModule.forRoot({
           url: config.databaseUrl,

@@ -6,6 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
+import { BEARER_SCHEME } from './auth/auth.constants';
+import { registerOrderRateLimit } from './auth/order-rate-limit';
+import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { requireJsonBodies } from './http/json-only.hook';
 import { drainUnreadBody } from './http/unread-body-drain.hook';
@@ -22,6 +25,8 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
   });
+  // Before Nest's middleware (the request log takes the URL when it starts): a token in the URL is not logged.
+  adapter.getInstance().addHook('onRequest', redactQueryToken);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true, // held until the pino logger is ready, then written through it
     abortOnError: false,
@@ -33,6 +38,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     void reply.header('x-request-id', request.id);
   });
   fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
+  if (config.orderRateLimitPerMinute > 0) await registerOrderRateLimit(app, config.orderRateLimitPerMinute);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(
@@ -50,9 +56,22 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     app,
     new DocumentBuilder()
       .setTitle('Orders API')
-      .setDescription('Place, read, list and cancel orders; browse and restock the catalog.')
+      .setDescription(
+        'Place, read, list and cancel your orders; browse and restock the catalog. Order routes need a ' +
+          'bearer access token whose `sub` is the customer; operator routes need the `orders:admin` scope.',
+      )
       .setVersion(process.env.npm_package_version ?? '0.1.0')
-      .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'operator')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token (JWT) in `Authorization: Bearer <token>`: its `sub` is the customer; operator ' +
+            'routes need the `orders:admin` scope. Never in the URL.',
+        },
+        BEARER_SCHEME,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

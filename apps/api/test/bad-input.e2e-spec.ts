@@ -1,4 +1,11 @@
-import { OPERATOR_KEY, orderBody, startApi, type HttpResult, type RunningApi } from './support/api-harness';
+import {
+  OPERATOR,
+  orderBody,
+  startApi,
+  type Caller,
+  type HttpResult,
+  type RunningApi,
+} from './support/api-harness';
 
 interface Case {
   name: string;
@@ -7,6 +14,8 @@ interface Case {
   body?: unknown;
   raw?: string | Buffer;
   headers?: Record<string, string>;
+  /** @default the harness's customer */
+  as?: Caller | null;
   status: number;
   code: string;
   fields?: string[];
@@ -20,8 +29,8 @@ const withPayment = (patch: Record<string, unknown>) =>
 
 const CASES: Case[] = [
   {
-    name: 'missing customerId',
-    body: without('customerId'),
+    name: 'a customerId in the body (the customer is the token’s subject)',
+    body: { ...valid, customerId: 'c-someone-else' },
     status: 400,
     code: 'VALIDATION_FAILED',
     fields: ['customerId'],
@@ -181,7 +190,7 @@ const CASES: Case[] = [
   },
   {
     name: 'malformed JSON',
-    raw: '{"customerId": "c-1",',
+    raw: '{"items": [',
     headers: { 'content-type': 'application/json' },
     status: 400,
     code: 'BAD_REQUEST',
@@ -195,7 +204,7 @@ const CASES: Case[] = [
   },
   {
     name: 'wrong content type',
-    raw: 'customerId=c-1',
+    raw: 'items=SKU-001',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
@@ -285,6 +294,14 @@ const CASES: Case[] = [
     fields: ['sort'],
   },
   {
+    name: 'list filtered by another customer',
+    method: 'GET',
+    path: '/orders?customerId=c-someone-else',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['customerId'],
+  },
+  {
     name: 'list with a forged cursor',
     method: 'GET',
     path: '/orders?cursor=bm90LWEtY3Vyc29y',
@@ -300,28 +317,28 @@ const CASES: Case[] = [
     code: 'PRODUCT_NOT_FOUND',
   },
   {
-    name: 'restock without an API key',
+    name: 'restock without a token',
     method: 'POST',
     path: '/products/SKU-001/restock',
     body: { quantity: 5 },
+    as: null,
     status: 401,
-    code: 'INVALID_API_KEY',
+    code: 'AUTHENTICATION_REQUIRED',
   },
   {
-    name: 'restock with a wrong API key',
+    name: 'restock with a customer’s token',
     method: 'POST',
     path: '/products/SKU-001/restock',
     body: { quantity: 5 },
-    headers: { 'X-Api-Key': 'wrong' },
-    status: 401,
-    code: 'INVALID_API_KEY',
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
   },
   {
     name: 'restock of 0 units',
     method: 'POST',
     path: '/products/SKU-001/restock',
     body: { quantity: 0 },
-    headers: { 'X-Api-Key': OPERATOR_KEY },
+    as: OPERATOR,
     status: 400,
     code: 'VALIDATION_FAILED',
     fields: ['quantity'],
@@ -331,7 +348,7 @@ const CASES: Case[] = [
     method: 'POST',
     path: '/products/SKU-404/restock',
     body: { quantity: 5 },
-    headers: { 'X-Api-Key': OPERATOR_KEY },
+    as: OPERATOR,
     status: 404,
     code: 'PRODUCT_NOT_FOUND',
   },
@@ -353,6 +370,7 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
       body: c.body,
       raw: c.raw,
       headers: c.headers,
+      as: c.as,
     });
     results.push(result);
     expect({ status: result.status, code: result.body?.code }).toEqual({ status: c.status, code: c.code });

@@ -1,17 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { orderBody } from './support/api-harness';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { waitFor } from '../../../test/support/wait-for';
 
-const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+const getJson = async (url: string, headers: Record<string, string> = {}): Promise<any> =>
+  (await fetch(url, { headers })).json();
 
 /** `npm start` with nothing configured: the real entry point on embedded PostgreSQL and the inline engine. */
 describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
   let dataDir: string;
   let api: ApiProcess | undefined;
-  const env = () => ({ EMBEDDED_DATABASE_DIR: dataDir, EMBEDDED_DATABASE_PORT: '0' });
+  let firstToken: Record<string, string>;
+  const started = () => {
+    if (!api) throw new Error('the API did not start');
+    return api;
+  };
+  const keyFile = () => path.join(dataDir, 'auth', 'local-signing-key.json');
+  const env = () => ({
+    EMBEDDED_DATABASE_DIR: path.join(dataDir, 'pglite'),
+    EMBEDDED_DATABASE_PORT: '0',
+    AUTH_LOCAL_KEY_FILE: keyFile(),
+  });
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'orders-pglite-'));
@@ -21,8 +32,15 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('serves the seeded catalog and completes an order', async () => {
+  it('generates its local signing key on the first start, readable by its owner only', async () => {
+    await expect(access(keyFile())).rejects.toThrow(/ENOENT/);
     api = await startApiProcess(env());
+    expect((await stat(keyFile())).mode & 0o077).toBe(0);
+    firstToken = await api.tokens.headers();
+  });
+
+  it('serves the seeded catalog and completes an order', async () => {
+    const api = started();
     const products = await getJson(`${api.baseUrl}/products`);
     expect(products.items.map((p: { sku: string }) => p.sku)).toContain('SKU-001');
     expect(products.items.find((p: { sku: string }) => p.sku === 'SKU-001')).toEqual({
@@ -35,13 +53,13 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
 
     const placed = await fetch(`${api.baseUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'embedded-1' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'embedded-1', ...firstToken },
       body: JSON.stringify(orderBody()),
     });
     expect(placed.status).toBe(202);
     const location = placed.headers.get('location')!;
     const order = await waitFor(
-      () => getJson(`${api!.baseUrl}${location}`),
+      () => getJson(`${api.baseUrl}${location}`, firstToken),
       (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
       20_000,
       100,
@@ -50,12 +68,12 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     expect(order.shipment.trackingNumber).toMatch(/^SIM/);
   });
 
-  it('shuts down cleanly on SIGTERM and keeps its data across restarts without re-seeding', async () => {
+  it('shuts down cleanly on SIGTERM and keeps its data and its key across restarts without re-seeding', async () => {
     expect(await api!.stop()).toBe(0);
     api = await startApiProcess(env());
     const product = await getJson(`${api.baseUrl}/products/SKU-001`);
     expect(product.stock).toBe(498);
-    const orders = await getJson(`${api.baseUrl}/orders?customerId=c-42`);
+    const orders = await getJson(`${api.baseUrl}/orders`, firstToken); // a token of the first run
     expect(orders.items).toHaveLength(1);
     expect(orders.items[0].status).toBe('COMPLETED');
   });

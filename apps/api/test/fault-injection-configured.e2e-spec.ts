@@ -1,6 +1,4 @@
-import { isTerminalStatus, OPERATOR_KEY, orderBody, startApi, type RunningApi } from './support/api-harness';
-
-const OPERATOR = { 'x-api-key': OPERATOR_KEY };
+import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
 
 describe('fault injection by configuration (environment, real API and PostgreSQL)', () => {
   let api: RunningApi;
@@ -13,7 +11,7 @@ describe('fault injection by configuration (environment, real API and PostgreSQL
   });
 
   it('applies the configured faults from the start and reports them as configured, not overridden', async () => {
-    const state = await api.request('GET', '/admin/faults', { headers: OPERATOR });
+    const state = await api.request('GET', '/admin/faults', { as: OPERATOR });
     expect(state.body).toMatchObject({
       configured: { payment: { declineRate: 1 }, carrier: { latencyMs: 80 } },
       overrides: {},
@@ -27,13 +25,13 @@ describe('fault injection by configuration (environment, real API and PostgreSQL
   it('lets an operator override the configuration at run time and clear back to it', async () => {
     const healthy = await api.request('PUT', '/admin/faults', {
       body: { payment: { declineRate: 0 } },
-      headers: OPERATOR,
+      as: OPERATOR,
     });
     expect(healthy.body.active).toEqual(['carrier_latency']);
     const next = await api.request('POST', '/orders', { body: orderBody() });
     expect((await api.waitForOrder(next.body.id, isTerminalStatus)).status).toBe('COMPLETED');
 
-    const cleared = await api.request('DELETE', '/admin/faults', { headers: OPERATOR });
+    const cleared = await api.request('DELETE', '/admin/faults', { as: OPERATOR });
     expect(cleared.body).toMatchObject({ overrides: {}, effective: { payment: { declineRate: 1 } } });
     const again = await api.request('POST', '/orders', { body: orderBody() });
     expect(await api.waitForOrder(again.body.id, isTerminalStatus)).toMatchObject({

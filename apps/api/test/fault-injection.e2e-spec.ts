@@ -3,17 +3,16 @@ import { SimulatedPaymentProvider } from '@app/payments';
 import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
 import { productStock } from '../../../test/support/order-fixtures';
 import { waitFor } from '../../../test/support/wait-for';
-import { isTerminalStatus, OPERATOR_KEY, orderBody, startApi, type RunningApi } from './support/api-harness';
+import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
 import { startApiProcess } from './support/api-process';
 
-const OPERATOR = { 'x-api-key': OPERATOR_KEY };
 const SKU = 'SKU-003';
 
 describe('fault injection switched at run time (real API, real PostgreSQL, operator API)', () => {
   let api: RunningApi;
   let metricsUrl: string;
   const metrics = async () => parseExposition(await (await fetch(metricsUrl)).text());
-  const setFaults = (body: unknown) => api.request('PUT', '/admin/faults', { body, headers: OPERATOR });
+  const setFaults = (body: unknown) => api.request('PUT', '/admin/faults', { body, as: OPERATOR });
   const placeAndFinish = async () => {
     const placed = await api.request('POST', '/orders', {
       body: orderBody({ items: [{ sku: SKU, quantity: 2 }] }),
@@ -27,17 +26,18 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
     metricsUrl = `http://127.0.0.1:${api.app.get(MetricsServer).port()}/metrics`;
   });
   afterEach(async () => {
-    expect((await api.request('DELETE', '/admin/faults', { headers: OPERATOR })).status).toBe(200);
+    expect((await api.request('DELETE', '/admin/faults', { as: OPERATOR })).status).toBe(200);
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  it('needs the operator key and refuses malformed switches with a 400 naming the field, changing nothing', async () => {
-    expect((await api.request('GET', '/admin/faults')).status).toBe(401);
-    expect((await api.request('PUT', '/admin/faults', { body: { payment: { outage: true } } })).status).toBe(
-      401,
-    );
+  it('needs an operator token and refuses malformed switches with a 400 naming the field, changing nothing', async () => {
+    expect((await api.request('GET', '/admin/faults', { as: null })).status).toBe(401);
+    expect((await api.request('GET', '/admin/faults')).status).toBe(403); // a customer's token
+    expect(
+      (await api.request('PUT', '/admin/faults', { body: { payment: { outage: true } }, as: null })).status,
+    ).toBe(401);
     const cases: [unknown, string][] = [
       [{ payment: { declineRate: 2 } }, 'payment.declineRate'],
       [{ payment: { outage: 'yes' } }, 'payment.outage'],
@@ -57,7 +57,7 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
       });
       expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
     }
-    const state = await api.request('GET', '/admin/faults', { headers: OPERATOR });
+    const state = await api.request('GET', '/admin/faults', { as: OPERATOR });
     expect(state.status).toBe(200);
     expect(state.body).toMatchObject({ overrides: {}, active: [], expiresAt: null });
     expect(state.body.configured).toEqual(state.body.effective);
@@ -164,7 +164,7 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
     expect(valueOf(after, 'fault_injection_active', { fault: 'database_latency' })).toBe(1);
 
     // Cleared: statements are fast again.
-    await api.request('DELETE', '/admin/faults', { headers: OPERATOR });
+    await api.request('DELETE', '/admin/faults', { as: OPERATOR });
     const cleared = await metrics();
     for (let i = 0; i < 3; i++) await api.request('GET', `/products/${SKU}`);
     expect(fast(await metrics()) - fast(cleared)).toBeGreaterThanOrEqual(1);
@@ -177,7 +177,7 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
     expect(api.app.get(SimulatedPaymentProvider).current().outage).toBe(true);
 
     const lapsed = await waitFor(
-      () => api.request('GET', '/admin/faults', { headers: OPERATOR }),
+      () => api.request('GET', '/admin/faults', { as: OPERATOR }),
       (r) => r.body.active.length === 0,
       5_000,
       100,
@@ -196,14 +196,15 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
   it('reaches another API process on the same database within one refresh, and is cleared there too', async () => {
     const replica = await startApiProcess({
       DATABASE_URL: api.db.url,
-      OPERATOR_API_KEY: OPERATOR_KEY,
+      AUTH_LOCAL_KEY_FILE: api.keyFile, // the same key: the same tokens work on both
       FAULT_INJECTION_REFRESH_MS: '200',
       LOG_LEVEL: 'info',
     });
     const replicaFaults = async () =>
-      (await (await fetch(`${replica.baseUrl}/admin/faults`, { headers: OPERATOR })).json()) as {
+      (await (await fetch(`${replica.baseUrl}/admin/faults`, { headers: operatorHeaders })).json()) as {
         active: string[];
       };
+    const operatorHeaders = await api.tokens.headers(OPERATOR);
     try {
       expect((await replicaFaults()).active).toEqual([]);
       await setFaults({ carrier: { failureRate: 1 } });
@@ -211,14 +212,14 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
       // The replica's own carrier now fails: an order placed there is compensated.
       const placed = await fetch(`${replica.baseUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await api.tokens.headers()) },
         body: JSON.stringify(orderBody()),
       });
       const { id } = (await placed.json()) as { id: string };
       const order = await api.waitForOrder(id, isTerminalStatus, 20_000);
       expect(order).toMatchObject({ status: 'FAILED', failureReason: 'SHIPPING_FAILED' });
 
-      await api.request('DELETE', '/admin/faults', { headers: OPERATOR });
+      await api.request('DELETE', '/admin/faults', { as: OPERATOR });
       await waitFor(replicaFaults, (state) => state.active.length === 0, 5_000, 100);
     } finally {
       expect(await replica.stop()).toBe(0);

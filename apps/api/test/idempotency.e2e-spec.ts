@@ -11,10 +11,10 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
   });
 
   it('creates one order and one payment for 20 concurrent requests with the same key and customer', async () => {
-    const body = orderBody({ customerId: 'c-idem' });
+    const body = orderBody();
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'key-20x' } }),
+        api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'key-20x' }, as: 'c-idem' }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
@@ -24,7 +24,7 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
     expect(new Set(responses.map((r) => r.headers.get('location')))).toEqual(new Set([`/orders/${id}`]));
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
 
-    const order = await api.waitForOrder(id, isTerminalStatus);
+    const order = await api.waitForOrder(id, isTerminalStatus, undefined, 'c-idem');
     expect(order.status).toBe('COMPLETED');
     const [counts] = await api.db.query<{ orders: string; payments: string; captured: string }>(
       `SELECT (SELECT count(*) FROM orders WHERE customer_id = 'c-idem') AS orders,
@@ -33,20 +33,26 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
     );
     expect(counts).toEqual({ orders: '1', payments: '1', captured: '1' });
 
-    const later = await api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'key-20x' } });
+    const later = await api.request('POST', '/orders', {
+      body,
+      headers: { 'Idempotency-Key': 'key-20x' },
+      as: 'c-idem',
+    });
     expect(later.status).toBe(202);
     expect(later.body).toMatchObject({ id, status: 'COMPLETED' });
   });
 
   it('refuses a reused key carrying a different request with 422 and creates nothing', async () => {
     const first = await api.request('POST', '/orders', {
-      body: orderBody({ customerId: 'c-reuse' }),
+      body: orderBody(),
       headers: { 'Idempotency-Key': 'key-reuse' },
+      as: 'c-reuse',
     });
     expect(first.status).toBe(202);
     const second = await api.request('POST', '/orders', {
-      body: orderBody({ customerId: 'c-reuse', items: [{ sku: 'SKU-003', quantity: 1 }] }),
+      body: orderBody({ items: [{ sku: 'SKU-003', quantity: 1 }] }),
       headers: { 'Idempotency-Key': 'key-reuse' },
+      as: 'c-reuse',
     });
     expect(second.status).toBe(422);
     expect(second.body).toMatchObject({
@@ -59,20 +65,24 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
 
   it('scopes keys per customer: the same key from two customers makes two orders', async () => {
     const a = await api.request('POST', '/orders', {
-      body: orderBody({ customerId: 'c-a' }),
+      body: orderBody(),
       headers: { 'Idempotency-Key': 'shared' },
+      as: 'c-a',
     });
     const b = await api.request('POST', '/orders', {
-      body: orderBody({ customerId: 'c-b' }),
+      body: orderBody(),
       headers: { 'Idempotency-Key': 'shared' },
+      as: 'c-b',
     });
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(a.body.id).not.toBe(b.body.id);
+    expect(b.headers.get('idempotent-replayed')).toBeNull(); // nobody replays another customer's order
+    expect([a.body.customerId, b.body.customerId]).toEqual(['c-a', 'c-b']);
   });
 
   it('treats the same request with its JSON keys in another order as the same request', async () => {
-    const body = orderBody({ customerId: 'c-order' });
+    const body = orderBody();
     const reordered = {
       payment: body.payment,
       shippingAddress: {
@@ -83,15 +93,16 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
         name: 'Ada',
       },
       items: body.items,
-      customerId: body.customerId,
     };
     const first = await api.request('POST', '/orders', {
       body,
       headers: { 'Idempotency-Key': 'k-reordered' },
+      as: 'c-order',
     });
     const second = await api.request('POST', '/orders', {
       body: reordered,
       headers: { 'Idempotency-Key': 'k-reordered' },
+      as: 'c-order',
     });
     expect(second.status).toBe(202);
     expect(second.body.id).toBe(first.body.id);

@@ -1,4 +1,4 @@
-import { isTerminalStatus, OPERATOR_KEY, orderBody, startApi, type RunningApi } from './support/api-harness';
+import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
 
 describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', () => {
   let api: RunningApi;
@@ -8,24 +8,25 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     api = await startApi();
     for (let i = 0; i < 5; i++) {
       const placed = await api.request('POST', '/orders', {
-        body: orderBody({ customerId: 'c-list', items: [{ sku: 'SKU-003', quantity: i + 1 }] }),
+        body: orderBody({ items: [{ sku: 'SKU-003', quantity: i + 1 }] }),
+        as: 'c-list',
       });
       placedIds.push(placed.body.id);
     }
-    await api.request('POST', '/orders', { body: orderBody({ customerId: 'c-other' }) });
+    await api.request('POST', '/orders', { body: orderBody(), as: 'c-other' });
     await api.engine.whenIdle();
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  it('pages through one customer’s orders newest first with a keyset cursor', async () => {
+  it('pages through the caller’s orders newest first with a keyset cursor', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const query: string = `/orders?customerId=c-list&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await api.request('GET', query);
+      const query: string = `/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await api.request('GET', query, { as: 'c-list' });
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((o: { id: string }) => o.id));
@@ -37,10 +38,10 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
   });
 
   it('filters by status', async () => {
-    const completed = await api.request('GET', '/orders?status=COMPLETED&limit=100');
-    expect(completed.body.items).toHaveLength(6);
+    const completed = await api.request('GET', '/orders?status=COMPLETED&limit=100', { as: 'c-list' });
+    expect(completed.body.items).toHaveLength(5);
     expect(completed.body.items.every(isTerminalStatus)).toBe(true);
-    const pending = await api.request('GET', '/orders?status=PENDING');
+    const pending = await api.request('GET', '/orders?status=PENDING', { as: 'c-list' });
     expect(pending.body).toEqual({ items: [], nextCursor: null });
   });
 
@@ -59,10 +60,10 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     });
   });
 
-  it('restocks a product for an operator with the API key', async () => {
+  it('restocks a product for an operator (a token with the orders:admin scope)', async () => {
     const restocked = await api.request('POST', '/products/SKU-008/restock', {
       body: { quantity: 25 },
-      headers: { 'X-Api-Key': OPERATOR_KEY },
+      as: OPERATOR,
     });
     expect(restocked.status).toBe(200);
     expect(restocked.body.stock).toBe(325);
@@ -84,10 +85,30 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
       '/products/{sku}/restock',
     ]);
     expect(spec.body.paths['/orders'].post.responses['202']).toBeDefined();
-    // Operator routes document their key.
-    expect(spec.body.paths['/admin/faults'].put.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'X-Api-Key', in: 'header', required: true })]),
+    expect(spec.body.paths['/orders'].post.responses['429']).toBeDefined();
+    // The bearer scheme, on every order and operator route and on nothing public.
+    expect(spec.body.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    });
+    const operations = Object.entries(spec.body.paths as Record<string, Record<string, any>>).flatMap(
+      ([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ route: `${method} ${path}`, op })),
     );
+    for (const { route, op } of operations) {
+      const isPublic = /^get \/(products|health)/.test(route);
+      expect({ route, security: op.security }).toEqual({
+        route,
+        security: isPublic ? undefined : [{ bearer: [] }],
+      });
+      if (!isPublic) expect({ route, has401: '401' in op.responses }).toEqual({ route, has401: true });
+      if (/admin|restock/.test(route))
+        expect({ route, has403: '403' in op.responses }).toEqual({ route, has403: true });
+    }
+    expect(JSON.stringify(spec.body)).not.toMatch(/X-Api-Key/i);
+    expect(spec.body.paths['/orders'].get.parameters.map((p: { name: string }) => p.name)).not.toContain(
+      'customerId',
+    );
+    expect(spec.body.components.schemas.PlaceOrderDto.properties).not.toHaveProperty('customerId');
     const ui = await fetch(`${api.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

@@ -29,6 +29,7 @@ describe('load generator against the real API (real PostgreSQL)', () => {
         customers: 10,
         settleMs: 20_000,
         seed: 20_250_101,
+        keyFile: api.keyFile,
       },
       { onProgress: (p) => progress.push(p) },
     );
@@ -38,9 +39,9 @@ describe('load generator against the real API (real PostgreSQL)', () => {
     await api?.close();
   });
 
-  it('sends the whole mix: catalog reads, orders, bad bodies, unknown SKUs, malformed ids, unknown routes', () => {
+  it('sends the whole mix: catalog reads, orders, bad bodies, unknown SKUs, malformed ids, unknown routes, bad tokens', () => {
     expect(Object.keys(summary.statuses)).toEqual(
-      expect.arrayContaining(['200', '202', '400', '404', '422']),
+      expect.arrayContaining(['200', '202', '400', '401', '404', '422']),
     );
     expect(Object.keys(summary.actions)).toEqual(
       expect.arrayContaining([
@@ -54,6 +55,7 @@ describe('load generator against the real API (real PostgreSQL)', () => {
         'unknown-sku',
         'bad-id',
         'unknown-route',
+        'bad-token',
       ]),
     );
     const counted = Object.values(summary.statuses).reduce((a, b) => a + b, 0);
@@ -127,7 +129,7 @@ describe('load generator against the real API (real PostgreSQL)', () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 1_500);
     const stopped = await runLoad(
-      { url: api.baseUrl, rate: 20, connections: 2, settleMs: 0 },
+      { url: api.baseUrl, rate: 20, connections: 2, settleMs: 0, keyFile: api.keyFile },
       { signal: stop.signal },
     );
     expect(stopped.stoppedBy).toBe('signal');
@@ -140,7 +142,7 @@ describe('load generator against the real API (real PostgreSQL)', () => {
 
   it('refuses to start against an API that is not listening, saying so in one line', async () => {
     const port = await freePort();
-    const attempt = runLoad({ url: `http://127.0.0.1:${port}`, durationMs: 1_000 });
+    const attempt = runLoad({ url: `http://127.0.0.1:${port}`, durationMs: 1_000, keyFile: api.keyFile });
     await expect(attempt).rejects.toThrow(ApiUnavailableError);
     await expect(attempt).rejects.toThrow(
       `cannot reach the API at http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,

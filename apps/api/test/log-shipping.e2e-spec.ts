@@ -38,8 +38,12 @@ describe('log shipping to Elasticsearch (child process)', () => {
       const requestId = 'log-shipping-request-1';
       const response = await fetch(`${api.baseUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-        body: JSON.stringify(orderBody({ customerId: 'c-shipping' })),
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': requestId,
+          ...(await api.tokens.headers('c-shipping')),
+        },
+        body: JSON.stringify(orderBody()),
       });
       const { id } = (await response.json()) as { id: string };
       // Each stream has its own transport and bulk flush: wait for both documents, whichever lands last.

@@ -1,6 +1,6 @@
 import { type OtlpReceiver } from '../../../test/support/otlp-receiver';
 import { waitFor } from '../../../test/support/wait-for';
-import { orderBody } from './support/api-harness';
+import { OPERATOR, orderBody } from './support/api-harness';
 import type { ApiProcess } from './support/api-process';
 import { startTracedApi, type TracedApi } from './support/traced-api';
 
@@ -14,7 +14,7 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
   let lines: LogLine[];
   let orderId: string;
   const requestId = 'log-test-request-1';
-  const secretToken = 'Bearer log-test-secret-token';
+  let token: string;
 
   const parseLines = () =>
     api
@@ -28,10 +28,15 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
       NODE_ENV: 'test',
     });
     ({ receiver, api } = traced);
+    token = await api.tokens.token('c-logs');
     const response = await fetch(`${api.baseUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: secretToken, 'x-request-id': requestId },
-      body: JSON.stringify(orderBody({ customerId: 'c-logs' })),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-request-id': requestId,
+      },
+      body: JSON.stringify(orderBody()),
     });
     expect(response.headers.get('x-request-id')).toBe(requestId);
     orderId = ((await response.json()) as { id: string }).id;
@@ -96,7 +101,7 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
   it('leaves no trace of the card number, CVV or Authorization header in any line', () => {
     const everything = api.output();
     expect(everything).not.toContain('4242424242424242');
-    expect(everything).not.toContain('log-test-secret-token');
+    expect(everything).not.toContain(token.split('.')[2]); // the token's signature, nor the token
     const completed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
     expect(completed?.req.headers.authorization).toBe('[REDACTED]');
   });
@@ -145,7 +150,9 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
   it("names the order and its customer on the request's lines once the handler knows them (@LogContext)", async () => {
     const placed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
     expect(placed).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
-    await fetch(`${api.baseUrl}/orders/${orderId}`, { headers: { 'x-request-id': 'log-context-read' } });
+    await fetch(`${api.baseUrl}/orders/${orderId}`, {
+      headers: { 'x-request-id': 'log-context-read', authorization: `Bearer ${token}` },
+    });
     const read = await waitFor(
       async () =>
         parseLines().find((l) => l.req?.id === 'log-context-read' && l.message === 'request completed'),
@@ -154,5 +161,54 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
       50,
     );
     expect(read).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
+  });
+
+  it('records operator actions as audit events naming the operator, and refusals without the token', async () => {
+    const operator = await api.tokens.headers(OPERATOR);
+    const json = { 'content-type': 'application/json' };
+    const restock = await fetch(`${api.baseUrl}/products/SKU-002/restock`, {
+      method: 'POST',
+      headers: { ...json, ...operator },
+      body: JSON.stringify({ quantity: 7 }),
+    });
+    expect(restock.status).toBe(200);
+    for (const method of ['PUT', 'DELETE'])
+      expect(
+        (
+          await fetch(`${api.baseUrl}/admin/faults`, {
+            method,
+            headers: { ...operator, ...(method === 'PUT' ? json : {}) },
+            body: method === 'PUT' ? JSON.stringify({ carrier: { latencyMs: 10 } }) : undefined,
+          })
+        ).status,
+      ).toBe(200);
+    const refused = await fetch(`${api.baseUrl}/products/SKU-002/restock`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${token}`, 'x-request-id': 'log-refused-restock' },
+      body: JSON.stringify({ quantity: 7 }),
+    });
+    expect(refused.status).toBe(403);
+
+    const audit = await waitFor(
+      async () => parseLines().filter((l) => l['event.dataset'] === 'orders-api.audit' && l['user.id']),
+      (found) => found.length >= 3,
+      10_000,
+      50,
+    );
+    expect(audit.map((l) => [l['event.action'], l['user.id']])).toEqual([
+      ['product-restocked', 'ops-1'],
+      ['fault-injection-changed', 'ops-1'],
+      ['fault-injection-cleared', 'ops-1'],
+    ]);
+    expect(audit[0]).toMatchObject({ 'product.sku': 'SKU-002', 'inventory.quantity_added': 7 });
+    const refusal = await waitFor(
+      async () => parseLines().find((l) => l.req?.id === 'log-refused-restock'),
+      (line) => line !== undefined,
+      10_000,
+      50,
+    );
+    expect(refusal).toMatchObject({ 'log.level': 'warn', http: { response: { status_code: 403 } } });
+    expect(refusal?.req.headers.authorization).toBe('[REDACTED]');
+    expect(api.output()).not.toContain(operator.authorization.split('.')[2]);
   });
 });

@@ -27,6 +27,8 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['db_query_duration_seconds', 'histogram', ['operation', 'table', 'outcome']],
   ['db_pool_connections', 'gauge', ['state']],
   ['workflow_activity_duration_seconds', 'histogram', ['activity', 'outcome', 'engine']],
+  ['auth_failures_total', 'counter', ['reason']],
+  ['rate_limited_requests_total', 'counter', ['limit']],
   ['app_info', 'gauge', ['service', 'version', 'environment', 'runtime_version']],
   ['process_cpu_seconds_total', 'counter', []],
   ['process_resident_memory_bytes', 'gauge', []],

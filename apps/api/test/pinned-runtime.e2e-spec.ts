@@ -62,6 +62,7 @@ describe('the pinned Node.js runtime', () => {
         LOG_LEVEL: 'info',
         EMBEDDED_DATABASE_DIR: dataDir,
         EMBEDDED_DATABASE_PORT: '0',
+        AUTH_LOCAL_KEY_FILE: path.join(dataDir, 'local-signing-key.json'),
         SHUTDOWN_READINESS_DRAIN_MS: '0',
       });
       await npmStart.waitForOutput(/listening on http/, 90_000);

@@ -16,8 +16,9 @@ describe('Temporal engine, server unreachable (nothing listens on its port)', ()
   });
 
   it('answers 503 with Retry-After, keeps the order PENDING, and a retry with the same key finds it', async () => {
-    const body = orderBody({ customerId: 'c-temporal' });
-    const first = await api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'tmp-1' } });
+    const body = orderBody();
+    const init = { body, headers: { 'Idempotency-Key': 'tmp-1' }, as: 'c-temporal' };
+    const first = await api.request('POST', '/orders', init);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('5');
     expect(first.body).toMatchObject({ statusCode: 503, code: 'WORKFLOW_ENGINE_UNAVAILABLE' });
@@ -27,7 +28,7 @@ describe('Temporal engine, server unreachable (nothing listens on its port)', ()
     );
     expect(stored).toEqual([{ id: expect.any(String), status: 'PENDING' }]);
 
-    const retry = await api.request('POST', '/orders', { body, headers: { 'Idempotency-Key': 'tmp-1' } });
+    const retry = await api.request('POST', '/orders', init);
     expect(retry.status).toBe(503);
     const [{ count }] = await api.db.query<{ count: string }>(
       `SELECT count(*) FROM orders WHERE customer_id = 'c-temporal'`,

@@ -38,16 +38,21 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
   let api: ApiProcess;
   let metricsPort: number;
 
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
+  const post = async (body: unknown) =>
     fetch(`${api.baseUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(await api.tokens.headers()) },
       body: JSON.stringify(body),
     });
-  const finalOrder = (location: string) =>
+  const finalOrder = async (location: string) =>
     waitFor(
       async () =>
-        (await fetch(`${api.baseUrl}${location}`)).json() as Promise<{ id: string; status: string }>,
+        (
+          await fetch(`${api.baseUrl}${location}`, { headers: await api.tokens.headers() })
+        ).json() as Promise<{
+          id: string;
+          status: string;
+        }>,
       (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
       20_000,
       100,
@@ -81,7 +86,7 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
   });
 
   it('puts one order, from POST /orders through every saga step and its SQL, in one trace', async () => {
-    const response = await post(orderBody(), { authorization: 'Bearer very-secret-token' });
+    const response = await post(orderBody());
     expect(response.status).toBe(202);
     const order = await finalOrder(response.headers.get('location')!);
     expect(order.status).toBe('COMPLETED');
@@ -151,12 +156,12 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     expect(server!.parentSpanId).toBe('00f067aa0ba902b7');
   });
 
-  it('never puts a card number, CVV or authorization header in any span', () => {
+  it('never puts a card number, CVV or authorization header in any span', async () => {
     const everything = JSON.stringify(receiver.spans.map((s: ReceivedSpan) => [s.attributes, s.events]));
     expect(receiver.spans.length).toBeGreaterThan(50);
     expect(everything).not.toContain('4242424242424242');
     expect(everything).not.toContain(DECLINED_CARD);
-    expect(everything).not.toContain('very-secret-token');
+    expect(everything).not.toContain((await api.tokens.token()).split('.')[2]);
     expect(everything).not.toMatch(/"(card_?number|cvv|cardNumber)"/i);
     for (const span of receiver.spans) expect(Object.values(span.attributes)).not.toContain('9731');
   });

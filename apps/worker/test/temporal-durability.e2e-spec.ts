@@ -1,4 +1,5 @@
 import { insertProduct, productStock } from '../../../test/support/order-fixtures';
+import { OPERATOR } from '../../../test/support/access-tokens';
 import { orderBody } from '../../../test/support/order-requests';
 import { describeWithServers } from '../../../test/support/real-servers';
 import { startAppProcess } from '../../../test/support/app-process';
@@ -37,11 +38,11 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
     live.request(
       'POST',
       '/orders',
-      orderBody({ customerId: customer, items: [{ sku, quantity }] }),
+      orderBody({ items: [{ sku, quantity }] }),
       key ? { 'idempotency-key': key } : {},
+      customer,
     );
-  const statusOf = async (id: string): Promise<string> =>
-    (await live.request('GET', `/orders/${id}`)).body.status;
+  const statusOf = async (id: string): Promise<string> => (await live.order(id)).status;
   /** Waits until every order has reserved its stock and waits in its (slowed) charge step. */
   const inChargeStep = (ids: string[]) =>
     waitFor(
@@ -91,13 +92,7 @@ describeWithServers(['temporal'], 'durability of the order saga on a real Tempor
     await live.worker.stop('SIGKILL');
 
     // The fault stays stored; clear it so the fresh worker charges at once (its activities are retried).
-    expect(
-      (
-        await live.request('DELETE', '/admin/faults', undefined, {
-          'x-api-key': 'live-operator-key-0123456789',
-        })
-      ).status,
-    ).toBe(200);
+    expect((await live.request('DELETE', '/admin/faults', undefined, {}, OPERATOR)).status).toBe(200);
     await live.startWorker();
     const finals = await Promise.all(ids.map((id) => live.finalState(id, 90_000)));
     const counts = tally(finals);

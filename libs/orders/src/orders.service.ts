@@ -117,19 +117,25 @@ export class OrdersService {
     return { order: accepted, replayed: false };
   }
 
-  /** The order as one consistent snapshot (status, payment, shipment and history agree). */
-  async getOrder(orderId: string): Promise<OrderView> {
-    return this.readView(this.dataSource.manager, orderId);
+  /**
+   * The customer's order as one consistent snapshot (status, payment, shipment and history agree).
+   * Another customer's order is not found, exactly like one that does not exist.
+   */
+  async getOrder(customerId: string, orderId: string): Promise<OrderView> {
+    return this.readView(this.dataSource.manager, orderId, customerId);
   }
 
-  /** One statement, one round trip, already shaped as the view (ORDER_VIEW_QUERY). */
-  private async readView(manager: EntityManager, orderId: string): Promise<OrderView> {
-    const [row]: Array<{ view: OrderView }> = await manager.query(ORDER_VIEW_QUERY, [orderId, null]);
+  /** One statement, one round trip, already shaped as the view (ORDER_VIEW_QUERY); scoped to a customer when given. */
+  private async readView(manager: EntityManager, orderId: string, customerId?: string): Promise<OrderView> {
+    const [row]: Array<{ view: OrderView }> = await manager.query(ORDER_VIEW_QUERY, [
+      orderId,
+      customerId ?? null,
+    ]);
     if (!row) throw new OrderNotFoundError(orderId);
     return row.view;
   }
 
-  /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while orders arrive. */
+  /** One customer's orders, newest first, keyset-paginated on (created_at, id) so pages stay stable. */
   async listOrders(
     query: ListOrdersQuery,
   ): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
@@ -140,7 +146,7 @@ export class OrdersService {
       .orderBy('o.created_at', 'DESC')
       .addOrderBy('o.id', 'DESC')
       .limit(query.limit + 1);
-    if (query.customerId) qb.andWhere('o.customer_id = :customerId', { customerId: query.customerId });
+    qb.andWhere('o.customer_id = :customerId', { customerId: query.customerId });
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.cursor) {
       const [createdAt, id] = decodeCursor(query.cursor, 2);
@@ -159,26 +165,27 @@ export class OrdersService {
   }
 
   /**
-   * Records the cancellation request atomically against the shipping claim: whichever reaches the order
-   * row first wins, so an order is never both shipped and cancelled. The saga does the compensation.
+   * Records the customer's cancellation request atomically against the shipping claim: whichever reaches
+   * the order row first wins, so an order is never both shipped and cancelled. The saga does the
+   * compensation. Another customer's order is not found, exactly like one that does not exist.
    */
-  async requestCancellation(orderId: string): Promise<OrderView> {
+  async requestCancellation(customerId: string, orderId: string): Promise<OrderView> {
     const requested = await returningRows(
       this.dataSource,
       `UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
-        WHERE id = $1 AND status = ANY($2) AND shipping_claimed_at IS NULL
+        WHERE id = $1 AND customer_id = $2 AND status = ANY($3) AND shipping_claimed_at IS NULL
         RETURNING id`,
-      [orderId, CANCELLABLE_STATUSES],
+      [orderId, customerId, CANCELLABLE_STATUSES],
     );
     if (requested.length === 0) {
-      const order = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId });
+      const order = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId, customerId });
       if (!order) throw new OrderNotFoundError(orderId);
-      if (order.status === 'CANCELLED') return this.getOrder(orderId);
+      if (order.status === 'CANCELLED') return this.getOrder(customerId, orderId);
       throw new OrderNotCancellableError(orderId, order.status);
     }
-    this.audit.record('order-cancellation-requested', { 'order.id': orderId });
+    this.audit.record('order-cancellation-requested', { 'order.id': orderId, 'customer.id': customerId });
     await this.engine.requestCancellation(orderId);
-    return this.getOrder(orderId);
+    return this.getOrder(customerId, orderId);
   }
 
   private async findByIdempotencyKey(
@@ -193,7 +200,7 @@ export class OrdersService {
     this.replays.inc();
     // The first request may have stored the order and then failed to reach the engine: start is idempotent.
     if (existing.status === 'PENDING') await this.engine.start(existing.id);
-    return { order: await this.getOrder(existing.id), replayed: true };
+    return { order: await this.getOrder(existing.customerId, existing.id), replayed: true };
   }
 }
 

@@ -9,8 +9,9 @@ export interface PlaceOrderCommand {
   payment: { method: 'card' } & CardDetails;
 }
 
+/** The orders of one customer: nobody lists another customer's orders. */
 export interface ListOrdersQuery {
-  customerId?: string;
+  customerId: string;
   status?: string;
   limit: number;
   cursor?: string;

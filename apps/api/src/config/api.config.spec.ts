@@ -28,14 +28,20 @@ describe('loadApiConfig', () => {
         PORT: 'eighty',
         DATABASE_URL: 'mysql://x',
         PAYMENT_SIM_DECLINE_RATE: '2',
-        OPERATOR_API_KEY: 'short',
+        AUTH_ISSUER: 'https://login.example.com/',
       });
     expect(attempt).toThrow(ConfigurationError);
     try {
       attempt();
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['PORT', 'DATABASE_URL', 'PAYMENT_SIM_DECLINE_RATE', 'OPERATOR_API_KEY'])
+      for (const name of [
+        'PORT',
+        'DATABASE_URL',
+        'PAYMENT_SIM_DECLINE_RATE',
+        'AUTH_AUDIENCE',
+        'AUTH_JWKS_URL',
+      ])
         expect(message).toContain(name);
     }
   });
@@ -48,5 +54,76 @@ describe('loadApiConfig', () => {
 
   it('treats empty values as unset', () => {
     expect(loadApiConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).engine.type).toBe('inline');
+  });
+
+  describe('authentication', () => {
+    const JWKS = {
+      AUTH_ISSUER: 'https://login.example.com/',
+      AUTH_AUDIENCE: 'orders-api',
+      AUTH_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
+    };
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadApiConfig(env);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+
+    it('uses the local development key when nothing is configured', () => {
+      expect(loadApiConfig({}).auth).toEqual({ mode: 'local', keyFile: '.data/auth/local-signing-key.json' });
+      expect(loadApiConfig({ AUTH_LOCAL_KEY_FILE: '/keys/k.json' }).auth).toMatchObject({
+        keyFile: '/keys/k.json',
+      });
+    });
+
+    it('verifies against the JWKS with asymmetric algorithms only when all three variables are set', () => {
+      expect(loadApiConfig(JWKS).auth).toEqual({
+        mode: 'jwks',
+        issuer: JWKS.AUTH_ISSUER,
+        audience: 'orders-api',
+        jwksUrl: new URL(JWKS.AUTH_JWKS_URL),
+        algorithms: ['RS256', 'ES256'],
+      });
+      expect(loadApiConfig({ ...JWKS, AUTH_ALGORITHMS: 'EdDSA, PS256' }).auth).toMatchObject({
+        algorithms: ['EdDSA', 'PS256'],
+      });
+      for (const algorithms of ['HS256', 'none', 'RS256,HS512', ','])
+        expect(problems({ ...JWKS, AUTH_ALGORITHMS: algorithms })).toContain('AUTH_ALGORITHMS');
+    });
+
+    it.each([
+      ['AUTH_ISSUER', ['AUTH_AUDIENCE', 'AUTH_JWKS_URL']],
+      ['AUTH_AUDIENCE', ['AUTH_ISSUER', 'AUTH_JWKS_URL']],
+      ['AUTH_JWKS_URL', ['AUTH_ISSUER', 'AUTH_AUDIENCE']],
+    ] as const)('refuses %s alone, naming each missing variable', (set, missing) => {
+      const message = problems({ [set]: JWKS[set] });
+      for (const name of missing) expect(message).toMatch(new RegExp(`${name}: Required when ${set} is set`));
+    });
+
+    it('fetches keys over https, or http on this machine only', () => {
+      expect(problems({ ...JWKS, AUTH_JWKS_URL: 'http://login.example.com/jwks.json' })).toContain(
+        'AUTH_JWKS_URL',
+      );
+      expect(problems({ ...JWKS, AUTH_JWKS_URL: 'ftp://login.example.com/jwks.json' })).toContain(
+        'AUTH_JWKS_URL',
+      );
+      expect(loadApiConfig({ ...JWKS, AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks.json' }).auth.mode).toBe(
+        'jwks',
+      );
+    });
+
+    it('refuses OPERATOR_API_KEY, which no longer protects anything', () => {
+      expect(problems({ OPERATOR_API_KEY: 'a-long-operator-key-0123' })).toMatch(
+        /OPERATOR_API_KEY: is no longer used: operator routes need a bearer token with the orders:admin scope/,
+      );
+    });
+
+    it('limits orders per customer and minute, 60 unless configured, 0 for no limit', () => {
+      expect(loadApiConfig({}).orderRateLimitPerMinute).toBe(60);
+      expect(loadApiConfig({ ORDER_RATE_LIMIT_PER_MINUTE: '0' }).orderRateLimitPerMinute).toBe(0);
+      expect(problems({ ORDER_RATE_LIMIT_PER_MINUTE: '-1' })).toContain('ORDER_RATE_LIMIT_PER_MINUTE');
+    });
   });
 });

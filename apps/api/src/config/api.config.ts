@@ -11,25 +11,29 @@ import {
   workflowEngineSettings,
 } from '@app/config';
 import { z } from 'zod';
+import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.config';
 
 /** Every environment variable the API reads, with its default. README's configuration table mirrors it. */
-const apiEnvSchema = z.object({
-  ...sharedEnvShape,
-  PORT: envInt(0, 65535).default(3000),
-  METRICS_PORT: envInt(0, 65535).default(9464),
-  METRICS_ENABLED: envBoolean().default(true),
-  HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: postgresUrl().optional(),
-  EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
-  EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
-  SEED_DEMO_CATALOG: envBoolean().default(true),
-  TEMPORAL_ADDRESS: temporalAddress().optional(),
-  INLINE_RESUME_ON_START: envBoolean().default(true),
-  OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
-  BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
-  BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000).default(5_000),
-});
+const apiEnvSchema = z
+  .object({
+    ...sharedEnvShape,
+    ...authEnvShape,
+    PORT: envInt(0, 65535).default(3000),
+    METRICS_PORT: envInt(0, 65535).default(9464),
+    METRICS_ENABLED: envBoolean().default(true),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: postgresUrl().optional(),
+    EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
+    EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
+    SEED_DEMO_CATALOG: envBoolean().default(true),
+    TEMPORAL_ADDRESS: temporalAddress().optional(),
+    INLINE_RESUME_ON_START: envBoolean().default(true),
+    BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
+    BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000).default(5_000),
+  })
+  // Also when other variables are invalid, so one start names every problem.
+  .superRefine(requireCompleteJwksSettings, { when: () => true });
 
 export type ApiConfig = ReturnType<typeof toApiConfig>;
 
@@ -51,7 +55,9 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     embeddedDatabase: { dataDir: env.EMBEDDED_DATABASE_DIR, port: env.EMBEDDED_DATABASE_PORT },
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
-    operatorApiKey: env.OPERATOR_API_KEY,
+    auth: authSettings(env),
+    /** POST /orders per customer and minute, counted by each replica on its own; 0: no limit. */
+    orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     /** How much of a body answered before it was read (413, 415) is still read, so the client gets the answer. */
     bodyDrain: { maxBytes: env.BODY_DRAIN_LIMIT_BYTES, timeoutMs: env.BODY_DRAIN_TIMEOUT_MS },

@@ -1,18 +1,18 @@
+import type { Principal } from '@app/auth';
 import { FaultInjectionService, type FaultInjectionState } from '@app/fault-injection';
 import { AuditLog } from '@app/observability';
-import { Body, Controller, Delete, Get, HttpCode, Put, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OperatorApiKeyGuard } from '../http/operator-api-key.guard';
+import { Body, Controller, Delete, Get, HttpCode, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, OperatorRoute } from '../auth/auth.decorators';
 import { FaultInjectionResponse, FaultOverridesDto } from './dto/fault-overrides.dto';
 
 /**
  * Operators switch faults on and off at run time (payment declines, outage and latency, carrier failures
  * and latency, slow database statements). Every API and worker process applies them within one refresh
- * interval; each change is an audit event.
+ * interval; each change is an audit event naming the operator (the token's `sub`).
  */
 @ApiTags('operations')
-@ApiHeader({ name: 'X-Api-Key', required: true, description: 'Operator API key' })
-@UseGuards(OperatorApiKeyGuard)
+@OperatorRoute()
 @Controller('admin/faults')
 export class FaultsController {
   constructor(
@@ -30,10 +30,14 @@ export class FaultsController {
   @Put()
   @ApiOperation({ summary: 'Replace the run-time fault overrides (optionally for a limited time)' })
   @ApiOkResponse({ type: FaultInjectionResponse })
-  async replace(@Body() body: FaultOverridesDto): Promise<FaultInjectionState> {
+  async replace(
+    @Caller() operator: Principal,
+    @Body() body: FaultOverridesDto,
+  ): Promise<FaultInjectionState> {
     const { durationSeconds, ...overrides } = body;
     const state = await this.faults.set(overrides, durationSeconds);
     this.audit.record('fault-injection-changed', {
+      'user.id': operator.subject,
       'fault_injection.active': state.active,
       'fault_injection.overrides': JSON.stringify(state.overrides),
       'fault_injection.expires_at': state.expiresAt,
@@ -45,9 +49,12 @@ export class FaultsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Clear the run-time overrides: back to the configured settings' })
   @ApiOkResponse({ type: FaultInjectionResponse })
-  async clear(): Promise<FaultInjectionState> {
+  async clear(@Caller() operator: Principal): Promise<FaultInjectionState> {
     const state = await this.faults.clear();
-    this.audit.record('fault-injection-cleared', { 'fault_injection.active': state.active });
+    this.audit.record('fault-injection-cleared', {
+      'user.id': operator.subject,
+      'fault_injection.active': state.active,
+    });
     return state;
   }
 }

@@ -1,17 +1,15 @@
 import { LogContext } from '@app/observability';
+import { principalOf } from '../auth/request-authenticator';
 
-/** The order a response is about, and its customer. */
-const fromOrder = (result: unknown) => {
-  const order = result as { id?: unknown; customerId?: unknown } | undefined;
-  return { 'order.id': order?.id, 'customer.id': order?.customerId };
-};
+/** The caller: set by the bearer guard, which runs before the log context is taken. */
+const customer = (request: object) => ({ 'customer.id': principalOf(request)?.subject });
 
-/** Log context of the order routes: every later line of the request names the order and customer. */
+/** Log context of the order routes: every later line of the request names the customer and the order. */
 export const OrderLogContext = {
   placed: LogContext({
-    fromRequest: (request) => ({ 'customer.id': (request.body as { customerId?: unknown })?.customerId }),
-    fromResult: fromOrder,
+    fromRequest: customer,
+    fromResult: (result) => ({ 'order.id': (result as { id?: unknown } | undefined)?.id }),
   }),
-  byId: LogContext({ fromRequest: (request) => ({ 'order.id': request.params.id }), fromResult: fromOrder }),
-  list: LogContext({ fromRequest: (request) => ({ 'customer.id': request.query.customerId }) }),
+  byId: LogContext({ fromRequest: (request) => ({ ...customer(request), 'order.id': request.params.id }) }),
+  list: LogContext({ fromRequest: customer }),
 };

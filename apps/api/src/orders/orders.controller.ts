@@ -1,9 +1,20 @@
+import type { Principal } from '@app/auth';
 import { ProductNotFoundError } from '@app/inventory';
 import { setHandlerOutcome } from '@app/observability';
 import { OrdersService, type OrderSummaryView, type OrderView } from '@app/orders';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiAcceptedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Caller, CustomerRoute } from '../auth/auth.decorators';
+import { ORDER_PLACEMENT_RATE_LIMIT } from '../auth/order-rate-limit';
 import { ApiError } from '../http/api-error';
 import { orderIdPipe, parseIdempotencyKey } from '../http/request-parsing';
 import { ListOrdersQueryDto } from './dto/list-orders.query';
@@ -13,7 +24,9 @@ import { OrderLogContext } from './order-log-context';
 
 const DEFAULT_PAGE_SIZE = 20;
 
+/** A customer's own orders: the customer is the bearer token's `sub`, never a body or query field. */
 @ApiTags('orders')
+@CustomerRoute()
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
@@ -21,6 +34,7 @@ export class OrdersController {
   @Post()
   @HttpCode(202)
   @OrderLogContext.placed
+  @RouteConfig(ORDER_PLACEMENT_RATE_LIMIT)
   @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -28,14 +42,23 @@ export class OrdersController {
     description: 'Repeats with the same key (per customer) return the original order',
   })
   @ApiAcceptedResponse({ type: OrderResponse, description: 'Accepted; Location points at the order' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many orders from this customer in the last minute (ORDER_RATE_LIMIT_PER_MINUTE); see Retry-After',
+  })
   async place(
+    @Caller() caller: Principal,
     @Body() body: PlaceOrderDto,
     @Headers('idempotency-key') idempotencyKeyHeader: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
     const idempotencyKey = parseIdempotencyKey(idempotencyKeyHeader);
     try {
-      const { order, replayed } = await this.orders.placeOrder({ ...body, idempotencyKey });
+      const { order, replayed } = await this.orders.placeOrder({
+        ...body,
+        customerId: caller.subject,
+        idempotencyKey,
+      });
       void reply.header('location', `/orders/${order.id}`);
       if (replayed) {
         void reply.header('idempotent-replayed', 'true');
@@ -61,30 +84,38 @@ export class OrdersController {
 
   @Get()
   @OrderLogContext.list
-  @ApiOperation({ summary: 'List orders, newest first (keyset pagination)' })
+  @ApiOperation({ summary: 'List your orders, newest first (keyset pagination)' })
   @ApiOkResponse({ type: OrderPageResponse })
   async list(
+    @Caller() caller: Principal,
     @Query() query: ListOrdersQueryDto,
   ): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
-    return this.orders.listOrders({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
+    return this.orders.listOrders({
+      ...query,
+      customerId: caller.subject,
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    });
   }
 
   @Get(':id')
   @OrderLogContext.byId
-  @ApiOperation({ summary: 'Read an order: status, lines, total, payment summary, shipment, history' })
+  @ApiOperation({
+    summary: 'Read one of your orders: status, lines, total, payment summary, shipment, history',
+  })
   @ApiOkResponse({ type: OrderResponse })
-  async get(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
-    return this.orders.getOrder(id);
+  async get(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
+    return this.orders.getOrder(caller.subject, id);
   }
 
   @Post(':id/cancel')
   @HttpCode(202)
   @OrderLogContext.byId
   @ApiOperation({
-    summary: 'Cancel an order that has not started shipping; payment is refunded and stock released',
+    summary:
+      'Cancel one of your orders that has not started shipping; payment is refunded and stock released',
   })
   @ApiAcceptedResponse({ type: OrderResponse })
-  async cancel(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
-    return this.orders.requestCancellation(id);
+  async cancel(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
+    return this.orders.requestCancellation(caller.subject, id);
   }
 }

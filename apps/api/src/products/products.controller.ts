@@ -1,7 +1,10 @@
+import type { Principal } from '@app/auth';
 import { decodeCursor, encodeCursor } from '@app/database';
 import { InventoryService } from '@app/inventory';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditLog } from '@app/observability';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, OperatorRoute } from '../auth/auth.decorators';
 import {
   ListProductsQueryDto,
   ProductPageResponse,
@@ -9,14 +12,16 @@ import {
   toProductResponse,
 } from './dto/product.response';
 import { RestockDto } from './dto/restock.dto';
-import { OperatorApiKeyGuard } from '../http/operator-api-key.guard';
 
 const DEFAULT_PAGE_SIZE = 50;
 
 @ApiTags('products')
 @Controller('products')
 export class ProductsController {
-  constructor(private readonly inventory: InventoryService) {}
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly audit: AuditLog,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List the catalog with stock, ordered by SKU' })
@@ -41,11 +46,21 @@ export class ProductsController {
 
   @Post(':sku/restock')
   @HttpCode(200)
-  @UseGuards(OperatorApiKeyGuard)
-  @ApiHeader({ name: 'X-Api-Key', required: true, description: 'Operator API key' })
-  @ApiOperation({ summary: 'Add stock to a product (operators)' })
+  @OperatorRoute()
+  @ApiOperation({ summary: 'Add stock to a product (operators: orders:admin scope)' })
   @ApiOkResponse({ type: ProductResponse })
-  async restock(@Param('sku') sku: string, @Body() body: RestockDto): Promise<ProductResponse> {
-    return toProductResponse(await this.inventory.restock(sku, body.quantity));
+  async restock(
+    @Caller() operator: Principal,
+    @Param('sku') sku: string,
+    @Body() body: RestockDto,
+  ): Promise<ProductResponse> {
+    const product = await this.inventory.restock(sku, body.quantity);
+    this.audit.record('product-restocked', {
+      'user.id': operator.subject,
+      'product.sku': sku,
+      'inventory.quantity_added': body.quantity,
+      'inventory.stock': product.stock,
+    });
+    return toProductResponse(product);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { DEFAULT_CUSTOMER, OPERATOR, type Caller } from '../../../../test/support/access-tokens';
 import { freePort } from '../../../../test/support/free-port';
 import { requestJson, type JsonResponse } from '../../../../test/support/json-request';
 import { isTerminalStatus } from '../../../../test/support/order-requests';
@@ -8,8 +9,6 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/support/
 import { waitFor } from '../../../../test/support/wait-for';
 import { startApiProcess, type ApiProcess } from '../../../api/test/support/api-process';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
-
-export const OPERATOR_KEY = 'live-operator-key-0123456789';
 
 export type { JsonResponse };
 
@@ -28,13 +27,17 @@ export interface LiveTopology {
   /** Environment both processes share (database, Temporal, queue, fault refresh). */
   sharedEnv: Record<string, string>;
   workerUrl(): string;
+  /** A request to the API as `as` (a customer or an operator, with a token of the API's local key). */
   request(
     method: string,
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
+    as?: Caller,
   ): Promise<JsonResponse>;
-  /** Waits until the order is COMPLETED, FAILED or CANCELLED and returns it. */
+  /** `GET /orders/:id` as the order's customer. */
+  order(id: string): Promise<any>;
+  /** Waits until the order is COMPLETED, FAILED or CANCELLED and returns it (read as its customer). */
   finalState(id: string, timeoutMs?: number): Promise<any>;
   /** Switches faults through the API and waits until the worker applies them (`fault_injection_active`). */
   setFaults(faults: unknown): Promise<void>;
@@ -69,8 +72,8 @@ export async function startLiveTopology(
     // The API applies the migrations; the worker starts on the migrated schema, as compose orders them.
     api = await startApiProcess({
       ...sharedEnv,
-      OPERATOR_API_KEY: OPERATOR_KEY,
       SEED_DEMO_CATALOG: 'false',
+      ORDER_RATE_LIMIT_PER_MINUTE: '1000', // the tests place many orders as one customer
       ...options.apiEnv,
     });
     worker = await startWorker();
@@ -84,14 +87,37 @@ export async function startLiveTopology(
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
 
-  const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    requestJson(api.baseUrl, method, path, { body, headers });
+  // Who placed each order, so that it is read back as its customer.
+  const customers = new Map<string, Caller>();
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    as: Caller = DEFAULT_CUSTOMER,
+  ) => {
+    const response = await requestJson(api.baseUrl, method, path, {
+      body,
+      headers: { ...(await api.tokens.headers(as)), ...headers },
+    });
+    if (method === 'POST' && path === '/orders' && typeof response.body?.id === 'string')
+      customers.set(response.body.id as string, as);
+    return response;
+  };
+  /** The order's customer: known from its 202, else (an order accepted late, e.g. by a job) stored with it. */
+  const customerOf = async (id: string): Promise<Caller> => {
+    const known = customers.get(id);
+    if (known) return known;
+    const [row] = await db.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE id = $1', [
+      id,
+    ]);
+    return row?.customer_id ?? DEFAULT_CUSTOMER;
+  };
   const workerUrl = () => worker.baseUrl.replace('[::1]', '127.0.0.1');
   const workerFaults = async () => {
     const text = await (await fetch(`${workerUrl()}/metrics`)).text();
     return [...text.matchAll(/^fault_injection_active\{fault="([^"]+)"\} 1$/gm)].map((m) => m[1]).sort();
   };
-  const operator = { 'x-api-key': OPERATOR_KEY };
 
   return {
     temporal,
@@ -105,22 +131,23 @@ export async function startLiveTopology(
     sharedEnv,
     workerUrl,
     request,
+    order: async (id) => (await request('GET', `/orders/${id}`, undefined, {}, await customerOf(id))).body,
     finalState: (id, timeoutMs = 30_000) =>
       waitFor(
-        async () => (await request('GET', `/orders/${id}`)).body,
+        async () => (await request('GET', `/orders/${id}`, undefined, {}, await customerOf(id))).body,
         (order) => isTerminalStatus(order),
         timeoutMs,
         100,
       ),
     async setFaults(faults) {
-      const response = await request('PUT', '/admin/faults', faults, operator);
+      const response = await request('PUT', '/admin/faults', faults, {}, OPERATOR);
       if (response.status !== 200)
         throw new Error(`PUT /admin/faults: ${response.status} ${JSON.stringify(response.body)}`);
       const active = [...(response.body.active as string[])].sort().join();
       await waitFor(workerFaults, (applied) => applied.join() === active, 10_000, 50);
     },
     async clearFaults() {
-      const response = await request('DELETE', '/admin/faults', undefined, operator);
+      const response = await request('DELETE', '/admin/faults', undefined, {}, OPERATOR);
       if (response.status !== 200) throw new Error(`DELETE /admin/faults: ${response.status}`);
       await waitFor(workerFaults, (applied) => applied.length === 0, 10_000, 50);
     },

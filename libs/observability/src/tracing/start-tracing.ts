@@ -24,6 +24,20 @@ type OtlpCompression = NonNullable<
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
+/**
+ * Query parameters whose values a server span never carries (`url.query`): credentials some clients put
+ * in URLs (an OAuth bearer token, RFC 6750 §2.3) besides the instrumentation's own signed-URL defaults.
+ */
+const REDACTED_QUERY_PARAMS = [
+  'access_token',
+  'sig',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+] as const;
 
 export interface TracingOptions {
   serviceName: string;
@@ -144,6 +158,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
+        redactedQueryParamsServer: [...REDACTED_QUERY_PARAMS],
       }),
       new PgInstrumentation({
         enhancedDatabaseReporting: false,

@@ -92,7 +92,7 @@ export class CardPaymentDto {
   @Max(12)
   expiryMonth!: number;
 
-  @ApiProperty({ example: 2030 })
+  @ApiProperty({ example: new Date().getUTCFullYear() + 3 })
   @IsInt()
   @Min(2000)
   @Max(2100)
@@ -105,14 +105,8 @@ export class CardPaymentDto {
   cvv!: string;
 }
 
+/** The customer is the bearer token's `sub`: a `customerId` field is refused like any unknown field. */
 export class PlaceOrderDto {
-  @ApiProperty({ example: 'c-42' })
-  @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
-    message: 'customerId must be 1-64 letters, digits, dots, colons, dashes or underscores',
-  })
-  customerId!: string;
-
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: MAX_LINES })
   @IsArray()
   @ArrayMinSize(1)

@@ -1,0 +1,20 @@
+import { REDACTED } from '@app/observability';
+import type { FastifyRequest } from 'fastify';
+
+const QUERY_TOKEN = /([?&]access_token=)[^&#]*/gi;
+
+/** Log paths of a token sent in the query string: refused, and never written down. */
+export const QUERY_TOKEN_REDACT_PATHS = ['req.query.access_token'];
+
+/**
+ * A token in the URL is refused (RFC 6750 §2.3 is not supported), but the request line would still be
+ * logged with it: the URL the request log reads is rewritten before anything logs it. Routing and the
+ * parsed query are done by then, so the refusal still sees the parameter.
+ */
+export async function redactQueryToken(request: FastifyRequest): Promise<void> {
+  const raw = request.raw as FastifyRequest['raw'] & { originalUrl?: string };
+  if (!raw.url?.toLowerCase().includes('access_token=')) return;
+  raw.url = raw.url.replace(QUERY_TOKEN, `$1${REDACTED}`);
+  // The middleware layer copies the URL for Express-style middleware (the request log reads that copy).
+  if (raw.originalUrl) raw.originalUrl = raw.originalUrl.replace(QUERY_TOKEN, `$1${REDACTED}`);
+}
