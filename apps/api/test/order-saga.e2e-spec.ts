@@ -1,6 +1,7 @@
 import { SimulatedCarrier } from '@app/shipping';
 import { SimulatedPaymentProvider } from '@app/payments';
 import { DECLINED_CARD, isTerminalStatus, orderBody, startApi, type RunningApi } from './support/api-harness';
+import { DEFAULT_CUSTOMER } from '../../../test/support/access-tokens';
 
 /** The order saga on the inline engine against a real PostgreSQL database. */
 describe('order saga (inline engine, real PostgreSQL)', () => {
@@ -67,7 +68,7 @@ describe('order saga (inline engine, real PostgreSQL)', () => {
       ].sort(),
     );
     expect(order).toMatchObject({
-      customerId: orderBody().customerId,
+      customerId: DEFAULT_CUSTOMER,
       shippingAddress: orderBody().shippingAddress,
       failureReason: null,
       cancellationRequested: false,
