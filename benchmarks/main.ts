@@ -8,6 +8,7 @@ import { metricsScrape } from './metrics-scrape.bench';
 import { leanReference } from './lean-reference.bench';
 import { observabilityCost } from './observability-cost.bench';
 import { orderPlacement } from './order-placement.bench';
+import { soak, soakMarkdown } from './soak.bench';
 import { ADMIN_URL } from './support/bench-database';
 import {
   describeMachine,
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<
 };
 
 const USAGE = `npm run bench [-- [--quick] [--only a,c]]
+npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
   e  API GET /orders/:id vs a lean Fastify + pg server`;
@@ -42,11 +44,34 @@ async function main(): Promise<number> {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      soak: { type: 'boolean', default: false },
+      minutes: { type: 'string', default: '10' },
+      reads: { type: 'string', default: '100' },
+      orders: { type: 'string', default: '10' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (values.soak) {
+    releaseOnSignals();
+    const report = await soak(
+      {
+        minutes: Number(values.minutes),
+        readsPerSecond: Number(values.reads),
+        ordersPerSecond: Number(values.orders),
+      },
+      (line) => console.log(`  ${line}`),
+    );
+    const file = path.join(__dirname, 'results', 'soak.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      await format(JSON.stringify(report), { ...(await resolveConfig(file)), parser: 'json' }),
+    );
+    console.log(`\n${soakMarkdown(report)}\n\nRaw samples: ${path.relative(process.cwd(), file)}`);
     return 0;
   }
   const selected = (values.only ?? 'a,b,c,d,e').split(',').map((id) => id.trim().toLowerCase());
