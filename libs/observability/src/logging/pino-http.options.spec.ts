@@ -19,9 +19,9 @@ describe('access log levels (pino-http options)', () => {
     ]);
   });
 
-  it('logs a probe that fails, and every other request by its status', () => {
-    expect(level('/health/ready', 503)).toBe('error');
-    expect(level('/health/live', 200, new Error('socket hang up'))).toBe('error');
+  it('logs a probe that fails at warn (readiness is 503 by design while draining), every other request by its status', () => {
+    expect(level('/health/ready', 503)).toBe('warn');
+    expect(level('/health/live', 200, new Error('socket hang up'))).toBe('warn');
     expect(level('/orders/1', 200)).toBe('info');
     expect(level('/orders/1', 404)).toBe('warn');
     expect(level('/orders', 500)).toBe('error');

@@ -44,13 +44,15 @@ export function pinoHttpOptions(options: ResolvedObservabilityOptions): Options 
       response.setHeader('x-request-id', id);
       return id;
     },
-    // Probes and scrapes that succeed are not logged (they come every few seconds); their failures are.
+    // Probes and scrapes that succeed are not logged (they come every few seconds). A failing one is, at
+    // `warn`: readiness answers 503 by design while the process drains or a dependency is down.
     customLogLevel: (request, response, error) => {
-      if (error || response.statusCode >= 500) return 'error';
-      if (response.statusCode >= 400) return 'warn';
       // `originalUrl`: the middleware's catch-all mount rewrites `url` to the part after the mount point.
       const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '';
-      return QUIET_PATHS.test(url) ? 'silent' : 'info';
+      const quiet = QUIET_PATHS.test(url);
+      if (error || response.statusCode >= 500) return quiet ? 'warn' : 'error';
+      if (response.statusCode >= 400) return 'warn';
+      return quiet ? 'silent' : 'info';
     },
     quietReqLogger: true,
   };
