@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { requestIdFrom } from '@app/observability';
+import { LIVENESS_PATH, requestIdFrom } from '@app/observability';
 import { Logger } from 'nestjs-pino';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -74,6 +74,18 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
       )
       .build(),
   );
+  // Liveness is a plain adapter route (LivenessRoute), outside Nest's router: documented here.
+  document.paths[LIVENESS_PATH] = {
+    get: {
+      summary: 'Liveness: the process answers (no dependency is checked)',
+      responses: {
+        '200': {
+          description: 'Alive, also while shutting down',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
+  };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   app.useLogger(app.get(Logger));

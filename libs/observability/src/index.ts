@@ -2,6 +2,7 @@ export { DEBUG_VARS_PATH, DebugVars } from './debug/debug-vars';
 export type { DebugVarsSection } from './debug/debug-vars';
 export { EventLoopHealthIndicator } from './health/event-loop.health';
 export { HealthController } from './health/health.controller';
+export { LIVENESS_PATH, LivenessRoute } from './health/liveness.route';
 export { ReadinessChecks } from './health/readiness-checks';
 export type { ReadinessCheck } from './health/readiness-checks';
 export { ShutdownState } from './health/shutdown-state';

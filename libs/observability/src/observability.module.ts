@@ -20,6 +20,7 @@ import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
 import { DebugVars } from './debug/debug-vars';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
 import { HealthController } from './health/health.controller';
+import { LivenessRoute } from './health/liveness.route';
 import { ReadinessChecks } from './health/readiness-checks';
 import { ShutdownState } from './health/shutdown-state';
 import { PrometheusModule, getToken } from '@willsoto/nestjs-prometheus';
@@ -108,6 +109,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       ReadinessChecks,
       ShutdownState,
       EventLoopHealthIndicator,
+      LivenessRoute,
       makeCounterProvider({
         name: LOG_SHIPPING_FAILURES_METRIC,
         help: 'Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped, transport_error) and stream',
@@ -123,7 +125,9 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         // Fields a handler assigns (@LogContext) reach the `request completed` line too.
         assignResponse: true,
         // nestjs-pino 5's default mount (`{/*splat}`) never runs on Fastify under Nest 12: mount explicitly.
-        forRoutes: [{ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL }],
+        // With logs off (`silent`) there is no request logging middleware at all: nothing would be written.
+        forRoutes:
+          options.logging.level === 'silent' ? [] : [{ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL }],
       }),
     });
     const prometheus = PrometheusModule.register({

@@ -17,7 +17,8 @@ interface ReplyLike {
 }
 
 /**
- * Kubernetes-style probes. Liveness says the process can answer; readiness says it can take work.
+ * Readiness (`GET /health/ready`): whether the process can take work. Liveness, whether it can answer at
+ * all, is a plain adapter route (`LivenessRoute`) that never depends on other systems.
  * Answers Terminus's own body (`status`, `info`, `error`, `details`) with 200 or 503, whatever
  * exception filters the application uses.
  */
@@ -31,16 +32,6 @@ export class HealthController {
     private readonly shutdown: ShutdownState,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedObservabilityOptions,
   ) {}
-
-  /**
-   * Answers as long as the event loop turns, shutdown included (Terminus reports every check as
-   * `shutting_down` once shutdown begins, which would get a draining pod killed). Never depends on
-   * other systems: restarting this process would not fix them.
-   */
-  @Get('live')
-  live(): HealthCheckResult {
-    return { status: 'ok', info: {}, error: {}, details: {} };
-  }
 
   @Get('ready')
   ready(@Res({ passthrough: true }) reply: ReplyLike): Promise<HealthCheckResult> {
