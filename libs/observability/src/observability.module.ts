@@ -67,6 +67,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
 
   /** Express runs middleware in mounting order: the metrics middleware goes in before any route. */
   configure(consumer: MiddlewareConsumer): void {
+    if (!this.httpMetrics.needsExpressMiddleware()) return;
     consumer
       .apply((request: never, response: never, next: () => void) =>
         this.httpMetrics.expressMiddleware(request, response, next),

@@ -65,6 +65,11 @@ export class HttpMetricsRecorder implements OnModuleInit {
    * Express: runs as module middleware, which Nest mounts before the routes (Express runs handlers in
    * mounting order), on the catch-all path `CATCH_ALL_ROUTE`, so it sees every request.
    */
+  /** Express needs the metrics middleware; Fastify is measured by its hooks, and no middleware costs nothing. */
+  needsExpressMiddleware(): boolean {
+    return this.enabled && this.adapterHost.httpAdapter?.getType() === 'express';
+  }
+
   expressMiddleware(
     request: Parameters<typeof expressRoute>[0] & { method: string },
     response: NodeJS.EventEmitter & { statusCode: number },
