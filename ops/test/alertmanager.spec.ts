@@ -23,6 +23,12 @@ describeWithServers(['amtool'], 'Alertmanager configuration (amtool 0.35)', () =
     ['severity=critical service=orders-api alertname=Http5xxRatioHigh', 'pager'],
     ['severity=critical service=postgres alertname=TargetDown', 'pager'],
     ['severity=warning service=orders-api alertname=HttpLatencyP95High', 'chat'],
+    // SLO burn-rate alerts: the page and the ticket of one SLO share a name; severity routes them.
+    [
+      'severity=critical service=orders-api alertname=OrderPlacementErrorBudgetBurn sloth_severity=page',
+      'pager',
+    ],
+    ['severity=warning service=orders alertname=OrderCompletionBudgetBurn sloth_severity=ticket', 'chat'],
     ['severity=info service=orders-api alertname=Something', 'email'],
     ['alertname=NoSeverity', 'email'],
   ])('routes %s to %s', (labels, receiver) => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 const GRAFANA = path.resolve(__dirname, '../grafana');
+const SLO_SPEC = path.resolve(__dirname, '../slo/slos.yml');
 const dashboards = readdirSync(path.join(GRAFANA, 'dashboards')).map((file) => ({
   file,
   json: JSON.parse(readFileSync(path.join(GRAFANA, 'dashboards', file), 'utf8')),
@@ -26,12 +27,13 @@ describe('Grafana provisioning', () => {
     });
   });
 
-  it('has the golden signals, business, database, workflows and runtime dashboards with unique uids', () => {
+  it('has the golden signals, business, database, workflows, runtime and SLO dashboards with unique uids', () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual([
       'orders-business',
       'orders-database',
       'orders-http',
       'orders-runtime',
+      'orders-slo',
       'orders-workflows',
     ]);
   });
@@ -40,7 +42,8 @@ describe('Grafana provisioning', () => {
     '%s: template variables, Prometheus panels, queries using them',
     (_file, dashboard: any) => {
       const variables = dashboard.templating.list.map((v: any) => v.name);
-      expect(variables).toContain('job');
+      // Service dashboards filter by job; an SLO spans every job that serves it.
+      if (dashboard.uid !== 'orders-slo') expect(variables).toContain('job');
       const ids = new Set<number>();
       for (const panel of dashboard.panels) {
         expect(ids.has(panel.id)).toBe(false);
@@ -60,5 +63,32 @@ describe('Grafana provisioning', () => {
     const http = dashboards.find((d) => d.json.uid === 'orders-http')!.json;
     const latency = http.panels.find((p: any) => p.title.startsWith('Latency'));
     expect(latency.targets.every((t: any) => t.exemplar === true)).toBe(true);
+  });
+
+  it('shows, for every SLO of ops/slo/slos.yml, its SLI, its 30-day budget left and its burn rate per window', () => {
+    const { service, slos } = parse(readFileSync(SLO_SPEC, 'utf8'));
+    const panels = dashboards.find((d) => d.json.uid === 'orders-slo')!.json.panels;
+    for (const slo of slos) {
+      const exprs = panels
+        .flatMap((panel: any) => panel.targets.map((t: any) => t.expr as string))
+        .filter((expr: string) => expr.includes(`sloth_id="${service}-${slo.name}"`));
+      const shown = {
+        sli: exprs.some((e: string) => e.startsWith('1 - slo:sli_error:ratio_rate30d{')),
+        objective: exprs.some((e: string) => e.startsWith('slo:objective:ratio{')),
+        budgetLeft: exprs.some((e: string) => e.startsWith('slo:period_error_budget_remaining:ratio{')),
+        burnRates: exprs.some(
+          (e: string) =>
+            e.includes('slo:sli_error:ratio_rate(5m|30m|1h|2h|6h|1d|3d)') &&
+            e.includes('slo:error_budget:ratio'),
+        ),
+      };
+      expect({ slo: slo.name, ...shown }).toEqual({
+        slo: slo.name,
+        sli: true,
+        objective: true,
+        budgetLeft: true,
+        burnRates: true,
+      });
+    }
   });
 });

@@ -18,6 +18,17 @@ const OPS = path.resolve(__dirname, '..');
  * that topology against a real Prometheus 3 and checks them there; this stack runs the API alone.
  */
 const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
+/**
+ * SLO dashboard panels fed only by webhook delivery metrics, which the API does not expose yet (webhook
+ * delivery is being built): here they can have no data. Delete this list when webhook delivery lands.
+ */
+const AWAITING_WEBHOOK_DELIVERY = [
+  'Orders / SLOs and error budgets › Webhook delivery: SLI',
+  'Orders / SLOs and error budgets › Webhook delivery: error budget remaining (30 days)',
+  'Orders / SLOs and error budgets › Webhook delivery: burn rate by window',
+  'Orders / SLOs and error budgets › Webhook delivery: oldest pending webhook event',
+];
+const WEBHOOK_SLO = 'orders-webhook-delivery';
 
 /**
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
@@ -173,10 +184,48 @@ describeWithServers(
       expect(missing).toEqual([]);
     });
 
-    it('returns real values (not just NaN) for every query of every dashboard panel but the Temporal SDK ones (template variables set to All)', async () => {
+    it('produces every SLO series for every SLO but webhook delivery', async () => {
+      const rules = parse(readFileSync(path.join(OPS, 'prometheus/rules/slo.yml'), 'utf8')).groups.flatMap(
+        (g: any) => g.rules,
+      );
+      const expected = rules
+        .filter((r: any) => r.record && r.labels.sloth_id !== WEBHOOK_SLO)
+        .map((r: any) => `${r.record} ${r.labels.sloth_id}`)
+        .sort();
+      const missing = await waitFor(
+        async () => {
+          const recorded = (
+            await query('count by (__name__, sloth_id) ({__name__=~"slo:.+|sloth_slo_info"})')
+          ).map((sample) => `${sample.metric.__name__} ${sample.metric.sloth_id}`);
+          return expected.filter((name: string) => !recorded.includes(name));
+        },
+        (none) => none.length === 0,
+        60_000,
+        1_000,
+      );
+      expect(missing).toEqual([]);
+    });
+
+    it('finds the 60 s bucket of order completion as Prometheus 3 stores it (le="60.0"): every order finished within it', async () => {
+      expect(await query('order_processing_seconds_bucket{le="60"}')).toEqual([]);
+      expect((await query('order_processing_seconds_bucket{le="60.0"}')).length).toBeGreaterThan(0);
+      const [completion] = await query('slo:sli_error:ratio_rate5m{sloth_slo="completion"}');
+      expect(completion.value[1]).toBe('0');
+    });
+
+    it('returns real values (not just NaN) for every query of every dashboard panel but the Temporal SDK and webhook delivery ones (template variables set to All)', async () => {
       const queries = dashboardQueries();
-      const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr));
-      expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
+      const awaiting = queries.filter((q) =>
+        AWAITING_WEBHOOK_DELIVERY.includes(`${q.dashboard} › ${q.panel}`),
+      );
+      // The exception stays narrow: exactly the panels named, each reading webhook series only.
+      expect([...new Set(awaiting.map((q) => `${q.dashboard} › ${q.panel}`))]).toEqual(
+        AWAITING_WEBHOOK_DELIVERY,
+      );
+      for (const q of awaiting)
+        expect(q.expr).toMatch(new RegExp(`sloth_id="${WEBHOOK_SLO}"|^max by \\(endpoint\\) \\(webhook_`));
+      const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr) && !awaiting.includes(q));
+      expect(queries.length - testable.length).toBe(2 + awaiting.length); // + the two Temporal SDK panels
       const empty = await waitFor(
         async () => {
           const none: string[] = [];
@@ -191,6 +240,16 @@ describeWithServers(
         1_000,
       );
       expect(empty).toEqual([]);
+      // The day every query of these panels has data here, the exception has outlived its reason: delete it.
+      for (const panel of AWAITING_WEBHOOK_DELIVERY) {
+        const exprs = awaiting.filter((q) => `${q.dashboard} › ${q.panel}` === panel).map((q) => q.expr);
+        const withoutData = [];
+        for (const expr of exprs) if ((await query(expr)).length === 0) withoutData.push(expr);
+        expect({ panel, stillWithoutData: withoutData.length > 0 }).toEqual({
+          panel,
+          stillWithoutData: true,
+        });
+      }
     });
 
     it('takes the payment failure alert to pending or firing for real', async () => {

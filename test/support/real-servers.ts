@@ -6,6 +6,7 @@ import path from 'node:path';
 /**
  * Servers the tests run for real: built by `scripts/test-servers.sh` from the Go module proxy at the
  * versions compose runs, and (the two the proxy does not serve) Debian's Pushgateway and postgres_exporter.
+ * Sloth, the SLO rule generator, is built there too.
  */
 export type RealServer =
   | 'temporal'
@@ -15,6 +16,7 @@ export type RealServer =
   | 'alertmanager'
   | 'amtool'
   | 'kustomize'
+  | 'sloth'
   | 'prometheus-pushgateway'
   | 'prometheus-postgres-exporter';
 
@@ -26,6 +28,8 @@ export const TEST_SERVERS_DIR =
 const REQUIRED_VERSION: Partial<Record<RealServer, { args: string[]; pattern: RegExp }>> = {
   prometheus: { args: ['--version'], pattern: /version 3\./ },
   promtool: { args: ['--version'], pattern: /version 3\./ },
+  // The committed SLO rules are this version's output, down to its name in their header.
+  sloth: { args: ['version'], pattern: /^v0\.16\.0$/m },
 };
 
 function executable(file: string): boolean {
@@ -50,7 +54,7 @@ export function serverBinary(name: RealServer): string | undefined {
       if (!executable(file)) return false;
       if (!required) return true;
       const probe = spawnSync(file, required.args, { encoding: 'utf8', timeout: 10_000 });
-      return required.pattern.test(`${probe.stdout}${probe.stderr}`);
+      return required.pattern.test(`${probe.stdout}\n${probe.stderr}`);
     });
   found.set(name, binary);
   return binary;
