@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DB_METRICS } from '@app/database';
 import { HTTP_METRICS, ObservabilityModule, renderMetrics } from '@app/observability';
-import { WORKFLOW_METRICS } from '@app/orders';
+import { WORKFLOW_METRICS, workflowMetricProviders } from '@app/orders';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Gauge, Histogram, Registry, register, type Counter } from 'prom-client';
@@ -54,6 +54,8 @@ const TABLES = [
       logging: { level: 'silent' },
     }),
   ],
+  // The workflow activity histogram, as the order modules declare it (exemplars included).
+  providers: [...workflowMetricProviders],
 })
 class MetricsTargetModule {}
 

@@ -42,4 +42,4 @@ export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 export { SagaStepError } from './saga/saga-step.error';
 export { SagaStepTelemetry } from './saga/saga-step.telemetry';
-export { WORKFLOW_METRICS } from './engine/workflow-metrics';
+export { WORKFLOW_METRICS, workflowMetricProviders } from './engine/workflow-metrics';
