@@ -52,7 +52,8 @@ export const webhookDeliveryMetricProviders: Provider[] = [
 
 /**
  * The backlog per endpoint, read from the database at scrape time (every endpoint appears, 0 when idle).
- * Publish them from the API only, or every replica reports the same rows.
+ * Publish them from the API only, or every replica reports the same rows. While the database cannot be
+ * read they are left out, and the rest of the scrape still succeeds.
  */
 export const webhookBacklogGaugeProviders: Provider[] = [
   makeGaugeProvider({
@@ -61,7 +62,7 @@ export const webhookBacklogGaugeProviders: Provider[] = [
     labelNames: [endpoint],
     inject: [WebhookDeliveries],
     async collect(this: Gauge<'endpoint'>, deliveries: WebhookDeliveries) {
-      const backlog = await deliveries.backlog();
+      const backlog = await deliveries.backlog().catch(() => []);
       this.reset();
       for (const row of backlog) this.set({ endpoint: row.endpointId }, row.pending);
     },
@@ -72,7 +73,7 @@ export const webhookBacklogGaugeProviders: Provider[] = [
     labelNames: [endpoint],
     inject: [WebhookDeliveries],
     async collect(this: Gauge<'endpoint'>, deliveries: WebhookDeliveries) {
-      const backlog = await deliveries.backlog();
+      const backlog = await deliveries.backlog().catch(() => []);
       this.reset();
       for (const row of backlog) this.set({ endpoint: row.endpointId }, row.oldestPendingAgeSeconds);
     },

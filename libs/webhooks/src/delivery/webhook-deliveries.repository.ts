@@ -24,7 +24,7 @@ import type {
 } from './webhook-delivery.types';
 
 /** How long one backlog reading serves (the two backlog gauges and the debug view share it). */
-const BACKLOG_TTL_MS = 500;
+const BACKLOG_TTL_MS = 200;
 
 interface ClaimRow {
   event_seq: string;
@@ -117,7 +117,7 @@ export class WebhookDeliveries {
     }>(this.dataSource, EXPIRE_SQL, [maxAgeMs, graceMs]);
   }
 
-  /** Every endpoint's backlog; one reading serves every caller for half a second (scrapes ask twice). */
+  /** Every endpoint's backlog; one reading serves every caller for 200 ms (a scrape asks twice). */
   backlog(): Promise<EndpointBacklog[]> {
     const now = Date.now();
     if (this.backlogReading && now - this.backlogReading.at < BACKLOG_TTL_MS) return this.backlogReading.rows;

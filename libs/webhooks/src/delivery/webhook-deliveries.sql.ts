@@ -90,8 +90,8 @@ RETURNING d.endpoint_id, ev.id AS event_id, d.attempts, d.last_error`;
 /** Pending deliveries per endpoint, and the age of the oldest (of enabled endpoints: disabled ones are paused). */
 export const BACKLOG_SQL = `
 SELECT e.id AS endpoint_id, count(d.event_seq)::int AS pending,
-       COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(COALESCE(d.redelivered_at, ev.created_at)))
-                  FILTER (WHERE e.enabled), 0)::float8 AS oldest_age
+       COALESCE(EXTRACT(EPOCH FROM clock_timestamp()
+                  - min(COALESCE(d.redelivered_at, ev.created_at)) FILTER (WHERE e.enabled)), 0)::float8 AS oldest_age
   FROM webhook_endpoints e
   LEFT JOIN webhook_deliveries d ON d.endpoint_id = e.id AND d.status = 'pending'
   LEFT JOIN webhook_events ev ON ev.seq = d.event_seq
