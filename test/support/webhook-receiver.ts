@@ -28,6 +28,8 @@ export interface WebhookReceiver {
   received: ReceivedDelivery[];
   /** The endpoint's signing secret, once registered: signatures are checked against it. */
   secret?: string;
+  /** How long each answer takes, in ms. @default 0 */
+  delayMs: number;
   /** Sets how the following requests are answered (a fixed answer or one chosen per request). */
   answer(how: ReceiverAnswer | ((delivery: Omit<ReceivedDelivery, 'answer'>) => ReceiverAnswer)): void;
   /** Stops listening: connections are refused until `listen()`. */
@@ -54,6 +56,7 @@ export async function startWebhookReceiver(name = 'orders'): Promise<WebhookRece
     url: '',
     port: 0,
     received: [],
+    delayMs: 0,
     answer(next) {
       how = next;
     },
@@ -99,7 +102,10 @@ export async function startWebhookReceiver(name = 'orders'): Promise<WebhookRece
             response.once('close', () => hanging.delete(response));
             return;
           }
-          response.writeHead(answer, { 'content-type': 'text/plain' }).end(String(answer));
+          setTimeout(
+            () => response.writeHead(answer, { 'content-type': 'text/plain' }).end(String(answer)),
+            receiver.delayMs,
+          );
         });
       });
       const listening = server;

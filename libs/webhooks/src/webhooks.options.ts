@@ -45,6 +45,12 @@ export const WEBHOOK_DELIVERY_DEFAULTS: WebhookDeliveryOptions = {
   userAgent: 'orders-webhooks/1',
 };
 
+/**
+ * How long past the request timeout an attempt stays its process's: time to write the result. Should the
+ * write take longer, another replica may start the next attempt; the late result is then discarded.
+ */
+export const LEASE_MARGIN_MS = 5_000;
+
 export interface ResolvedWebhooksOptions {
   urlPolicy: WebhookUrlPolicy;
   delivery: WebhookDeliveryOptions & {
@@ -58,7 +64,7 @@ export function resolveWebhooksOptions(options: WebhooksModuleOptions): Resolved
   const delivery = { ...WEBHOOK_DELIVERY_DEFAULTS, ...options.delivery };
   return {
     urlPolicy: options.urlPolicy,
-    delivery: { ...delivery, leaseMs: delivery.timeoutMs + 30_000 },
+    delivery: { ...delivery, leaseMs: delivery.timeoutMs + LEASE_MARGIN_MS },
     resolve: options.resolve,
   };
 }
