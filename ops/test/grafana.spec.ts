@@ -26,12 +26,13 @@ describe('Grafana provisioning', () => {
     });
   });
 
-  it('has the golden signals, business, database, workflows and runtime dashboards with unique uids', () => {
+  it('has the golden signals, business, database, workflows, runtime and webhook delivery dashboards with unique uids', () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual([
       'orders-business',
       'orders-database',
       'orders-http',
       'orders-runtime',
+      'orders-webhooks',
       'orders-workflows',
     ]);
   });

@@ -11,6 +11,9 @@ import { describeWithServers, requireServer } from '../../test/support/real-serv
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { waitFor } from '../../test/support/wait-for';
+import { OPERATOR } from '../../test/support/access-tokens';
+import { requestJson } from '../../test/support/json-request';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver';
 
 const OPS = path.resolve(__dirname, '..');
 /**
@@ -32,6 +35,7 @@ describeWithServers(
     let workDir: string;
     const processes: ServerProcess[] = [];
     let prometheusUrl: string;
+    let receiver: WebhookReceiver;
     const query = (expr: string) => prometheusQuery(prometheusUrl, expr);
 
     beforeAll(async () => {
@@ -48,7 +52,26 @@ describeWithServers(
         METRICS_PORT: String(metricsPort),
         PAYMENT_SIM_DECLINE_RATE: '0.5', // half the charges declined: the payment failure alert must go off
         CARRIER_SIM_FAILURE_RATE: '0.2',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_POLL_INTERVAL_MS: '100',
+        WEBHOOK_RETRY_BASE_MS: '200',
       });
+      // A webhook receiver for every event: every 7th call answered 500 (retried), the 20th 410 (dead).
+      receiver = await startWebhookReceiver('stack');
+      let calls = 0;
+      receiver.answer(() => {
+        calls += 1;
+        if (calls === 20) return 410;
+        return calls % 7 === 0 ? 500 : 200;
+      });
+      const registered = await requestJson(api.baseUrl, 'POST', '/admin/webhooks', {
+        headers: await api.tokens.headers(OPERATOR),
+        body: {
+          url: receiver.url,
+          eventTypes: ['order.created', 'payment.captured', 'order.completed', 'order.failed'],
+        },
+      });
+      expect(registered.status).toBe(201);
       processes.push(
         await startServerProcess(
           'prometheus-postgres-exporter',
@@ -136,6 +159,7 @@ describeWithServers(
 
     afterAll(async () => {
       await api?.stop();
+      await receiver?.close();
       await Promise.all(processes.map((server) => server.stop()));
       await db?.drop();
       rmSync(workDir, { recursive: true, force: true });
@@ -191,6 +215,22 @@ describeWithServers(
         1_000,
       );
       expect(empty).toEqual([]);
+    });
+
+    it('delivers webhooks meanwhile, and fires the dead-event alert for the event the receiver refused', async () => {
+      expect(receiver.received.filter((d) => d.answer === 200).length).toBeGreaterThan(0);
+      expect(receiver.received.some((d) => d.answer === 500)).toBe(true);
+      const alert = await waitFor(
+        async () =>
+          (await prometheusAlerts(prometheusUrl)).find((a) => a.labels.alertname === 'WebhookEventsDead'),
+        (a) => a !== undefined,
+        60_000,
+        1_000,
+      );
+      expect(alert!.state).toBe('firing');
+      expect(alert!.annotations.summary).toMatch(
+        /^Webhook endpoint [0-9a-f-]{36}: 1(\.\d+)? dead event\(s\) in the last 30 minutes$/,
+      );
     });
 
     it('takes the payment failure alert to pending or firing for real', async () => {

@@ -66,6 +66,16 @@ export class WebhookAttempts {
     this.lookup = guardedLookup(options.urlPolicy.allowedHosts);
   }
 
+  /**
+   * Starts an endpoint's outcome counters at 0, so that the first failure or dead event is an increase
+   * Prometheus sees (a counter that appears at 1 has no rate).
+   */
+  startCounting(endpointId: string): void {
+    for (const result of ['success', 'failure', 'error'] as const)
+      this.attempts.inc({ endpoint: endpointId, result }, 0);
+    this.dead.inc({ endpoint: endpointId }, 0);
+  }
+
   async deliver(delivery: ClaimedDelivery, endpoint: EndpointDeliveryState): Promise<void> {
     const url = new URL(delivery.url);
     endpoint.host = url.host;

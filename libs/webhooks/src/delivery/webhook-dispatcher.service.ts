@@ -130,6 +130,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const { circuitFailureThreshold: threshold, circuitCooldownMs: cooldownMs } = this.options.delivery;
       state = new EndpointDeliveryState(endpointId, { threshold, cooldownMs });
       this.endpoints.set(endpointId, state);
+      this.attempts.startCounting(endpointId);
     }
     return state;
   }
