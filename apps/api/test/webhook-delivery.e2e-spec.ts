@@ -223,7 +223,10 @@ describe('webhook delivery', () => {
     expect(failingView).toMatchObject({
       enabled: true,
       host: `127.0.0.1:${down.port}`,
+      events: 6,
       pending: 6,
+      delivered: 0,
+      dead: 0,
       circuit: { state: expect.stringMatching(/open/), consecutiveFailures: expect.any(Number) },
       successes: 0,
       failures: 0,
@@ -246,6 +249,8 @@ describe('webhook delivery', () => {
       (await debugVars(api)).webhooks.endpoints.find((e: any) => e.id === failing.id);
     const recovered = await waitFor(endpointView, (e) => e.successes === 6 && e.pending === 0, 20_000);
     expect(recovered).toMatchObject({
+      events: 6,
+      delivered: 6,
       pending: 0,
       circuit: { state: 'closed', consecutiveFailures: 0 },
       successes: 6,

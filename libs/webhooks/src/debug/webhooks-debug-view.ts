@@ -10,9 +10,10 @@ export const WEBHOOKS_DEBUG_SECTION = 'webhooks';
 
 /**
  * The `webhooks` section of `/debug/vars` on the management port, the counterpart of seed 003's endpoint
- * view: per endpoint its id, whether it is enabled, its host (never the path or query: they may carry a
- * token), the pending count from the database, and this process's circuit state, attempts in flight,
- * outcomes since start and last failures. No secrets.
+ * view. Per endpoint: its id, whether it is enabled, its host (never the path or query: they may carry a
+ * token), its events by status from the database (all replicas: events, pending, delivered, dead, the
+ * oldest pending age), and this process's circuit, attempts in flight, outcomes since start (successes,
+ * failures, errors, status codes) and last failures with their error messages. No secrets.
  */
 @Injectable()
 export class WebhooksDebugView implements OnModuleInit {
@@ -28,13 +29,20 @@ export class WebhooksDebugView implements OnModuleInit {
   }
 
   async snapshot() {
-    const [endpoints, backlog] = await Promise.all([
+    const [endpoints, backlog, totals] = await Promise.all([
       this.dataSource.query<Array<{ id: string; url: string; enabled: boolean; eventTypes: string[] }>>(
         'SELECT id, url, enabled, event_types AS "eventTypes" FROM webhook_endpoints ORDER BY created_at, id',
       ),
       this.deliveries.backlog(),
+      this.dataSource.query<Array<{ endpoint_id: string; status: string; n: number }>>(
+        'SELECT endpoint_id, status, count(*)::int AS n FROM webhook_deliveries GROUP BY endpoint_id, status',
+      ),
     ]);
     const pending = new Map(backlog.map((row) => [row.endpointId, row]));
+    const count = (endpointId: string, status?: string) =>
+      totals
+        .filter((row) => row.endpoint_id === endpointId && (!status || row.status === status))
+        .reduce((sum, row) => sum + Number(row.n), 0);
     const states = this.dispatcher.endpointStates();
     return {
       endpoints: endpoints.map((endpoint) => {
@@ -45,7 +53,10 @@ export class WebhooksDebugView implements OnModuleInit {
           enabled: endpoint.enabled,
           host: hostOf(endpoint.url),
           eventTypes: endpoint.eventTypes,
+          events: count(endpoint.id),
           pending: pending.get(endpoint.id)?.pending ?? 0,
+          delivered: count(endpoint.id, 'delivered'),
+          dead: count(endpoint.id, 'dead'),
           oldestPendingAgeSeconds: pending.get(endpoint.id)?.oldestPendingAgeSeconds ?? 0,
           circuit: {
             state: state?.circuit.state ?? 'closed',
