@@ -8,6 +8,7 @@ import {
   figures,
   registerReceiver,
   scrape,
+  settled,
 } from './support/webhook-fixtures';
 
 /**
@@ -42,7 +43,7 @@ describe('webhook delivery: dead events and redelivery', () => {
     // order's events go in order) and are about as old by then: one or two attempts give them up.
     const dead = await waitFor(
       () => metricsOf(endpoint.id),
-      (m) => m.dead === 4 && m.pending === 0,
+      (m) => m.dead === 4 && m.pending === 0 && settled(m),
       20_000,
     );
     const attempts = failing.received.length;
@@ -108,7 +109,7 @@ describe('webhook delivery: dead events and redelivery', () => {
     expect(after.body.items.map((d: any) => d.status)).toEqual(['dead', 'dead', 'dead', 'delivered']);
     const final = await waitFor(
       () => metricsOf(endpoint.id),
-      (m) => m.pending === 0,
+      (m) => m.pending === 0 && m.delivered === 1 && settled(m),
     );
     expect(final).toMatchObject({
       events: 4,
@@ -146,5 +147,35 @@ describe('webhook delivery: dead events and redelivery', () => {
     });
     expect(gone.received).toHaveLength(1);
     figures('410 Gone', { events: 1, attempts: 1, retries: 0, dead: 1 });
+  });
+
+  it('gives up events past the maximum age that nobody retries (an endpoint whose circuit stays open)', async () => {
+    const idle = await startWebhookReceiver('expired');
+    receivers.push(idle);
+    const endpoint = await registerReceiver(api, idle, ['order.cancelled']);
+    const placed = await api.request('POST', '/orders', { body: orderBody() });
+    // An event attempted once an hour ago whose next attempt is not due (as while a circuit is open): only
+    // its age can end it.
+    const [event] = await api.db.query<{ seq: string; id: string }>(
+      `INSERT INTO webhook_events (id, type, order_id, payload, created_at)
+       VALUES (gen_random_uuid(), 'order.cancelled', $1, '{}', now() - interval '1 hour') RETURNING seq, id`,
+      [placed.body.id],
+    );
+    await api.db.query(
+      `INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id, attempts, last_error, next_attempt_at)
+       VALUES ($1, $2, $3, 1, 'HTTP 503 Service Unavailable', now() + interval '1 day')`,
+      [event.seq, endpoint.id, placed.body.id],
+    );
+    const dead = await waitFor(
+      () => metricsOf(endpoint.id),
+      (m) => m.dead === 1 && m.pending === 0 && settled(m),
+    );
+    expect(dead).toMatchObject({ dead: 1, successes: 0, failures: 0, errors: 0 });
+    const listed = await admin('GET', `/${endpoint.id}/deliveries?status=dead`);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ eventId: event.id, attempts: 1, lastError: 'HTTP 503 Service Unavailable' }),
+    ]);
+    expect(idle.received).toEqual([]);
+    figures('expired without a retry', { events: 1, attempts: 1, retries: 0, dead: 1 });
   });
 });

@@ -18,6 +18,7 @@ import {
   figures,
   registerReceiver,
   scrape,
+  settled,
 } from './support/webhook-fixtures';
 
 /**
@@ -66,7 +67,7 @@ describe('webhook delivery', () => {
     const expected = completed.length * 4 + 2;
     const metrics = await waitFor(
       () => metricsOf(endpoint.id),
-      (m) => m.delivered === expected && m.pending === 0,
+      (m) => m.delivered === expected && m.pending === 0 && settled(m),
     );
     await disable(endpoint.id);
 
@@ -167,7 +168,7 @@ describe('webhook delivery', () => {
     await flaky.listen();
     const metrics = await waitFor(
       () => metricsOf(endpoint.id),
-      (m) => m.delivered === 8 && m.pending === 0,
+      (m) => m.delivered === 8 && m.pending === 0 && settled(m),
       20_000,
     );
     await disable(endpoint.id);

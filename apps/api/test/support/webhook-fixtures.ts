@@ -72,6 +72,10 @@ export function endpointMetrics(metrics: Exposition, endpoint: string) {
   };
 }
 
+/** Every attempt counted has also had its duration recorded (the last thing an attempt records). */
+export const settled = (m: ReturnType<typeof endpointMetrics>) =>
+  m.requests === m.successes + m.failures + m.errors;
+
 /** Event types received for each order, in arrival order, counting 2xx-answered deliveries only. */
 export function deliveredTypesByOrder(receiver: WebhookReceiver): Map<string, string[]> {
   const byOrder = new Map<string, string[]>();

@@ -76,13 +76,14 @@ RETURNING d.status, GREATEST(0, EXTRACT(EPOCH FROM d.next_attempt_at - v.now) * 
 
 /**
  * Gives up deliveries that were attempted, are older than `$1` ms (from the event or its redelivery) and
- * were not attempted again within `$2` ms after that: those of endpoints whose circuit stays open.
+ * were not attempted again within `$2` ms after that: those of endpoints whose circuit stays open. A
+ * disabled endpoint's are left waiting (paused); they get their last attempt once it is enabled.
  */
 export const EXPIRE_SQL = `
 UPDATE webhook_deliveries d
    SET status = 'dead', dead_at = clock_timestamp(), leased_until = NULL
-  FROM webhook_events ev
- WHERE ev.seq = d.event_seq AND d.status = 'pending' AND d.attempts > 0
+  FROM webhook_events ev, webhook_endpoints e
+ WHERE ev.seq = d.event_seq AND e.id = d.endpoint_id AND e.enabled AND d.status = 'pending' AND d.attempts > 0
    AND (d.leased_until IS NULL OR d.leased_until <= clock_timestamp())
    AND clock_timestamp() >= COALESCE(d.redelivered_at, ev.created_at) + ${ms('$1')} + ${ms('$2')}
 RETURNING d.endpoint_id, ev.id AS event_id, d.attempts, d.last_error`;
