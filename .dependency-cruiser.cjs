@@ -2,7 +2,7 @@
 // through each other's public index, the workflow lib stays deterministic, the domain stays free of
 // transport and worker plumbing, reports its metrics and spans through the observability library, and
 // the observability library knows no domain.
-const DOMAIN_LIBS = 'orders|payments|inventory|shipping|order-saga';
+const DOMAIN_LIBS = 'orders|payments|inventory|shipping|order-saga|webhooks';
 const NOT_SPECS = '(?<!\\.spec\\.ts)$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -57,6 +57,14 @@ module.exports = {
       severity: 'error',
       from: { path: `^libs/(payments|inventory|shipping|orders/src/saga)/.*${NOT_SPECS}` },
       to: { path: '^node_modules/@temporalio/' },
+    },
+    {
+      name: 'webhooks-know-no-orders',
+      comment:
+        'Orders write webhook events (orders → webhooks); libs/webhooks is handed the payload query and never imports the order domain.',
+      severity: 'error',
+      from: { path: '^libs/webhooks/' },
+      to: { path: '^libs/(orders|order-saga|payments|inventory|shipping)/' },
     },
     {
       name: 'observability-knows-no-domain',

@@ -1,6 +1,6 @@
 -- One order, statement for statement as the API and its inline saga send them to PostgreSQL
 -- (captured with `ALTER DATABASE … SET log_statement = 'all'` while one order went from POST /orders to
--- COMPLETED): 30 statements, 10 transactions (5 explicit ones and 5 single statements), in the same order and with
+-- COMPLETED): 34 statements, 10 transactions (5 explicit ones and 5 single statements), in the same order and with
 -- (pgbench would read the colons of the timestamp format as variables, so the format is spelt with chr(58) here.)
 -- The application binds every value as a parameter; here the values that vary per order are pgbench
 -- variables (bound as parameters with `-M extended`, which is how node-postgres sends them) and the
@@ -16,8 +16,9 @@
 \set quantity random(1, 3)
 \set token random(1, 1000000000)
 
--- POST /orders: the catalog lookup (outside the transaction), then the order, its line, its first status
--- and its pending payment, read back for the 202 answer (one statement shaped as the view), in one transaction.
+-- POST /orders: the catalog lookup (outside the transaction), then the order, its line, its first status,
+-- its pending payment and its webhook event, read back for the 202 answer (one statement shaped as the view),
+-- in one transaction. Each status change below writes its webhook event in its transaction the same way.
 SELECT "ProductEntity"."sku" AS "ProductEntity_sku", "ProductEntity"."name" AS "ProductEntity_name", "ProductEntity"."unit_price" AS "ProductEntity_unit_price", "ProductEntity"."currency" AS "ProductEntity_currency", "ProductEntity"."stock" AS "ProductEntity_stock", "ProductEntity"."created_at" AS "ProductEntity_created_at", "ProductEntity"."updated_at" AS "ProductEntity_updated_at" FROM "products" "ProductEntity" WHERE (("ProductEntity"."sku" IN ('SKU-' || lpad(:sku::text, 3, '0')))) \gset
 \set total :quantity * :ProductEntity_unit_price
 START TRANSACTION;
@@ -27,6 +28,30 @@ ON CONFLICT DO NOTHING RETURNING id AS order_id \gset
 INSERT INTO "order_lines"("order_id", "line_no", "sku", "product_name", "quantity", "unit_price", "line_total") VALUES (:order_id, 1, :ProductEntity_sku, :ProductEntity_name, :quantity, :ProductEntity_unit_price, :total);
 INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, NULL, 'PENDING', NULL, DEFAULT) RETURNING "id", "occurred_at";
 INSERT INTO "payments"("order_id", "method", "card_brand", "card_last4", "expiry_month", "expiry_year", "payment_token", "amount", "currency", "status", "provider_reference", "decline_code", "created_at", "updated_at") VALUES (:order_id, 'card', 'visa', 4242, 12, :expiry_year, 'sim_tok_' || :token::text, :total, 'EUR', 'PENDING', DEFAULT, DEFAULT, DEFAULT, DEFAULT) RETURNING "created_at", "updated_at";
+-- The order.created webhook event (the outbox; no endpoint is registered here, so it writes nothing, as in the app's run).
+WITH subscribers AS (
+  SELECT id FROM webhook_endpoints WHERE enabled AND 'order.created' = ANY (event_types)
+), event AS (
+  INSERT INTO webhook_events (id, type, order_id, payload, trace_carrier)
+  SELECT gen_random_uuid(), 'order.created', :order_id, (SELECT payload.data::jsonb FROM (SELECT json_build_object(
+  'id', o.id, 'customerId', o.customer_id, 'status', o.status, 'currency', o.currency, 'total', o.total_amount,
+  'failureReason', o.failure_reason,
+  'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'lines', COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'name', l.product_name, 'quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id), '[]'::json),
+  'shippingAddress', o.shipping_address,
+  'payment', (SELECT json_build_object('method', p.method, 'brand', p.card_brand, 'last4', p.card_last4, 'status', p.status) FROM payments p WHERE p.order_id = o.id),
+  'shipment', (SELECT json_build_object('carrier', s.carrier, 'trackingNumber', s.tracking_number) FROM shipments s WHERE s.order_id = o.id),
+  'cancellationRequested', o.cancel_requested_at IS NOT NULL,
+  'history', COALESCE((SELECT json_agg(json_build_object('from', h.from_status, 'status', h.to_status, 'reason', h.reason, 'at', to_char(h.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"')) ORDER BY h.id) FROM order_status_history h WHERE h.order_id = o.id), '[]'::json)
+) AS view
+FROM orders o WHERE o.id = :order_id AND (NULL::varchar IS NULL OR o.customer_id = NULL::varchar)) AS payload (data)), '{}'::jsonb
+   WHERE EXISTS (SELECT 1 FROM subscribers)
+  RETURNING seq, order_id
+)
+INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id)
+SELECT event.seq, subscribers.id, event.order_id FROM event CROSS JOIN subscribers
+RETURNING endpoint_id;
 SELECT json_build_object(
   'id', o.id, 'customerId', o.customer_id, 'status', o.status, 'currency', o.currency, 'total', o.total_amount,
   'failureReason', o.failure_reason,
@@ -63,6 +88,29 @@ UPDATE "payments" SET "status" = 'CAPTURED', "provider_reference" = 'sim_ch_' ||
 SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
 UPDATE "orders" SET "status" = 'PAID', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
 INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'INVENTORY_RESERVED', 'PAID', NULL, DEFAULT) RETURNING "id", "occurred_at";
+WITH subscribers AS (
+  SELECT id FROM webhook_endpoints WHERE enabled AND 'payment.captured' = ANY (event_types)
+), event AS (
+  INSERT INTO webhook_events (id, type, order_id, payload, trace_carrier)
+  SELECT gen_random_uuid(), 'payment.captured', :order_id, (SELECT payload.data::jsonb FROM (SELECT json_build_object(
+  'id', o.id, 'customerId', o.customer_id, 'status', o.status, 'currency', o.currency, 'total', o.total_amount,
+  'failureReason', o.failure_reason,
+  'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'lines', COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'name', l.product_name, 'quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id), '[]'::json),
+  'shippingAddress', o.shipping_address,
+  'payment', (SELECT json_build_object('method', p.method, 'brand', p.card_brand, 'last4', p.card_last4, 'status', p.status) FROM payments p WHERE p.order_id = o.id),
+  'shipment', (SELECT json_build_object('carrier', s.carrier, 'trackingNumber', s.tracking_number) FROM shipments s WHERE s.order_id = o.id),
+  'cancellationRequested', o.cancel_requested_at IS NOT NULL,
+  'history', COALESCE((SELECT json_agg(json_build_object('from', h.from_status, 'status', h.to_status, 'reason', h.reason, 'at', to_char(h.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"')) ORDER BY h.id) FROM order_status_history h WHERE h.order_id = o.id), '[]'::json)
+) AS view
+FROM orders o WHERE o.id = :order_id AND (NULL::varchar IS NULL OR o.customer_id = NULL::varchar)) AS payload (data)), '{}'::jsonb
+   WHERE EXISTS (SELECT 1 FROM subscribers)
+  RETURNING seq, order_id
+)
+INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id)
+SELECT event.seq, subscribers.id, event.order_id FROM event CROSS JOIN subscribers
+RETURNING endpoint_id;
 COMMIT;
 
 
@@ -83,6 +131,29 @@ INSERT INTO "shipments" AS "ShipmentEntity"("order_id", "carrier", "tracking_num
 SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
 UPDATE "orders" SET "status" = 'SHIPPED', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
 INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'PAID', 'SHIPPED', NULL, DEFAULT) RETURNING "id", "occurred_at";
+WITH subscribers AS (
+  SELECT id FROM webhook_endpoints WHERE enabled AND 'shipment.created' = ANY (event_types)
+), event AS (
+  INSERT INTO webhook_events (id, type, order_id, payload, trace_carrier)
+  SELECT gen_random_uuid(), 'shipment.created', :order_id, (SELECT payload.data::jsonb FROM (SELECT json_build_object(
+  'id', o.id, 'customerId', o.customer_id, 'status', o.status, 'currency', o.currency, 'total', o.total_amount,
+  'failureReason', o.failure_reason,
+  'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'lines', COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'name', l.product_name, 'quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id), '[]'::json),
+  'shippingAddress', o.shipping_address,
+  'payment', (SELECT json_build_object('method', p.method, 'brand', p.card_brand, 'last4', p.card_last4, 'status', p.status) FROM payments p WHERE p.order_id = o.id),
+  'shipment', (SELECT json_build_object('carrier', s.carrier, 'trackingNumber', s.tracking_number) FROM shipments s WHERE s.order_id = o.id),
+  'cancellationRequested', o.cancel_requested_at IS NOT NULL,
+  'history', COALESCE((SELECT json_agg(json_build_object('from', h.from_status, 'status', h.to_status, 'reason', h.reason, 'at', to_char(h.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"')) ORDER BY h.id) FROM order_status_history h WHERE h.order_id = o.id), '[]'::json)
+) AS view
+FROM orders o WHERE o.id = :order_id AND (NULL::varchar IS NULL OR o.customer_id = NULL::varchar)) AS payload (data)), '{}'::jsonb
+   WHERE EXISTS (SELECT 1 FROM subscribers)
+  RETURNING seq, order_id
+)
+INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id)
+SELECT event.seq, subscribers.id, event.order_id FROM event CROSS JOIN subscribers
+RETURNING endpoint_id;
 SELECT "ShipmentEntity"."order_id" AS "ShipmentEntity_order_id", "ShipmentEntity"."carrier" AS "ShipmentEntity_carrier", "ShipmentEntity"."tracking_number" AS "ShipmentEntity_tracking_number", "ShipmentEntity"."created_at" AS "ShipmentEntity_created_at" FROM "shipments" "ShipmentEntity" WHERE (("ShipmentEntity"."order_id" = :order_id)) LIMIT 1;
 COMMIT;
 
@@ -91,4 +162,27 @@ START TRANSACTION;
 SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
 UPDATE "orders" SET "status" = 'COMPLETED', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
 INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'SHIPPED', 'COMPLETED', NULL, DEFAULT) RETURNING "id", "occurred_at";
+WITH subscribers AS (
+  SELECT id FROM webhook_endpoints WHERE enabled AND 'order.completed' = ANY (event_types)
+), event AS (
+  INSERT INTO webhook_events (id, type, order_id, payload, trace_carrier)
+  SELECT gen_random_uuid(), 'order.completed', :order_id, (SELECT payload.data::jsonb FROM (SELECT json_build_object(
+  'id', o.id, 'customerId', o.customer_id, 'status', o.status, 'currency', o.currency, 'total', o.total_amount,
+  'failureReason', o.failure_reason,
+  'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"'),
+  'lines', COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'name', l.product_name, 'quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id), '[]'::json),
+  'shippingAddress', o.shipping_address,
+  'payment', (SELECT json_build_object('method', p.method, 'brand', p.card_brand, 'last4', p.card_last4, 'status', p.status) FROM payments p WHERE p.order_id = o.id),
+  'shipment', (SELECT json_build_object('carrier', s.carrier, 'trackingNumber', s.tracking_number) FROM shipments s WHERE s.order_id = o.id),
+  'cancellationRequested', o.cancel_requested_at IS NOT NULL,
+  'history', COALESCE((SELECT json_agg(json_build_object('from', h.from_status, 'status', h.to_status, 'reason', h.reason, 'at', to_char(h.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"')) ORDER BY h.id) FROM order_status_history h WHERE h.order_id = o.id), '[]'::json)
+) AS view
+FROM orders o WHERE o.id = :order_id AND (NULL::varchar IS NULL OR o.customer_id = NULL::varchar)) AS payload (data)), '{}'::jsonb
+   WHERE EXISTS (SELECT 1 FROM subscribers)
+  RETURNING seq, order_id
+)
+INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id)
+SELECT event.seq, subscribers.id, event.order_id FROM event CROSS JOIN subscribers
+RETURNING endpoint_id;
 COMMIT;

@@ -27,13 +27,14 @@ describe('Grafana provisioning', () => {
     });
   });
 
-  it('has the golden signals, business, database, workflows, runtime and SLO dashboards with unique uids', () => {
+  it('has the golden signals, business, database, workflows, runtime, webhook delivery and SLO dashboards with unique uids', () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual([
       'orders-business',
       'orders-database',
       'orders-http',
       'orders-runtime',
       'orders-slo',
+      'orders-webhooks',
       'orders-workflows',
     ]);
   });

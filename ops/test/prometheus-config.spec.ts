@@ -38,27 +38,47 @@ describeWithServers(['promtool'], 'Prometheus configuration (promtool 3)', () =>
 });
 
 describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', () => {
-  it.each(['rules/recording.yml', 'rules/alerts.yml'])('%s passes promtool check rules', (file) => {
-    const result = runTool('promtool', ['check', 'rules', file], DIR);
-    expect(result).toMatchObject({ status: 0 });
-    expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+  it('both configurations load every rule file', () => {
+    for (const file of ['prometheus.yml', 'prometheus.kubernetes.yml'])
+      expect(read(file).rule_files).toEqual([
+        'rules/recording.yml',
+        'rules/alerts.yml',
+        'rules/webhooks.yml',
+      ]);
   });
 
-  it('every alert fires in a unit test and stays silent in another (promtool test rules)', () => {
-    const alerts = read('rules/alerts.yml')
-      .groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))
-      .sort();
-    const tests = read('tests/alerts.test.yml').tests.flatMap((t: any) => t.alert_rule_test);
-    const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
-    const silent = new Set(tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname));
-    expect(alerts).toHaveLength(22);
-    expect([...firing].sort()).toEqual(alerts);
-    expect([...silent].sort()).toEqual(alerts);
+  it.each(['rules/recording.yml', 'rules/alerts.yml', 'rules/webhooks.yml'])(
+    '%s passes promtool check rules',
+    (file) => {
+      const result = runTool('promtool', ['check', 'rules', file], DIR);
+      expect(result).toMatchObject({ status: 0 });
+      expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+    },
+  );
 
-    const result = runTool('promtool', ['test', 'rules', 'tests/alerts.test.yml'], DIR);
-    expect(result.output).toContain('SUCCESS');
-    expect(result).toMatchObject({ status: 0 });
-  });
+  it.each([
+    ['rules/alerts.yml', 'tests/alerts.test.yml', 22],
+    ['rules/webhooks.yml', 'tests/webhooks.test.yml', 3],
+  ])(
+    'every alert of %s fires in a unit test and stays silent in another (promtool test rules %s)',
+    (rules, unitTests, count) => {
+      const alerts = read(rules)
+        .groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))
+        .sort();
+      const tests = read(unitTests).tests.flatMap((t: any) => t.alert_rule_test);
+      const firing = new Set(tests.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => t.alertname));
+      const silent = new Set(
+        tests.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => t.alertname),
+      );
+      expect(alerts).toHaveLength(count);
+      expect([...firing].sort()).toEqual(alerts);
+      expect([...silent].sort()).toEqual(alerts);
+
+      const result = runTool('promtool', ['test', 'rules', unitTests], DIR);
+      expect(result.output).toContain('SUCCESS');
+      expect(result).toMatchObject({ status: 0 });
+    },
+  );
 
   it.each([
     ['payment declineRate', 'PaymentFailureRateHigh'],
@@ -80,7 +100,7 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
   });
 
   it('every alert has a severity, a service, a summary and a description', () => {
-    for (const group of read('rules/alerts.yml').groups) {
+    for (const group of [...read('rules/alerts.yml').groups, ...read('rules/webhooks.yml').groups]) {
       for (const rule of group.rules) {
         expect({
           alert: rule.alert,

@@ -11,6 +11,9 @@ import { describeWithServers, requireServer } from '../../test/support/real-serv
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { waitFor } from '../../test/support/wait-for';
+import { OPERATOR } from '../../test/support/access-tokens';
+import { requestJson } from '../../test/support/json-request';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver';
 
 const OPS = path.resolve(__dirname, '..');
 /**
@@ -22,13 +25,6 @@ const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
  * SLO dashboard panels fed only by webhook delivery metrics, which the API does not expose yet (webhook
  * delivery is being built): here they can have no data. Delete this list when webhook delivery lands.
  */
-const AWAITING_WEBHOOK_DELIVERY = [
-  'Orders / SLOs and error budgets › Webhook delivery: SLI',
-  'Orders / SLOs and error budgets › Webhook delivery: error budget remaining (30 days)',
-  'Orders / SLOs and error budgets › Webhook delivery: burn rate by window',
-  'Orders / SLOs and error budgets › Webhook delivery: oldest pending webhook event',
-];
-const WEBHOOK_SLO = 'orders-webhook-delivery';
 
 /**
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the
@@ -43,6 +39,7 @@ describeWithServers(
     let workDir: string;
     const processes: ServerProcess[] = [];
     let prometheusUrl: string;
+    let receiver: WebhookReceiver;
     const query = (expr: string) => prometheusQuery(prometheusUrl, expr);
 
     beforeAll(async () => {
@@ -59,7 +56,26 @@ describeWithServers(
         METRICS_PORT: String(metricsPort),
         PAYMENT_SIM_DECLINE_RATE: '0.5', // half the charges declined: the payment failure alert must go off
         CARRIER_SIM_FAILURE_RATE: '0.2',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_POLL_INTERVAL_MS: '100',
+        WEBHOOK_RETRY_BASE_MS: '200',
       });
+      // A webhook receiver for every event: every 7th call answered 500 (retried), the 20th 410 (dead).
+      receiver = await startWebhookReceiver('stack');
+      let calls = 0;
+      receiver.answer(() => {
+        calls += 1;
+        if (calls === 20) return 410;
+        return calls % 7 === 0 ? 500 : 200;
+      });
+      const registered = await requestJson(api.baseUrl, 'POST', '/admin/webhooks', {
+        headers: await api.tokens.headers(OPERATOR),
+        body: {
+          url: receiver.url,
+          eventTypes: ['order.created', 'payment.captured', 'order.completed', 'order.failed'],
+        },
+      });
+      expect(registered.status).toBe(201);
       processes.push(
         await startServerProcess(
           'prometheus-postgres-exporter',
@@ -147,6 +163,7 @@ describeWithServers(
 
     afterAll(async () => {
       await api?.stop();
+      await receiver?.close();
       await Promise.all(processes.map((server) => server.stop()));
       await db?.drop();
       rmSync(workDir, { recursive: true, force: true });
@@ -184,12 +201,12 @@ describeWithServers(
       expect(missing).toEqual([]);
     });
 
-    it('produces every SLO series for every SLO but webhook delivery', async () => {
+    it('produces every SLO series for every SLO', async () => {
       const rules = parse(readFileSync(path.join(OPS, 'prometheus/rules/slo.yml'), 'utf8')).groups.flatMap(
         (g: any) => g.rules,
       );
       const expected = rules
-        .filter((r: any) => r.record && r.labels.sloth_id !== WEBHOOK_SLO)
+        .filter((r: any) => r.record)
         .map((r: any) => `${r.record} ${r.labels.sloth_id}`)
         .sort();
       const missing = await waitFor(
@@ -213,19 +230,10 @@ describeWithServers(
       expect(completion.value[1]).toBe('0');
     });
 
-    it('returns real values (not just NaN) for every query of every dashboard panel but the Temporal SDK and webhook delivery ones (template variables set to All)', async () => {
+    it('returns real values (not just NaN) for every query of every dashboard panel but the Temporal SDK ones (template variables set to All)', async () => {
       const queries = dashboardQueries();
-      const awaiting = queries.filter((q) =>
-        AWAITING_WEBHOOK_DELIVERY.includes(`${q.dashboard} › ${q.panel}`),
-      );
-      // The exception stays narrow: exactly the panels named, each reading webhook series only.
-      expect([...new Set(awaiting.map((q) => `${q.dashboard} › ${q.panel}`))]).toEqual(
-        AWAITING_WEBHOOK_DELIVERY,
-      );
-      for (const q of awaiting)
-        expect(q.expr).toMatch(new RegExp(`sloth_id="${WEBHOOK_SLO}"|^max by \\(endpoint\\) \\(webhook_`));
-      const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr) && !awaiting.includes(q));
-      expect(queries.length - testable.length).toBe(2 + awaiting.length); // + the two Temporal SDK panels
+      const testable = queries.filter((q) => !NEEDS_TEMPORAL_SERVER.test(q.expr));
+      expect(queries.length - testable.length).toBe(2); // the two Temporal SDK panels
       const empty = await waitFor(
         async () => {
           const none: string[] = [];
@@ -240,16 +248,22 @@ describeWithServers(
         1_000,
       );
       expect(empty).toEqual([]);
-      // The day every query of these panels has data here, the exception has outlived its reason: delete it.
-      for (const panel of AWAITING_WEBHOOK_DELIVERY) {
-        const exprs = awaiting.filter((q) => `${q.dashboard} › ${q.panel}` === panel).map((q) => q.expr);
-        const withoutData = [];
-        for (const expr of exprs) if ((await query(expr)).length === 0) withoutData.push(expr);
-        expect({ panel, stillWithoutData: withoutData.length > 0 }).toEqual({
-          panel,
-          stillWithoutData: true,
-        });
-      }
+    });
+
+    it('delivers webhooks meanwhile, and fires the dead-event alert for the event the receiver refused', async () => {
+      expect(receiver.received.filter((d) => d.answer === 200).length).toBeGreaterThan(0);
+      expect(receiver.received.some((d) => d.answer === 500)).toBe(true);
+      const alert = await waitFor(
+        async () =>
+          (await prometheusAlerts(prometheusUrl)).find((a) => a.labels.alertname === 'WebhookEventsDead'),
+        (a) => a !== undefined,
+        60_000,
+        1_000,
+      );
+      expect(alert!.state).toBe('firing');
+      expect(alert!.annotations.summary).toMatch(
+        /^Webhook endpoint [0-9a-f-]{36}: 1(\.\d+)? dead event\(s\) in the last 30 minutes$/,
+      );
     });
 
     it('takes the payment failure alert to pending or firing for real', async () => {

@@ -25,4 +25,4 @@ export function dashboardQueries(): PanelQuery[] {
 
 /** A query with its template variables as Grafana substitutes them with "All" selected. */
 export const withAllSelected = (expr: string) =>
-  expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance)\b/g, '.+');
+  expr.replace(/\$__rate_interval/g, '1m').replace(/\$(job|route|instance|endpoint)\b/g, '.+');

@@ -5,6 +5,7 @@ import { inventoryLevelGaugeProvider } from '@app/inventory';
 import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
 import { SimulatedPaymentProvider } from '@app/payments';
 import { SimulatedCarrier } from '@app/shipping';
+import { WebhooksModule } from '@app/webhooks';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { accessTokenVerifierProvider } from './auth/access-token-verifier.provider';
 import { authMetricProviders } from './auth/auth.metrics';
@@ -17,6 +18,7 @@ import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
 import { handlerOutcomeOf } from './http/api-exception.filter';
 import { ProductsController } from './products/products.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 export type ApiAppConfig = ApiConfig & { databaseUrl: string };
 
@@ -59,8 +61,10 @@ export class AppModule {
           shipping: { carrier },
         }),
         FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
+        // Endpoints, the dispatcher of the outbox the order domain writes, the backlog gauges.
+        WebhooksModule.forRoot(config.webhooks),
       ],
-      controllers: [OrdersController, ProductsController, FaultsController],
+      controllers: [OrdersController, ProductsController, FaultsController, WebhooksController],
       providers,
     };
   }

@@ -1,9 +1,11 @@
 import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { orderBody } from './support/api-harness';
+import { OPERATOR, orderBody } from './support/api-harness';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { waitFor } from '../../../test/support/wait-for';
+import { startWebhookReceiver } from '../../../test/support/webhook-receiver';
+import { COMPLETED_ORDER_EVENTS } from './support/webhook-fixtures';
 
 const getJson = async (url: string, headers: Record<string, string> = {}): Promise<any> =>
   (await fetch(url, { headers })).json();
@@ -22,6 +24,8 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     EMBEDDED_DATABASE_DIR: path.join(dataDir, 'pglite'),
     EMBEDDED_DATABASE_PORT: '0',
     AUTH_LOCAL_KEY_FILE: keyFile(),
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_POLL_INTERVAL_MS: '100',
   });
 
   beforeAll(async () => {
@@ -39,8 +43,16 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     firstToken = await api.tokens.headers();
   });
 
-  it('serves the seeded catalog and completes an order', async () => {
+  it('serves the seeded catalog and completes an order, delivering its webhook events', async () => {
     const api = started();
+    const receiver = await startWebhookReceiver('embedded');
+    const registered = await fetch(`${api.baseUrl}/admin/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await api.tokens.headers(OPERATOR)) },
+      body: JSON.stringify({ url: receiver.url, eventTypes: COMPLETED_ORDER_EVENTS }),
+    });
+    expect(registered.status).toBe(201);
+    receiver.secret = ((await registered.json()) as { secret: string }).secret;
     const products = await getJson(`${api.baseUrl}/products`);
     expect(products.items.map((p: { sku: string }) => p.sku)).toContain('SKU-001');
     expect(products.items.find((p: { sku: string }) => p.sku === 'SKU-001')).toEqual({
@@ -66,6 +78,15 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     );
     expect(order.status).toBe('COMPLETED');
     expect(order.shipment.trackingNumber).toMatch(/^SIM/);
+    // The outbox and the dispatcher run on the embedded database too.
+    await waitFor(
+      async () => receiver.received.length,
+      (n) => n === 4,
+    );
+    expect(receiver.received.map((d) => [d.type, d.orderId, d.signatureValid])).toEqual(
+      COMPLETED_ORDER_EVENTS.map((type) => [type, order.id, true]),
+    );
+    await receiver.close();
   });
 
   it('shuts down cleanly on SIGTERM and keeps its data and its key across restarts without re-seeding', async () => {

@@ -218,4 +218,48 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
     expect(await productStock(db, SKU)).toBe(stock);
     expect(await orderStatus(db, orderId)).toBe('PENDING');
   });
+
+  it("writes each step's webhook event in the step's transaction, once however often Temporal repeats it", async () => {
+    await db.query(
+      `INSERT INTO webhook_endpoints (id, url, secret, event_types)
+       VALUES (gen_random_uuid(), 'https://hooks.example.com/x', 'whsec_x',
+               '{payment.captured,payment.refunded,shipment.created,order.completed,order.failed}')`,
+    );
+    const events = async (orderId: string) =>
+      db.query<{ type: string; status: string; payment: string }>(
+        `SELECT e.type, e.payload->>'status' AS status, e.payload->'payment'->>'status' AS payment
+           FROM webhook_events e JOIN webhook_deliveries d ON d.event_seq = e.seq
+          WHERE e.order_id = $1 ORDER BY e.seq`,
+        [orderId],
+      );
+    const shipped = (await insertPendingOrder(db, { sku: SKU, quantity: 1 })).orderId;
+    for (const step of [
+      'reserveInventory',
+      'chargePayment',
+      'chargePayment',
+      'arrangeShipping',
+      'arrangeShipping',
+    ] as const)
+      await run(step, shipped);
+    await run('completeOrder', shipped);
+    await run('completeOrder', shipped);
+    expect(await events(shipped)).toEqual([
+      { type: 'payment.captured', status: 'PAID', payment: 'CAPTURED' },
+      { type: 'shipment.created', status: 'SHIPPED', payment: 'CAPTURED' },
+      { type: 'order.completed', status: 'COMPLETED', payment: 'CAPTURED' },
+    ]);
+
+    const refunded = (await insertPendingOrder(db, { sku: SKU, quantity: 1 })).orderId;
+    await run('reserveInventory', refunded);
+    await run('chargePayment', refunded);
+    expect(await run('refundPayment', refunded)).toBe(true);
+    expect(await run('refundPayment', refunded)).toBe(false);
+    await run('failOrder', refunded, 'SHIPPING_FAILED');
+    await run('failOrder', refunded, 'SHIPPING_FAILED');
+    expect(await events(refunded)).toEqual([
+      { type: 'payment.captured', status: 'PAID', payment: 'CAPTURED' },
+      { type: 'payment.refunded', status: 'PAID', payment: 'REFUNDED' },
+      { type: 'order.failed', status: 'FAILED', payment: 'REFUNDED' },
+    ]);
+  });
 });

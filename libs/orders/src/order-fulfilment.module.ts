@@ -1,10 +1,12 @@
 import { InventoryModule } from '@app/inventory';
 import { PaymentsModule, type PaymentsModuleOptions } from '@app/payments';
 import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
+import { WebhookOutboxModule } from '@app/webhooks';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workflowMetricProviders } from './engine/workflow-metrics';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
+import { ORDER_VIEW_QUERY } from './order-view.query';
 import { orderMetricProviders } from './orders.metrics';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 import { SagaStepTelemetry } from './saga/saga-step.telemetry';
@@ -14,7 +16,10 @@ export interface OrderFulfilmentModuleOptions {
   shipping?: ShippingModuleOptions;
 }
 
-/** What the saga's activities need: the order tables and the inventory, payments and shipping domains. */
+/**
+ * What the saga's activities need: the order tables, the inventory, payments and shipping domains, and the
+ * webhook outbox their status changes write events to (the payload is the order's public view).
+ */
 @Module({})
 export class OrderFulfilmentModule {
   static forRoot(options: OrderFulfilmentModuleOptions = {}): DynamicModule {
@@ -22,6 +27,7 @@ export class OrderFulfilmentModule {
       InventoryModule,
       PaymentsModule.forRoot(options.payments),
       ShippingModule.forRoot(options.shipping),
+      WebhookOutboxModule.forRoot({ payloadQuery: ORDER_VIEW_QUERY }),
     ];
     return {
       module: OrderFulfilmentModule,

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, returningRows } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { AuditLog, InjectMetric, type Counter } from '@app/observability';
 import { PaymentsService } from '@app/payments';
+import { WebhookOutbox } from '@app/webhooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -36,11 +37,12 @@ export class OrdersService {
     @InjectMetric(ORDER_METRICS.created) private readonly created: Counter,
     @InjectMetric(ORDER_METRICS.replays) private readonly replays: Counter,
     private readonly audit: AuditLog,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /**
-   * Prices the order from the catalog, stores it as PENDING with its pending payment, and hands it to
-   * the workflow engine. With an Idempotency-Key the same customer's repeated request returns the
+   * Prices the order from the catalog, stores it as PENDING with its pending payment and its
+   * `order.created` webhook event, and hands it to the workflow engine. With an Idempotency-Key the same customer's repeated request returns the
    * original order and never creates a second order or payment.
    */
   async placeOrder(command: PlaceOrderCommand): Promise<PlacedOrder> {
@@ -100,6 +102,7 @@ export class OrdersService {
         { orderId, card: command.payment, amount: total, currency: currencies[0] },
         paymentToken,
       );
+      await this.outbox.record(manager, 'order.created', orderId); // the outbox: with the order or not at all
       return this.readView(manager, orderId); // the order as accepted: PENDING, whatever the saga does next
     });
     if (accepted === null) {

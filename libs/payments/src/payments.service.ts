@@ -115,8 +115,12 @@ export class PaymentsService {
     }
   }
 
-  /** Refunds a captured payment; `true` when a refund was issued now (idempotent). */
-  async refund(orderId: string): Promise<boolean> {
+  /**
+   * Refunds a captured payment; `true` when a refund was issued now (idempotent). `alongside` runs in the
+   * transaction that records the refund, only when this call records it (the caller's own change, e.g. an
+   * event announcing it), so both are stored or neither.
+   */
+  async refund(orderId: string, alongside?: (manager: EntityManager) => Promise<unknown>): Promise<boolean> {
     const payment = await this.payments.findOneBy({ orderId });
     if (!payment || payment.status !== 'CAPTURED' || !payment.providerReference) return false;
     try {
@@ -130,7 +134,17 @@ export class PaymentsService {
       if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');
       throw error;
     }
-    await this.payments.update({ orderId, status: 'CAPTURED' }, { status: 'REFUNDED' });
+    const recorded = await this.payments.manager.transaction(async (manager) => {
+      const { affected } = await manager.update(
+        PaymentEntity,
+        { orderId, status: 'CAPTURED' },
+        { status: 'REFUNDED' },
+      );
+      if (!affected) return false; // a concurrent call recorded it
+      await alongside?.(manager);
+      return true;
+    });
+    if (!recorded) return false;
     this.count('refunded');
     return true;
   }

@@ -1,3 +1,25 @@
+export { WEBHOOKS_DEBUG_SECTION, WebhooksDebugView } from './debug/webhooks-debug-view';
+export { CircuitBreaker } from './delivery/circuit-breaker';
+export type { CircuitState } from './delivery/circuit-breaker';
+export { guardedLookup } from './delivery/guarded-lookup';
+export { WebhookDeliveries } from './delivery/webhook-deliveries.repository';
+export { DELIVERY_STATUSES } from './delivery/webhook-delivery.types';
+export type { DeliveryStatus, DeliveryView, EndpointBacklog } from './delivery/webhook-delivery.types';
+export { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
+export { postWebhook } from './delivery/webhook-http-client';
+export type { WebhookCallResult } from './delivery/webhook-http-client';
+export { WEBHOOK_HEADERS, webhookRequest } from './delivery/webhook-request';
+export type {
+  RegisteredWebhookEndpoint,
+  WebhookEndpoint,
+  WebhookEndpointChanges,
+  WebhookEndpointInput,
+} from './endpoints/webhook-endpoint';
+export { WebhookEndpoints } from './endpoints/webhook-endpoints.service';
+export { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from './endpoints/webhook-secret';
+export { WebhookOutbox } from './outbox/webhook-outbox';
+export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
+export type { WebhookOutboxOptions } from './outbox/webhook-outbox.options';
 export { WEBHOOK_EVENT_TYPES } from './webhook-events';
 export type { WebhookEventType, WebhookPayload } from './webhook-events';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, verdictOf } from './webhook-retry';
@@ -9,9 +31,24 @@ export {
   verifyWebhookSignature,
 } from './webhook-signature';
 export {
+  WEBHOOK_ATTRIBUTES,
+  WEBHOOK_DELIVER_SPAN,
+  WEBHOOK_LATENCY_BUCKETS,
+  WEBHOOK_METRICS,
+} from './webhook-telemetry.names';
+export type { AttemptResult } from './webhook-telemetry.names';
+export {
   checkWebhookUrl,
   checkWebhookUrlForm,
   isForbiddenAddress,
   WebhookUrlRefusedError,
 } from './webhook-url-policy';
 export type { WebhookUrlPolicy } from './webhook-url-policy';
+export {
+  WebhookDeliveryNotFoundError,
+  WebhookDeliveryPendingError,
+  WebhookEndpointNotFoundError,
+} from './webhooks.errors';
+export { WebhooksModule } from './webhooks.module';
+export { WEBHOOK_DELIVERY_DEFAULTS } from './webhooks.options';
+export type { WebhookDeliveryOptions, WebhooksModuleOptions } from './webhooks.options';

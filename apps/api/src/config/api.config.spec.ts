@@ -52,6 +52,45 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig({ METRICS_ENABLED: 'off' })).toThrow(/METRICS_ENABLED/);
   });
 
+  describe('webhooks', () => {
+    it('allows http only in development by default, and always to the allowed hosts', () => {
+      expect(loadApiConfig({}).webhooks.urlPolicy).toEqual({ allowHttp: true, allowedHosts: [] });
+      expect(loadApiConfig({ NODE_ENV: 'production' }).webhooks.urlPolicy.allowHttp).toBe(false);
+      expect(
+        loadApiConfig({
+          NODE_ENV: 'production',
+          WEBHOOK_ALLOW_HTTP: 'true',
+          WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, receiver.internal',
+        }).webhooks.urlPolicy,
+      ).toEqual({ allowHttp: true, allowedHosts: ['127.0.0.1', 'receiver.internal'] });
+    });
+
+    it('takes the retry schedule, the limits and the circuit breaker from the environment', () => {
+      const { delivery } = loadApiConfig({
+        WEBHOOK_RETRY_BASE_MS: '100',
+        WEBHOOK_MAX_AGE_MS: '2000',
+        WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: '3',
+      }).webhooks;
+      expect(delivery).toMatchObject({
+        enabled: true,
+        timeoutMs: 10_000,
+        circuitFailureThreshold: 3,
+        retry: { baseDelayMs: 100, maxDelayMs: 3_600_000, maxAgeMs: 2_000 },
+      });
+    });
+
+    it('names invalid webhook variables', () => {
+      const attempt = () =>
+        loadApiConfig({
+          WEBHOOK_ALLOWED_HOSTS: 'http://x/',
+          WEBHOOK_TIMEOUT_MS: '0',
+          WEBHOOK_ALLOW_HTTP: 'maybe',
+        });
+      for (const name of ['WEBHOOK_ALLOWED_HOSTS', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_ALLOW_HTTP'])
+        expect(attempt).toThrow(name);
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadApiConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).engine.type).toBe('inline');
   });

@@ -12,12 +12,14 @@ import {
 } from '@app/config';
 import { z } from 'zod';
 import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.config';
+import { webhookSettings, webhooksEnvShape } from './webhooks.config';
 
 /** Every environment variable the API reads, with its default. README's configuration table mirrors it. */
 const apiEnvSchema = z
   .object({
     ...sharedEnvShape,
     ...authEnvShape,
+    ...webhooksEnvShape,
     PORT: envInt(0, 65535).default(3000),
     METRICS_PORT: envInt(0, 65535).default(9464),
     METRICS_ENABLED: envBoolean().default(true),
@@ -38,8 +40,9 @@ const apiEnvSchema = z
 export type ApiConfig = ReturnType<typeof toApiConfig>;
 
 function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) {
+  const service = serviceIdentity(raw, 'orders-api');
   return {
-    service: serviceIdentity(raw, 'orders-api'),
+    service,
     port: env.PORT,
     /** `false`: no metrics server, no per-request or per-query metrics (the benchmark's baseline). */
     metricsEnabled: env.METRICS_ENABLED,
@@ -56,6 +59,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
     auth: authSettings(env),
+    /** Endpoint URL policy (SSRF) and delivery (retries, limits, circuit breaker). */
+    webhooks: webhookSettings(env, service.version),
     /** POST /orders per customer and minute, counted by each replica on its own; 0: no limit. */
     orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

@@ -7,6 +7,12 @@ import {
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
 } from '@app/orders';
+import {
+  WebhookDeliveryNotFoundError,
+  WebhookDeliveryPendingError,
+  WebhookEndpointNotFoundError,
+  WebhookUrlRefusedError,
+} from '@app/webhooks';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { errorBody, type ErrorBody } from './error-body';
@@ -30,6 +36,13 @@ const DOMAIN_ERRORS: Array<[new (...args: never[]) => Error, Translation]> = [
   [
     StockLimitExceededError,
     (e) => errorBody(422, 'STOCK_LIMIT_EXCEEDED', e.message, [{ field: 'quantity', message: e.message }]),
+  ],
+  [WebhookEndpointNotFoundError, (e) => errorBody(404, 'WEBHOOK_ENDPOINT_NOT_FOUND', e.message)],
+  [WebhookDeliveryNotFoundError, (e) => errorBody(404, 'WEBHOOK_DELIVERY_NOT_FOUND', e.message)],
+  [WebhookDeliveryPendingError, (e) => errorBody(409, 'WEBHOOK_DELIVERY_PENDING', e.message)],
+  [
+    WebhookUrlRefusedError,
+    (e) => errorBody(422, 'WEBHOOK_URL_REFUSED', e.message, [{ field: 'url', message: e.message }]),
   ],
   [
     InvalidCursorError,

@@ -12,11 +12,14 @@ export function parseIdempotencyKey(value: string | string[] | undefined): strin
   ]);
 }
 
-/** A path id that is not a UUID can never name an order: say so instead of looking it up. */
-export const orderIdPipe = new ParseUUIDPipe({
-  version: undefined,
-  exceptionFactory: () =>
-    new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
-      { field: 'id', message: 'must be a UUID' },
-    ]),
-});
+/** A path parameter that is not a UUID can never name anything: say so instead of looking it up. */
+export const uuidPipe = (field: string) =>
+  new ParseUUIDPipe({
+    version: undefined,
+    exceptionFactory: () =>
+      new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+        { field, message: 'must be a UUID' },
+      ]),
+  });
+
+export const orderIdPipe = uuidPipe('id');

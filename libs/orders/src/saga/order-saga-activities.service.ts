@@ -4,11 +4,13 @@ import { InsufficientStockError, InventoryService } from '@app/inventory';
 import { ORDER_CANCELLED_FAILURE, type FailureReason, type OrderSagaActivities } from '@app/order-saga';
 import { PaymentDeclinedError, PaymentProviderUnavailableError, PaymentsService } from '@app/payments';
 import { CarrierUnavailableError, ShippingService, type ShippingAddress } from '@app/shipping';
+import { WebhookOutbox } from '@app/webhooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEntity, OrderLineEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
+import { WEBHOOK_EVENT_OF_STATUS } from '../order-webhook-events';
 import { IllegalOrderTransitionError, OrderNotFoundError } from '../orders.errors';
 import { ORDER_METRICS } from '../orders.metrics';
 import { SagaStepError } from './saga-step.error';
@@ -41,7 +43,19 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     @InjectMetric(ORDER_METRICS.processing) private readonly processing: Histogram<'outcome'>,
     @InjectMetric(ORDER_METRICS.errors) private readonly errors: Counter<'reason'>,
     private readonly audit: AuditLog,
+    private readonly outbox: WebhookOutbox,
   ) {}
+
+  /**
+   * Moves the order in the caller's transaction and, when it moved, writes the webhook event the new status
+   * announces in that same transaction (the outbox): both are stored or neither.
+   */
+  private readonly transition: Transition = async (manager, orderId, to, reason = null) => {
+    const result = await transitionOrder(manager, orderId, to, reason);
+    const event = WEBHOOK_EVENT_OF_STATUS[to];
+    if (result.moved && event) await this.outbox.record(manager, event, orderId);
+    return result;
+  };
 
   async reserveInventory(orderId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
@@ -58,7 +72,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
         }
         throw error;
       }
-      await transitionOrder(manager, orderId, 'INVENTORY_RESERVED');
+      await this.transition(manager, orderId, 'INVENTORY_RESERVED');
     });
   }
 
@@ -77,7 +91,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     if (order.cancelRequestedAt) throw cancelled(orderId);
     try {
       // The capture and the move to PAID are one transaction.
-      const paid = moveWithEffect(orderId, 'PAID');
+      const paid = moveWithEffect(orderId, 'PAID', this.transition);
       await this.payments.capture(orderId, paid.record);
       paid.check();
       recordSpanEvent(PAYMENT_EVENTS.captured, { [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount });
@@ -106,7 +120,10 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
 
   async refundPayment(orderId: string): Promise<boolean> {
     try {
-      const refunded = await this.payments.refund(orderId);
+      // The refund is recorded with its payment.refunded event, in one transaction.
+      const refunded = await this.payments.refund(orderId, (manager) =>
+        this.outbox.record(manager, 'payment.refunded', orderId),
+      );
       if (refunded) {
         this.compensations.inc({ step: 'refundPayment' });
         this.audit.record('payment-refunded', { 'order.id': orderId });
@@ -125,7 +142,7 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     annotateOrder(order);
     if (AFTER_SHIPPING.includes(order.status)) return;
     // The booking and the move to SHIPPED are one transaction.
-    const shipped = moveWithEffect(orderId, 'SHIPPED');
+    const shipped = moveWithEffect(orderId, 'SHIPPED', this.transition);
     try {
       await this.shipping.arrangeForOrder(
         orderId,
@@ -144,21 +161,21 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   async completeOrder(orderId: string): Promise<void> {
     this.finished(
       'COMPLETED',
-      await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'COMPLETED')),
+      await this.dataSource.transaction((m) => this.transition(m, orderId, 'COMPLETED')),
       orderId,
     );
   }
 
   async failOrder(orderId: string, reason: FailureReason): Promise<void> {
     recordFailureReason(reason);
-    const result = await this.dataSource.transaction((m) => transitionOrder(m, orderId, 'FAILED', reason));
+    const result = await this.dataSource.transaction((m) => this.transition(m, orderId, 'FAILED', reason));
     if (result.moved) this.errors.inc({ reason });
     this.finished('FAILED', result, orderId, reason);
   }
 
   async cancelOrder(orderId: string): Promise<void> {
     const result = await this.dataSource.transaction((m) =>
-      transitionOrder(m, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
+      this.transition(m, orderId, 'CANCELLED', 'CANCELLED_BY_CUSTOMER'),
     );
     this.finished('CANCELLED', result, orderId);
   }
@@ -233,6 +250,13 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
   }
 }
 
+type Transition = (
+  manager: EntityManager,
+  orderId: string,
+  to: OrderStatus,
+  reason?: string | null,
+) => Promise<TransitionResult>;
+
 interface ClaimRow {
   id: string;
   status: OrderStatus;
@@ -254,12 +278,12 @@ interface ShippingClaim {
  * move the order can no longer make (it was failed or cancelled meanwhile) must not undo the effect,
  * which compensation has to see: it is reported by `check()` after the transaction committed.
  */
-function moveWithEffect(orderId: string, to: OrderStatus) {
+function moveWithEffect(orderId: string, to: OrderStatus, transition: Transition) {
   let refused: IllegalOrderTransitionError | undefined;
   return {
     record: async (manager: EntityManager): Promise<void> => {
       try {
-        await transitionOrder(manager, orderId, to);
+        await transition(manager, orderId, to);
       } catch (error) {
         if (!(error instanceof IllegalOrderTransitionError)) throw error;
         refused = error;

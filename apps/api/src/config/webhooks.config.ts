@@ -1,0 +1,58 @@
+import { envBoolean, envInt } from '@app/config';
+import type { WebhooksModuleOptions } from '@app/webhooks';
+import { z } from 'zod';
+
+const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i;
+
+/** The API's webhook variables (README's configuration table mirrors them). */
+export const webhooksEnvShape = {
+  // Default: true when NODE_ENV is development (the default), false otherwise; see webhookSettings.
+  WEBHOOK_ALLOW_HTTP: envBoolean().optional(),
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(HOST, 'expected host names or IP addresses, comma-separated')))
+    .default([]),
+  WEBHOOK_DELIVERY_ENABLED: envBoolean().default(true),
+  WEBHOOK_POLL_INTERVAL_MS: envInt(10, 60_000).default(1_000),
+  WEBHOOK_TIMEOUT_MS: envInt(100, 120_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: envInt(10, 3_600_000).default(5_000),
+  WEBHOOK_RETRY_MAX_DELAY_MS: envInt(10, 24 * 3_600_000).default(3_600_000),
+  WEBHOOK_MAX_AGE_MS: envInt(100, 30 * 24 * 3_600_000).default(24 * 3_600_000),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: envInt(1, 256).default(4),
+  WEBHOOK_MAX_IN_FLIGHT: envInt(1, 4_096).default(32),
+  WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: envInt(1, 1_000).default(5),
+  WEBHOOK_CIRCUIT_COOLDOWN_MS: envInt(10, 3_600_000).default(30_000),
+};
+
+type WebhooksEnv = z.infer<z.ZodObject<typeof webhooksEnvShape>> & { NODE_ENV: string };
+
+export function webhookSettings(env: WebhooksEnv, serviceVersion: string): WebhooksModuleOptions {
+  return {
+    urlPolicy: {
+      // https everywhere but development; http to the allowed hosts in any case.
+      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? env.NODE_ENV === 'development',
+      allowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+    },
+    delivery: {
+      enabled: env.WEBHOOK_DELIVERY_ENABLED,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrencyPerEndpoint: env.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+      maxInFlight: env.WEBHOOK_MAX_IN_FLIGHT,
+      circuitFailureThreshold: env.WEBHOOK_CIRCUIT_FAILURE_THRESHOLD,
+      circuitCooldownMs: env.WEBHOOK_CIRCUIT_COOLDOWN_MS,
+      retry: {
+        baseDelayMs: env.WEBHOOK_RETRY_BASE_MS,
+        maxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS,
+        maxAgeMs: env.WEBHOOK_MAX_AGE_MS,
+      },
+      userAgent: `orders-webhooks/${serviceVersion}`,
+    },
+  };
+}
