@@ -33,6 +33,7 @@ module.exports = {
       testMatch: [
         '<rootDir>/{apps,libs}/*/src/**/*.spec.ts',
         '<rootDir>/load-generator/**/*.spec.ts',
+        '<rootDir>/fuzz/**/*.spec.ts',
         '<rootDir>/test/*.spec.ts',
       ],
     },

@@ -10,7 +10,10 @@ import { BEARER_SCHEME } from './auth/auth.constants';
 import { registerOrderRateLimit } from './auth/order-rate-limit';
 import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { refuseUnprocessableJson } from './http/json-body-limits.hook';
 import { requireJsonBodies } from './http/json-only.hook';
+import { answerClientError, answerUnmetExpectation } from './http/node-http-errors';
+import { documentProbes } from './http/probe-documentation';
 import { drainUnreadBody } from './http/unread-body-drain.hook';
 import { validationFailed } from './http/validation-errors';
 
@@ -24,6 +27,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     trustProxy: true,
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
+    clientErrorHandler: answerClientError,
   });
   // Before Nest's middleware (the request log takes the URL when it starts): a token in the URL is not logged.
   adapter.getInstance().addHook('onRequest', redactQueryToken);
@@ -33,7 +37,9 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.on('checkExpectation', answerUnmetExpectation);
   fastify.addHook('onRequest', requireJsonBodies);
+  fastify.addHook('preValidation', refuseUnprocessableJson);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -52,27 +58,29 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     }),
   );
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Orders API')
-      .setDescription(
-        'Place, read, list and cancel your orders; browse and restock the catalog. Order routes need a ' +
-          'bearer access token whose `sub` is the customer; operator routes need the `orders:admin` scope.',
-      )
-      .setVersion(process.env.npm_package_version ?? '0.1.0')
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description:
-            'An access token (JWT) in `Authorization: Bearer <token>`: its `sub` is the customer; operator ' +
-            'routes need the `orders:admin` scope. Never in the URL.',
-        },
-        BEARER_SCHEME,
-      )
-      .build(),
+  const document = documentProbes(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Orders API')
+        .setDescription(
+          'Place, read, list and cancel your orders; browse and restock the catalog. Order routes need a ' +
+            'bearer access token whose `sub` is the customer; operator routes need the `orders:admin` scope.',
+        )
+        .setVersion(process.env.npm_package_version ?? '0.1.0')
+        .addBearerAuth(
+          {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'An access token (JWT) in `Authorization: Bearer <token>`: its `sub` is the customer; operator ' +
+              'routes need the `orders:admin` scope. Never in the URL.',
+          },
+          BEARER_SCHEME,
+        )
+        .build(),
+    ),
   );
   // Liveness is a plain adapter route (LivenessRoute), outside Nest's router: documented here.
   document.paths[LIVENESS_PATH] = {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import {
   OPERATOR,
   orderBody,
@@ -26,6 +27,8 @@ const without = (key: string) => Object.fromEntries(Object.entries(valid).filter
 const withItem = (item: unknown) => orderBody({ items: [item] });
 const withPayment = (patch: Record<string, unknown>) =>
   orderBody({ payment: { ...valid.payment, ...patch } });
+/** JSON text nested `depth` levels deep (too deep for JSON.stringify's own recursion to build). */
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 const CASES: Case[] = [
   {
@@ -343,6 +346,49 @@ const CASES: Case[] = [
     code: 'VALIDATION_FAILED',
     fields: ['quantity'],
   },
+  // Found by the schema fuzzer (each was a 500):
+  {
+    name: 'a body nested 5,000 levels deep (validation recursed until the stack overflowed)',
+    raw: JSON.stringify(valid).replace('"Berlin"', nested(5_000)),
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'a NUL character in a string (PostgreSQL text cannot hold it)',
+    body: orderBody({ shippingAddress: { ...valid.shippingAddress, name: 'Ada\u0000' } }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['shippingAddress.name'],
+  },
+  {
+    name: 'a product path with a NUL character',
+    method: 'GET',
+    path: '/products/%00',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['sku'],
+  },
+  {
+    name: 'restock of a SKU with a NUL character',
+    method: 'POST',
+    path: '/products/%00/restock',
+    body: { quantity: 5 },
+    as: OPERATOR,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['sku'],
+  },
+  {
+    name: 'restock with a body nested 50,000 levels deep',
+    method: 'POST',
+    path: '/products/SKU-001/restock',
+    raw: nested(50_000),
+    headers: { 'content-type': 'application/json' },
+    as: OPERATOR,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
   {
     name: 'restock of an unknown product',
     method: 'POST',
@@ -385,6 +431,52 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
     }
   });
 
+  it('answers what the HTTP parser refuses in the error shape and closes only that connection', async () => {
+    // Found by the schema fuzzer: a 431 without `Connection: close` whose socket was then destroyed, so a
+    // keep-alive client's next request was reset; and an `Expect` header answered 417 with no body.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const tooLarge = await send(api.baseUrl, agent, '/products', { 'x-padding': 'p'.repeat(20_000) });
+      const unmet = await send(api.baseUrl, agent, '/products', { expect: 'something-else' });
+      const next = await send(api.baseUrl, agent, '/health/live', {});
+      expect(
+        [tooLarge, unmet].map(({ status, connection, contentType, body }) => ({
+          status,
+          connection,
+          contentType,
+          body,
+        })),
+      ).toEqual([
+        {
+          status: 431,
+          connection: 'close',
+          contentType: 'application/json; charset=utf-8',
+          body: {
+            statusCode: 431,
+            error: 'Request Header Fields Too Large',
+            code: 'HEADERS_TOO_LARGE',
+            message: expect.any(String),
+          },
+        },
+        {
+          status: 417,
+          connection: 'close',
+          contentType: 'application/json; charset=utf-8',
+          body: {
+            statusCode: 417,
+            error: 'Expectation Failed',
+            code: 'EXPECTATION_FAILED',
+            message: expect.any(String),
+            details: [{ field: 'Expect', message: expect.any(String) }],
+          },
+        },
+      ]);
+      expect(next.status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('never answered with a 5xx, a stack trace, SQL or the submitted card data', () => {
     expect(results).toHaveLength(CASES.length);
     for (const result of results) {
@@ -404,3 +496,27 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
     expect(stock).toBe(500);
   });
 });
+
+/** A GET with node:http (fetch refuses an `Expect` header); a reset connection is its error code. */
+function send(
+  baseUrl: string,
+  agent: http.Agent,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number | string; connection?: string; contentType?: string; body?: unknown }> {
+  return new Promise((resolve) => {
+    const request = http.get(new URL(path, baseUrl), { agent, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode!,
+          connection: response.headers.connection,
+          contentType: response.headers['content-type'],
+          body: text ? JSON.parse(text) : undefined,
+        }),
+      );
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ status: error.code ?? error.message }));
+  });
+}

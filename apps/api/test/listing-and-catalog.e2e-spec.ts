@@ -109,6 +109,22 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
       'customerId',
     );
     expect(spec.body.components.schemas.PlaceOrderDto.properties).not.toHaveProperty('customerId');
+    // What the schema fuzzer checks answers against: reasons are strings, path parameters say their
+    // format, and readiness documents its 503.
+    const { schemas } = spec.body.components;
+    expect(schemas.OrderSummaryResponse.properties.failureReason).toMatchObject({
+      type: 'string',
+      nullable: true,
+    });
+    expect(schemas.HistoryEntryResponse.properties.reason).toMatchObject({ type: 'string', nullable: true });
+    expect(spec.body.paths['/orders/{id}'].get.parameters[0].schema).toEqual({
+      type: 'string',
+      format: 'uuid',
+    });
+    expect(spec.body.paths['/products/{sku}'].get.parameters[0].schema).toMatchObject({
+      pattern: expect.any(String),
+    });
+    expect(Object.keys(spec.body.paths['/health/ready'].get.responses).sort()).toEqual(['200', '503']);
     const ui = await fetch(`${api.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

@@ -4,7 +4,12 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /** Keyset pagination parameters shared by every list route. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'page size (default depends on the route)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    description: 'page size (default depends on the route)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

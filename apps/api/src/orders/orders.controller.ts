@@ -9,6 +9,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -23,6 +24,8 @@ import { PlaceOrderDto } from './dto/place-order.dto';
 import { OrderLogContext } from './order-log-context';
 
 const DEFAULT_PAGE_SIZE = 20;
+
+const OrderIdParam = () => ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } });
 
 /** A customer's own orders: the customer is the bearer token's `sub`, never a body or query field. */
 @ApiTags('orders')
@@ -102,6 +105,7 @@ export class OrdersController {
   @ApiOperation({
     summary: 'Read one of your orders: status, lines, total, payment summary, shipment, history',
   })
+  @OrderIdParam()
   @ApiOkResponse({ type: OrderResponse })
   async get(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.getOrder(caller.subject, id);
@@ -114,6 +118,7 @@ export class OrdersController {
     summary:
       'Cancel one of your orders that has not started shipping; payment is refunded and stock released',
   })
+  @OrderIdParam()
   @ApiAcceptedResponse({ type: OrderResponse })
   async cancel(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.requestCancellation(caller.subject, id);

@@ -3,8 +3,9 @@ import { decodeCursor, encodeCursor } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { AuditLog } from '@app/observability';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller, OperatorRoute } from '../auth/auth.decorators';
+import { SKU_PATTERN, skuPipe } from '../http/request-parsing';
 import {
   ListProductsQueryDto,
   ProductPageResponse,
@@ -14,6 +15,8 @@ import {
 import { RestockDto } from './dto/restock.dto';
 
 const DEFAULT_PAGE_SIZE = 50;
+
+const SkuParam = () => ApiParam({ name: 'sku', schema: { type: 'string', pattern: SKU_PATTERN.source } });
 
 @ApiTags('products')
 @Controller('products')
@@ -39,8 +42,9 @@ export class ProductsController {
 
   @Get(':sku')
   @ApiOperation({ summary: 'Read one product and its stock' })
+  @SkuParam()
   @ApiOkResponse({ type: ProductResponse })
-  async get(@Param('sku') sku: string): Promise<ProductResponse> {
+  async get(@Param('sku', skuPipe) sku: string): Promise<ProductResponse> {
     return toProductResponse(await this.inventory.getProduct(sku));
   }
 
@@ -48,10 +52,11 @@ export class ProductsController {
   @HttpCode(200)
   @OperatorRoute()
   @ApiOperation({ summary: 'Add stock to a product (operators: orders:admin scope)' })
+  @SkuParam()
   @ApiOkResponse({ type: ProductResponse })
   async restock(
     @Caller() operator: Principal,
-    @Param('sku') sku: string,
+    @Param('sku', skuPipe) sku: string,
     @Body() body: RestockDto,
   ): Promise<ProductResponse> {
     const product = await this.inventory.restock(sku, body.quantity);

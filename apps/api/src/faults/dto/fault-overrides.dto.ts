@@ -26,6 +26,7 @@ export class PaymentFaultsDto {
 
   @ApiPropertyOptional({
     description: 'Delay of every provider call in ms',
+    type: 'integer',
     minimum: 0,
     maximum: MAX_LATENCY_MS,
   })
@@ -44,7 +45,12 @@ export class CarrierFaultsDto {
   @Max(1)
   failureRate?: number;
 
-  @ApiPropertyOptional({ description: 'Delay of every booking in ms', minimum: 0, maximum: MAX_LATENCY_MS })
+  @ApiPropertyOptional({
+    description: 'Delay of every booking in ms',
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_LATENCY_MS,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -55,6 +61,7 @@ export class CarrierFaultsDto {
 export class DatabaseFaultsDto {
   @ApiPropertyOptional({
     description: 'Delay before each affected SQL statement in ms, holding its connection',
+    type: 'integer',
     minimum: 0,
     maximum: MAX_LATENCY_MS,
   })
@@ -97,6 +104,7 @@ export class FaultOverridesDto {
 
   @ApiPropertyOptional({
     description: 'Seconds after which the overrides lapse by themselves (none: until cleared)',
+    type: 'integer',
     minimum: 1,
     maximum: MAX_DURATION_SECONDS,
     example: 600,

@@ -25,7 +25,7 @@ class ShipmentResponse {
 class HistoryEntryResponse {
   @ApiProperty({ enum: ORDER_STATUSES, nullable: true }) from!: string | null;
   @ApiProperty({ enum: ORDER_STATUSES }) status!: string;
-  @ApiProperty({ nullable: true }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
@@ -35,7 +35,12 @@ export class OrderSummaryResponse {
   @ApiProperty({ enum: ORDER_STATUSES }) status!: string;
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ description: 'minor units, computed by the server' }) total!: number;
-  @ApiProperty({ nullable: true, example: null, description: 'machine-readable, e.g. PAYMENT_DECLINED' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'machine-readable, e.g. PAYMENT_DECLINED',
+  })
   failureReason!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;

@@ -19,19 +19,22 @@ import {
   Validate,
   ValidateNested,
 } from 'class-validator';
+import { SKU_PATTERN, SKU_PATTERN_MESSAGE } from '../../http/request-parsing';
 import { CardNotExpired } from './card-not-expired.validator';
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const POSTAL_CODE = /^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$/;
+const CARD_NUMBER = /^\d{12,19}$/;
+const CVV = /^\d{3,4}$/;
 
 export class OrderItemDto {
   @ApiProperty({ example: 'SKU-001', pattern: SKU_PATTERN.source })
   @IsString()
-  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, dots, dashes or underscores' })
+  @Matches(SKU_PATTERN, { message: `sku ${SKU_PATTERN_MESSAGE}` })
   sku!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: MAX_QUANTITY })
+  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: MAX_QUANTITY })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -39,30 +42,30 @@ export class OrderItemDto {
 }
 
 export class ShippingAddressDto {
-  @ApiProperty({ example: 'Ada Lovelace' })
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ example: '1 Main St' })
+  @ApiProperty({ example: '1 Main St', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   line1!: string;
 
-  @ApiPropertyOptional({ example: 'Apt 4' })
+  @ApiPropertyOptional({ example: 'Apt 4', maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(0, 200)
   line2?: string;
 
-  @ApiProperty({ example: 'Berlin' })
+  @ApiProperty({ example: 'Berlin', minLength: 1, maxLength: 100 })
   @IsString()
   @Length(1, 100)
   city!: string;
 
-  @ApiProperty({ example: '10115' })
+  @ApiProperty({ example: '10115', pattern: POSTAL_CODE.source })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$/, {
+  @Matches(POSTAL_CODE, {
     message: 'postalCode must be up to 20 letters, digits, spaces or dashes',
   })
   postalCode!: string;
@@ -79,29 +82,36 @@ export class CardPaymentDto {
 
   @ApiProperty({
     example: '4242424242424242',
+    pattern: CARD_NUMBER.source,
     description: 'Used once to tokenize; only brand and last4 are kept',
   })
   @IsString()
-  @Matches(/^\d{12,19}$/, { message: 'cardNumber must be 12-19 digits' })
+  @Matches(CARD_NUMBER, { message: 'cardNumber must be 12-19 digits' })
   @IsCreditCard({ message: 'cardNumber is not a valid card number' })
   cardNumber!: string;
 
-  @ApiProperty({ example: 12, minimum: 1, maximum: 12 })
+  @ApiProperty({ type: 'integer', example: 12, minimum: 1, maximum: 12 })
   @IsInt()
   @Min(1)
   @Max(12)
   expiryMonth!: number;
 
-  @ApiProperty({ example: new Date().getUTCFullYear() + 3 })
+  @ApiProperty({
+    type: 'integer',
+    example: new Date().getUTCFullYear() + 3,
+    minimum: 2000,
+    maximum: 2100,
+    description: 'The card must not have expired',
+  })
   @IsInt()
   @Min(2000)
   @Max(2100)
   @Validate(CardNotExpired)
   expiryYear!: number;
 
-  @ApiProperty({ example: '123', description: 'Never stored or logged' })
+  @ApiProperty({ example: '123', pattern: CVV.source, description: 'Never stored or logged' })
   @IsString()
-  @Matches(/^\d{3,4}$/, { message: 'cvv must be 3 or 4 digits' })
+  @Matches(CVV, { message: 'cvv must be 3 or 4 digits' })
   cvv!: string;
 }
 

@@ -1,0 +1,18 @@
+export { serverErrors, withFreshApi } from './fresh-api';
+export type { FreshApi } from './fresh-api';
+export { runFuzzCampaign } from './fuzz-campaign';
+export type { CampaignOptions, CampaignResult, Failure, StatusClass } from './fuzz-campaign';
+export { createFuzzCredentials, MALFORMED_AUTHORIZATION, TOKEN_KINDS } from './fuzz-credentials';
+export type { FuzzCredentials, TokenKind } from './fuzz-credentials';
+export { ORDERS_API_PROFILE } from './fuzz-profile';
+export type { FuzzProfile } from './fuzz-profile';
+export { describe as describeRequest, OFF_DOCUMENT, toWireRequest } from './fuzz-request';
+export type { FuzzRequest, Pools, WireRequest } from './fuzz-request';
+export { formatBreakdown, formatFailures, formatSummary } from './fuzz-report';
+export { exchange } from './http-exchange';
+export type { Exchange } from './http-exchange';
+export { operationsOf, schemaResolver } from './openapi-document';
+export type { JsonSchema, OpenApiDocument, Operation } from './openapi-document';
+export { planFingerprint, planRequests } from './request-plan';
+export { judge } from './response-oracle';
+export { schemaViolations } from './schema-conformance';
