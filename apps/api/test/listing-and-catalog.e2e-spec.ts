@@ -75,6 +75,12 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths).sort()).toEqual([
       '/admin/faults',
+      '/admin/webhooks',
+      '/admin/webhooks/{id}',
+      '/admin/webhooks/{id}/deliveries',
+      '/admin/webhooks/{id}/deliveries/{eventId}/redeliver',
+      '/admin/webhooks/{id}/disable',
+      '/admin/webhooks/{id}/enable',
       '/health/live',
       '/health/ready',
       '/orders',
