@@ -44,10 +44,11 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
         'rules/recording.yml',
         'rules/alerts.yml',
         'rules/webhooks.yml',
+        'rules/slo.yml',
       ]);
   });
 
-  it.each(['rules/recording.yml', 'rules/alerts.yml', 'rules/webhooks.yml'])(
+  it.each(['rules/recording.yml', 'rules/alerts.yml', 'rules/webhooks.yml', 'rules/slo.yml'])(
     '%s passes promtool check rules',
     (file) => {
       const result = runTool('promtool', ['check', 'rules', file], DIR);
