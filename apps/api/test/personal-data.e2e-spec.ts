@@ -1,3 +1,4 @@
+import { requestJson } from '../../../test/support/json-request';
 import { OPERATOR } from '../../../test/support/access-tokens';
 import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../test/support/order-requests';
 import { waitFor } from '../../../test/support/wait-for';
@@ -62,14 +63,7 @@ describe('no personal data in logs, spans or metric labels (child process, whole
       path: string,
       body?: unknown,
       headers: Record<string, string> = customer,
-    ) => {
-      const response = await fetch(`${api.baseUrl}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as any };
-    };
+    ) => requestJson(api.baseUrl, method, path, { body, headers });
     const body = (card: string) =>
       orderBody({
         shippingAddress: ADDRESS,
