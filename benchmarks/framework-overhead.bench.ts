@@ -2,7 +2,7 @@ import { startApi } from './support/api-process';
 import { benchKeys } from './support/bench-keys';
 import { createBenchDatabase } from './support/bench-database';
 import { spawnTypeScript, waitUntilReady } from './support/child-process';
-import { runLoad, type LoadResult } from './support/load';
+import { alternatingRounds, runLoad } from './support/load';
 import { freePort } from './support/ports';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median } from './support/stats';
@@ -39,19 +39,7 @@ export async function frameworkOverhead(settings: RunSettings, log: Log): Promis
     type Name = keyof typeof targets;
     const run = (name: Name, durationS: number) =>
       runLoad({ url: targets[name], connections: CONNECTIONS, durationS, requests: [{ method: 'GET' }] });
-    for (const name of ['api', 'raw'] as const) await run(name, settings.warmupS);
-    const samples: Record<Name, LoadResult[]> = { api: [], raw: [] };
-    const rounds: unknown[] = [];
-    for (let round = 0; round < settings.rounds; round += 1) {
-      for (const name of round % 2 === 0 ? (['api', 'raw'] as const) : (['raw', 'api'] as const)) {
-        const result = await run(name, settings.roundS);
-        samples[name].push(result);
-        rounds.push({ round: round + 1, target: name, ...result });
-        log(
-          `round ${round + 1}/${settings.rounds} ${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`,
-        );
-      }
-    }
+    const { samples, rounds } = await alternatingRounds(['api', 'raw'] as const, run, settings, log);
     const rps = (name: Name) => median(samples[name].map((s) => s.rps));
     const p99 = (name: Name) => median(samples[name].map((s) => s.p99));
     return {

@@ -3,7 +3,7 @@ import { startApi } from './support/api-process';
 import { createBenchDatabase } from './support/bench-database';
 import { benchKeys } from './support/bench-keys';
 import { spawnTypeScript, waitUntilReady } from './support/child-process';
-import { cyclingGets, runLoad, type LoadResult } from './support/load';
+import { alternatingRounds, cyclingGets, runLoad } from './support/load';
 import { fillStock, placeOrders, waitForSagas } from './support/orders';
 import { startOtlpSink } from './support/otlp-sink';
 import { freePort } from './support/ports';
@@ -57,19 +57,7 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
     type Name = keyof typeof targets;
     const run = (name: Name, durationS: number) =>
       runLoad({ ...targets[name], connections: CONNECTIONS, durationS });
-    for (const name of ['api', 'lean'] as const) await run(name, settings.warmupS);
-    const samples: Record<Name, LoadResult[]> = { api: [], lean: [] };
-    const rounds: unknown[] = [];
-    for (let round = 0; round < settings.rounds; round += 1) {
-      for (const name of round % 2 === 0 ? (['api', 'lean'] as const) : (['lean', 'api'] as const)) {
-        const result = await run(name, settings.roundS);
-        samples[name].push(result);
-        rounds.push({ round: round + 1, target: name, ...result });
-        log(
-          `round ${round + 1}/${settings.rounds} ${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`,
-        );
-      }
-    }
+    const { samples, rounds } = await alternatingRounds(['api', 'lean'] as const, run, settings, log);
     const rps = (name: Name) => median(samples[name].map((s) => s.rps));
     const p99 = (name: Name) => median(samples[name].map((s) => s.p99));
     const failed = Object.entries(samples).flatMap(([name, results]) =>

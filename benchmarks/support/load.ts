@@ -71,3 +71,32 @@ export function cyclingJsonPosts(
     },
   ];
 }
+
+/**
+ * Two servers under the same load, taking turns: a warm-up each, then `settings.rounds` rounds whose
+ * order alternates so neither always runs first. Resolves with each server's results and the raw rounds.
+ */
+export async function alternatingRounds<Name extends string>(
+  names: readonly [Name, Name],
+  run: (name: Name, durationS: number) => Promise<LoadResult>,
+  settings: { warmupS: number; roundS: number; rounds: number },
+  log: (line: string) => void,
+): Promise<{ samples: Record<Name, LoadResult[]>; rounds: unknown[] }> {
+  for (const name of names) await run(name, settings.warmupS);
+  const samples = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<
+    Name,
+    LoadResult[]
+  >;
+  const rounds: unknown[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    for (const name of round % 2 === 0 ? names : [names[1], names[0]]) {
+      const result = await run(name, settings.roundS);
+      samples[name].push(result);
+      rounds.push({ round: round + 1, target: name, ...result });
+      log(
+        `round ${round + 1}/${settings.rounds} ${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`,
+      );
+    }
+  }
+  return { samples, rounds };
+}
