@@ -10,7 +10,6 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { accessTokenVerifierProvider } from './auth/access-token-verifier.provider';
 import { authMetricProviders } from './auth/auth.metrics';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
-import { QUERY_TOKEN_REDACT_PATHS } from './auth/query-token-redaction';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
@@ -48,7 +47,7 @@ export class AppModule {
           environment: config.service.environment,
           metrics: { enabled: config.metricsEnabled, port: config.metricsPort, handlerOutcomeOf },
           health: { readinessDrainMs: config.readinessDrainMs },
-          logging: { ...config.logging, redactPaths: QUERY_TOKEN_REDACT_PATHS },
+          logging: config.logging,
         }),
         DatabaseModule.forRoot({
           url: config.databaseUrl,

@@ -11,7 +11,7 @@ export { shutdownGracefully } from './lifecycle/graceful-shutdown';
 export type { Closable } from './lifecycle/close-on-signals';
 export { AuditLog } from './logging/audit-log';
 export type { AuditOutcome } from './logging/audit-log';
-export { DEFAULT_REDACT_PATHS, REDACTED } from './logging/log-redaction';
+export { REDACTED } from './logging/log-redaction';
 export { LogContext } from './logging/log-context.decorator';
 export type { LogContextFields, LogContextRequest } from './logging/log-context.decorator';
 export { LogContextInterceptor } from './logging/log-context.interceptor';

@@ -3,9 +3,6 @@ import type { FastifyRequest } from 'fastify';
 
 const QUERY_TOKEN = /([?&]access_token=)[^&#]*/gi;
 
-/** Log paths of a token sent in the query string: refused, and never written down. */
-export const QUERY_TOKEN_REDACT_PATHS = ['req.query.access_token'];
-
 /**
  * A token in the URL is refused (RFC 6750 §2.3 is not supported), but the request line would still be
  * logged with it: the URL the request log reads is rewritten before anything logs it. Routing and the

@@ -15,22 +15,97 @@ const SECRET_FIELDS = [
 
 const SECRET_KEYS = new Set(SECRET_FIELDS);
 
+/** Request headers that carry credentials: written as `[REDACTED]` wherever a request is logged. */
+const SECRET_REQUEST_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
+/** Response headers that carry credentials. */
+const SECRET_RESPONSE_HEADERS = ['set-cookie'];
+/** Query parameters that carry credentials (OAuth's `access_token`, RFC 6750 §2.3), besides the fields above. */
+const SECRET_QUERY_PARAMS = new Set([...SECRET_FIELDS, 'access_token']);
+
+/** `headers` with the listed ones censored: a copy when one is present, else the same object. */
+function censorHeaders<T extends Record<string, unknown>>(headers: T, secret: readonly string[]): T {
+  if (!headers || typeof headers !== 'object') return headers;
+  let copy: Record<string, unknown> | undefined;
+  for (const name of secret) {
+    if (headers[name] === undefined) continue;
+    copy ??= { ...headers };
+    copy[name] = REDACTED;
+  }
+  return (copy ?? headers) as T;
+}
+
+const SECRET_QUERY_IN_URL = new RegExp(`([?&](?:${[...SECRET_QUERY_PARAMS].join('|')})=)[^&#]*`, 'gi');
+
+/** A URL whose credential query parameters are censored (the same string when it has no query). */
+function censorUrl(url: unknown): unknown {
+  return typeof url === 'string' && url.includes('?')
+    ? url.replace(SECRET_QUERY_IN_URL, `$1${REDACTED}`)
+    : url;
+}
+
+/** Query parameters with credential values censored: a copy when one is present. */
+function censorQuery(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  let copy: Record<string, unknown> | undefined;
+  for (const name of Object.keys(query)) {
+    if (!SECRET_QUERY_PARAMS.has(name)) continue;
+    copy ??= { ...(query as Record<string, unknown>) };
+    copy[name] = REDACTED;
+  }
+  return copy ?? query;
+}
+
+interface SerializedRequest {
+  url?: unknown;
+  headers?: Record<string, unknown>;
+  query?: unknown;
+}
+interface SerializedResponse {
+  headers?: Record<string, unknown>;
+}
+
 /**
- * Credentials in request and response headers, removed by pino's redaction. Only exact paths: pino
- * evaluates its paths on every child logger's bindings too (one per request), and wildcard paths there
- * cost more than the rest of the access log line. Secret fields anywhere in a line are `withoutSecrets`'s.
+ * pino serializers for the request and response of an access log line (pino-http hands them pino's
+ * standard serialization, a fresh object per call): credential headers and query parameters become
+ * `[REDACTED]`. This replaces pino's path redaction for them, which pino applies to every child
+ * logger's bindings (one per request) by cloning and stringifying the request, logged or not.
  */
-export const DEFAULT_REDACT_PATHS: readonly string[] = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["proxy-authorization"]',
-  'res.headers["set-cookie"]',
-  'http.request.headers.authorization',
-  'http.request.headers.cookie',
-  'http.request.headers["x-api-key"]',
-  'http.response.headers["set-cookie"]',
-];
+export const credentialSafeSerializers = {
+  req<T extends SerializedRequest>(request: T): T {
+    if (request.headers) request.headers = censorHeaders(request.headers, SECRET_REQUEST_HEADERS);
+    if (request.query) request.query = censorQuery(request.query);
+    request.url = censorUrl(request.url);
+    return request;
+  },
+  res<T extends SerializedResponse>(response: T): T {
+    if (response.headers) response.headers = censorHeaders(response.headers, SECRET_RESPONSE_HEADERS);
+    return response;
+  },
+};
+
+/**
+ * ECS fields of a request or response logged directly (`logger.info({ req })`, converted by the ECS
+ * formatter into `http.request.headers`) with their credential headers censored: a copy when one is present.
+ */
+export function withoutCredentialHeaders(line: Record<string, unknown>): Record<string, unknown> {
+  const http = line.http as
+    | { request?: { headers?: Record<string, unknown> }; response?: { headers?: Record<string, unknown> } }
+    | undefined;
+  if (!http || typeof http !== 'object') return line;
+  const requestHeaders = http.request?.headers;
+  const responseHeaders = http.response?.headers;
+  const request = requestHeaders && censorHeaders(requestHeaders, SECRET_REQUEST_HEADERS);
+  const response = responseHeaders && censorHeaders(responseHeaders, SECRET_RESPONSE_HEADERS);
+  if (request === requestHeaders && response === responseHeaders) return line;
+  return {
+    ...line,
+    http: {
+      ...http,
+      ...(http.request && { request: { ...http.request, headers: request } }),
+      ...(http.response && { response: { ...http.response, headers: response } }),
+    },
+  };
+}
 
 /** Only plain data is searched: request objects, errors and class instances are written by serializers. */
 function isPlain(value: unknown): value is Record<string, unknown> | unknown[] {

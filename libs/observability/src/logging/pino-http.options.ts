@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import type { Options } from 'pino-http';
 import type { ResolvedObservabilityOptions } from '../observability.options';
-import { DEFAULT_REDACT_PATHS, REDACTED, withoutSecrets } from './log-redaction';
+import {
+  credentialSafeSerializers,
+  REDACTED,
+  withoutCredentialHeaders,
+  withoutSecrets,
+} from './log-redaction';
 import { requestIdFrom } from './request-id';
 
 const QUIET_PATHS = /^\/(health\/|metrics)/;
@@ -23,10 +28,15 @@ export function ecsLoggerOptions(options: ResolvedObservabilityOptions, eventDat
     formatters: {
       ...ecs.formatters,
       // Secret fields are removed from the lines written, not on the way (bindings carry ids, not payloads).
-      log: (object: Record<string, unknown>) => ecsLog(withoutSecrets(object)),
+      log: (object: Record<string, unknown>) => withoutCredentialHeaders(ecsLog(withoutSecrets(object))),
     },
+    // Credential headers and query parameters of the access log's request and response.
+    serializers: credentialSafeSerializers,
     level: options.logging.level,
-    redact: { paths: [...DEFAULT_REDACT_PATHS, ...options.logging.redactPaths], censor: REDACTED },
+    // pino's path redaction only for paths an application adds: it runs on every child logger's bindings.
+    ...(options.logging.redactPaths.length > 0 && {
+      redact: { paths: [...options.logging.redactPaths], censor: REDACTED },
+    }),
   };
 }
 
