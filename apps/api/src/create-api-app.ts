@@ -38,11 +38,12 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('checkExpectation', answerUnmetExpectation);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id); // kept by error replies too (only content headers reset)
+    done();
+  });
   fastify.addHook('onRequest', requireJsonBodies);
   fastify.addHook('preValidation', refuseUnprocessableJson);
-  fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
   fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
   if (config.orderRateLimitPerMinute > 0) await registerOrderRateLimit(app, config.orderRateLimitPerMinute);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.

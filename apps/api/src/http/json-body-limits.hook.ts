@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { errorBody, type FieldProblem } from './error-body';
 
 /**
@@ -12,10 +12,15 @@ export const MAX_JSON_DEPTH = 32;
  * deeper than MAX_JSON_DEPTH (a stack overflow, then a 500), or with a NUL character in a string or
  * key (valid JSON, but PostgreSQL text cannot hold it: the insert failed with a 500).
  */
-export async function refuseUnprocessableJson(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const problem = firstProblem(request.body);
-  if (problem)
-    await reply.status(400).send(errorBody(400, 'VALIDATION_FAILED', 'The request is not valid', [problem]));
+export function refuseUnprocessableJson(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  const problem = request.body === undefined ? undefined : firstProblem(request.body);
+  if (!problem) return done();
+  // Answered here: the request goes no further (a hook that replies does not call `done`).
+  void reply.status(400).send(errorBody(400, 'VALIDATION_FAILED', 'The request is not valid', [problem]));
 }
 
 /** Walks the body without recursion (its depth is what is being checked). */

@@ -1,16 +1,21 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { errorBody } from './error-body';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 
 /** Request bodies must be JSON: anything else is refused with 415 before parsing or routing. */
-export async function requireJsonBodies(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function requireJsonBodies(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
   const contentLength = Number(request.headers['content-length'] ?? 0);
   const hasBody = contentLength > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) return;
+  if (!hasBody) return done();
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim();
-  if (JSON_MEDIA_TYPE.test(mediaType)) return;
-  await reply
+  if (JSON_MEDIA_TYPE.test(mediaType)) return done();
+  // Answered here: the request goes no further (a hook that replies does not call `done`).
+  void reply
     .status(415)
     .send(
       errorBody(
