@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { OpenTelemetryModule } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
@@ -141,14 +140,9 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     return {
       ...base,
       global: true,
-      // nestjs-otel for TraceService and @Span; its OTel metrics stay off (metrics go through Prometheus).
-      imports: [
-        ...(base.imports ?? []),
-        prometheus,
-        logger,
-        TerminusModule.forRoot({ logger: false }),
-        OpenTelemetryModule.forRoot(),
-      ],
+      // No nestjs-otel: spans come from the interceptors and OperationTelemetry, and its module mounts a
+      // middleware on every route (through @fastify/middie on Fastify) that nothing here reads.
+      imports: [...(base.imports ?? []), prometheus, logger, TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
       exports: [
