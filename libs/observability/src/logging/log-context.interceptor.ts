@@ -1,6 +1,14 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PinoLogger } from 'nestjs-pino';
+import { RESOLVED_OPTIONS } from '../observability.constants';
+import type { ResolvedObservabilityOptions } from '../observability.options';
 import { annotateActiveSpan } from '../tracing/active-span';
 import { tap, type Observable } from 'rxjs';
 import { LOG_CONTEXT, type LogContextFields, type LogContextRequest } from './log-context.decorator';
@@ -22,10 +30,19 @@ function defined(fields: Record<string, unknown>): Record<string, string | numbe
  */
 @Injectable()
 export class LogContextInterceptor implements NestInterceptor {
+  /**
+   * Whether requests have a log scope to enrich: with logs off (`silent`) no request-log middleware is
+   * mounted, and `assign` outside a scope throws, which would cost an Error and its stack per request.
+   */
+  private readonly requestLogs: boolean;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly logger: PinoLogger,
-  ) {}
+    @Inject(RESOLVED_OPTIONS) options: ResolvedObservabilityOptions,
+  ) {
+    this.requestLogs = options.logging.level !== 'silent';
+  }
 
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     const declared = this.reflector.get<LogContextFields | undefined>(LOG_CONTEXT, execution.getHandler());
@@ -41,6 +58,7 @@ export class LogContextInterceptor implements NestInterceptor {
       for (const key of Object.keys(values)) assigned.add(key);
       // The handler's span (HandlerSpanInterceptor, active here) carries the same domain ids.
       annotateActiveSpan(values);
+      if (!this.requestLogs) return;
       try {
         this.logger.assign(values);
       } catch {
