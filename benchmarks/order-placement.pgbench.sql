@@ -74,9 +74,9 @@ SELECT "OrderLineEntity"."order_id" AS "OrderLineEntity_order_id", "OrderLineEnt
 SELECT COUNT(1) AS "cnt" FROM "inventory_reservations" "InventoryReservationEntity" WHERE (("InventoryReservationEntity"."order_id" = :order_id));
 UPDATE "products" SET "stock" = "stock" - :quantity, "updated_at" = now() WHERE "sku" = :ProductEntity_sku AND "stock" >= :quantity;
 INSERT INTO "inventory_reservations"("order_id", "sku", "quantity", "status", "reserved_at", "released_at") VALUES (:order_id, :ProductEntity_sku, :quantity, 'RESERVED', DEFAULT, DEFAULT) RETURNING "reserved_at";
-SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
-UPDATE "orders" SET "status" = 'INVENTORY_RESERVED', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
-INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'PENDING', 'INVENTORY_RESERVED', NULL, DEFAULT) RETURNING "id", "occurred_at";
+SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
+UPDATE orders SET status = 'INVENTORY_RESERVED', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
+INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'PENDING', 'INVENTORY_RESERVED', NULL);
 COMMIT;
 
 -- Saga, chargePayment: read the order and its payment; then the capture and the move to PAID in one transaction
@@ -85,9 +85,9 @@ SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."customer_id" AS "O
 SELECT "PaymentEntity"."order_id" AS "PaymentEntity_order_id", "PaymentEntity"."payment_token" AS "PaymentEntity_payment_token", "PaymentEntity"."amount" AS "PaymentEntity_amount", "PaymentEntity"."currency" AS "PaymentEntity_currency", "PaymentEntity"."status" AS "PaymentEntity_status", "PaymentEntity"."decline_code" AS "PaymentEntity_decline_code" FROM "payments" "PaymentEntity" WHERE (("PaymentEntity"."order_id" = :order_id)) LIMIT 1;
 START TRANSACTION;
 UPDATE "payments" SET "status" = 'CAPTURED', "provider_reference" = 'sim_ch_' || :token::text, "updated_at" = CURRENT_TIMESTAMP WHERE "order_id" = :order_id;
-SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
-UPDATE "orders" SET "status" = 'PAID', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
-INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'INVENTORY_RESERVED', 'PAID', NULL, DEFAULT) RETURNING "id", "occurred_at";
+SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
+UPDATE orders SET status = 'PAID', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
+INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'INVENTORY_RESERVED', 'PAID', NULL);
 WITH subscribers AS (
   SELECT id FROM webhook_endpoints WHERE enabled AND 'payment.captured' = ANY (event_types)
 ), event AS (
@@ -128,9 +128,9 @@ SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_
 SELECT "ShipmentEntity"."order_id" AS "ShipmentEntity_order_id", "ShipmentEntity"."carrier" AS "ShipmentEntity_carrier", "ShipmentEntity"."tracking_number" AS "ShipmentEntity_tracking_number", "ShipmentEntity"."created_at" AS "ShipmentEntity_created_at" FROM "shipments" "ShipmentEntity" WHERE (("ShipmentEntity"."order_id" = :order_id)) LIMIT 1;
 START TRANSACTION;
 INSERT INTO "shipments" AS "ShipmentEntity"("order_id", "carrier", "tracking_number", "created_at") VALUES (:order_id, 'SIM-EXPRESS', 'SIM' || :token::text, DEFAULT) ON CONFLICT DO NOTHING  RETURNING "created_at";
-SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
-UPDATE "orders" SET "status" = 'SHIPPED', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
-INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'PAID', 'SHIPPED', NULL, DEFAULT) RETURNING "id", "occurred_at";
+SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
+UPDATE orders SET status = 'SHIPPED', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
+INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'PAID', 'SHIPPED', NULL);
 WITH subscribers AS (
   SELECT id FROM webhook_endpoints WHERE enabled AND 'shipment.created' = ANY (event_types)
 ), event AS (
@@ -159,9 +159,9 @@ COMMIT;
 
 -- Saga, completeOrder: move to COMPLETED.
 START TRANSACTION;
-SELECT "OrderEntity"."id" AS "OrderEntity_id", "OrderEntity"."status" AS "OrderEntity_status", "OrderEntity"."created_at" AS "OrderEntity_created_at" FROM "orders" "OrderEntity" WHERE (("OrderEntity"."id" = :order_id)) LIMIT 1 FOR UPDATE;
-UPDATE "orders" SET "status" = 'COMPLETED', "updated_at" = CURRENT_TIMESTAMP WHERE "id" = :order_id;
-INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, 'SHIPPED', 'COMPLETED', NULL, DEFAULT) RETURNING "id", "occurred_at";
+SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
+UPDATE orders SET status = 'COMPLETED', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
+INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'SHIPPED', 'COMPLETED', NULL);
 WITH subscribers AS (
   SELECT id FROM webhook_endpoints WHERE enabled AND 'order.completed' = ANY (event_types)
 ), event AS (

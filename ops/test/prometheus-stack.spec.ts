@@ -21,10 +21,6 @@ const OPS = path.resolve(__dirname, '..');
  * that topology against a real Prometheus 3 and checks them there; this stack runs the API alone.
  */
 const NEEDS_TEMPORAL_SERVER = /\btemporal_/;
-/**
- * SLO dashboard panels fed only by webhook delivery metrics, which the API does not expose yet (webhook
- * delivery is being built): here they can have no data. Delete this list when webhook delivery lands.
- */
 
 /**
  * The whole monitoring path for real: the API (child process, real PostgreSQL), postgres_exporter, the

@@ -1,7 +1,15 @@
 import { DatabaseModule } from '@app/database';
 import { ObservabilityModule } from '@app/observability';
 import type { OrderSagaActivities, OrderSagaActivityName } from '@app/order-saga';
-import { OrderFulfilmentModule, OrderSagaActivitiesService } from '@app/orders';
+import {
+  IllegalOrderTransitionError,
+  OrderFulfilmentModule,
+  OrderNotFoundError,
+  OrderSagaActivitiesService,
+  transitionOrder,
+} from '@app/orders';
+import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -261,5 +269,36 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
       { type: 'payment.refunded', status: 'PAID', payment: 'REFUNDED' },
       { type: 'order.failed', status: 'FAILED', payment: 'REFUNDED' },
     ]);
+  });
+
+  it('moves an order forward once, records each move, and refuses a move backward or of an unknown order', async () => {
+    const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 1 });
+    const dataSource = app.get(DataSource);
+    const move = (to: 'INVENTORY_RESERVED' | 'PENDING' | 'FAILED', reason?: string, id = orderId) =>
+      dataSource.transaction((manager) => transitionOrder(manager, id, to, reason));
+    const history = () =>
+      db.query<{ from_status: string | null; to_status: string; reason: string | null }>(
+        `SELECT from_status, to_status, reason FROM order_status_history WHERE order_id = $1 ORDER BY id`,
+        [orderId],
+      );
+    const before = await history();
+
+    const first = await move('INVENTORY_RESERVED');
+    expect(first.moved).toBe(true);
+    expect(first.createdAt).toBeInstanceOf(Date);
+    expect((await move('INVENTORY_RESERVED')).moved).toBe(false); // a repeated step changes nothing
+    await expect(move('PENDING')).rejects.toBeInstanceOf(IllegalOrderTransitionError);
+    await expect(move('FAILED', 'PAYMENT_DECLINED', randomUUID())).rejects.toBeInstanceOf(OrderNotFoundError);
+    expect(await move('FAILED', 'PAYMENT_DECLINED')).toMatchObject({ moved: true });
+
+    expect((await history()).slice(before.length)).toEqual([
+      { from_status: 'PENDING', to_status: 'INVENTORY_RESERVED', reason: null },
+      { from_status: 'INVENTORY_RESERVED', to_status: 'FAILED', reason: 'PAYMENT_DECLINED' },
+    ]);
+    const [order] = await db.query<{ status: string; failure_reason: string | null }>(
+      `SELECT status, failure_reason FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    expect(order).toEqual({ status: 'FAILED', failure_reason: 'PAYMENT_DECLINED' });
   });
 });
