@@ -1,3 +1,4 @@
+// With one profile (and WINDOW_S), prints its CPU per request by package instead.
 // Compares two V8 CPU profiles (node --cpu-prof) of the same load: CPU per request by package, the
 // difference first. Usage: node scripts/compare-cpu-profiles.js <a.cpuprofile> <requests> <a-window-end-offset-s>
 //                                                               <b.cpuprofile> <requests> <b-window-end-offset-s> [window-s]
@@ -30,6 +31,21 @@ function perRequest(file, requests, endOffsetS, windowS) {
 }
 
 const [aFile, aRequests, aOffset, bFile, bRequests, bOffset, windowS = '20'] = process.argv.slice(2);
+if (!bFile) {
+  // One profile: CPU per request by package, largest first (`[window-s]` then comes fourth: pass it as B's).
+  const one = perRequest(aFile, Number(aRequests), Number(aOffset), Number(process.env.WINDOW_S ?? 20));
+  console.log('| Where | µs/request |\n| --- | ---: |');
+  for (const [key, x] of Object.entries(one)
+    .sort((p, q) => q[1] - p[1])
+    .filter(([, x]) => x >= 10))
+    console.log(`| ${key} | ${x.toFixed(0)} |`);
+  console.log(
+    `| **busy CPU in all** | **${Object.values(one)
+      .reduce((x, y) => x + y, 0)
+      .toFixed(0)}** |`,
+  );
+  process.exit(0);
+}
 const a = perRequest(aFile, Number(aRequests), Number(aOffset), Number(windowS));
 const b = perRequest(bFile, Number(bRequests), Number(bOffset), Number(windowS));
 const sum = (o) => Object.values(o).reduce((x, y) => x + y, 0);
