@@ -216,9 +216,13 @@ describe('webhook delivery', () => {
       async () => (await metricsOf(healthy.id)).delivered,
       (n) => n === 6,
     );
+    // The backlog figure is a reading shared for up to 200 ms: wait for one taken after the circuit opened.
     const view = await waitFor(
       () => debugVars(api),
-      (vars) => vars.webhooks.endpoints.find((e: any) => e.id === failing.id)?.circuit.state !== 'closed',
+      (vars) => {
+        const endpoint = vars.webhooks.endpoints.find((e: any) => e.id === failing.id);
+        return endpoint?.circuit.state !== 'closed' && endpoint?.pending === 6;
+      },
     );
     const failingView = view.webhooks.endpoints.find((e: any) => e.id === failing.id);
     expect(failingView).toMatchObject({

@@ -8,7 +8,7 @@ import { WebhookOutbox } from '@app/webhooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { OrderEntity, OrderLineEntity } from '../entities';
+import type { OrderEntity } from '../entities';
 import { transitionOrder, type TransitionResult } from '../order-transitions';
 import { WEBHOOK_EVENT_OF_STATUS } from '../order-webhook-events';
 import { IllegalOrderTransitionError, OrderNotFoundError } from '../orders.errors';
@@ -63,7 +63,9 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
       annotateOrder(order);
       if (AFTER_RESERVATION.includes(order.status)) return;
       if (order.cancelRequestedAt) throw cancelled(orderId);
-      const lines = await manager.findBy(OrderLineEntity, { orderId });
+      const lines: Array<{ sku: string; quantity: number }> = await manager.query(SAGA_STEP_SQL.lines, [
+        orderId,
+      ]);
       try {
         await this.inventory.reserveForOrder(manager, orderId, lines);
       } catch (error) {
@@ -238,16 +240,48 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
     );
   }
 
-  private async readOrder(orderId: string): Promise<OrderEntity> {
-    return this.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: orderId });
+  private async readOrder(orderId: string): Promise<SagaOrder> {
+    return sagaOrder(orderId, await this.dataSource.query(SAGA_STEP_SQL.order, [orderId]));
   }
 
-  private async lockOrder(manager: EntityManager, orderId: string): Promise<OrderEntity> {
-    return manager.findOneOrFail(OrderEntity, {
-      where: { id: orderId },
-      lock: { mode: 'pessimistic_write' },
-    });
+  private async lockOrder(manager: EntityManager, orderId: string): Promise<SagaOrder> {
+    return sagaOrder(orderId, await manager.query(SAGA_STEP_SQL.lockedOrder, [orderId]));
   }
+}
+
+/**
+ * What the steps read, written out like the status changes (`TRANSITION_SQL`): building these with
+ * TypeORM's query builder cost more CPU per order than the statements (BENCHMARKS.md, order placement).
+ * `benchmarks/order-placement.pgbench.sql` runs the same text.
+ */
+export const SAGA_STEP_SQL = {
+  order: 'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1',
+  lockedOrder:
+    'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1 FOR UPDATE',
+  lines: 'SELECT sku, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no',
+} as const;
+
+/** The order as a saga step sees it. */
+type SagaOrder = Pick<OrderEntity, 'id' | 'status' | 'currency' | 'totalAmount' | 'cancelRequestedAt'>;
+
+function sagaOrder(
+  orderId: string,
+  [row]: Array<{
+    id: string;
+    status: OrderStatus;
+    currency: string;
+    total_amount: string;
+    cancel_requested_at: Date | null;
+  }>,
+): SagaOrder {
+  if (!row) throw new OrderNotFoundError(orderId);
+  return {
+    id: row.id,
+    status: row.status,
+    currency: row.currency,
+    totalAmount: Number(row.total_amount),
+    cancelRequestedAt: row.cancel_requested_at,
+  };
 }
 
 type Transition = (
