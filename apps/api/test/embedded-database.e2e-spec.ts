@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OPERATOR, orderBody } from './support/api-harness';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { waitFor } from '../../../test/support/wait-for';
-import { startWebhookReceiver } from '../../../test/support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
 import { COMPLETED_ORDER_EVENTS } from './support/webhook-fixtures';
 
 const getJson = async (url: string, headers: Record<string, string> = {}): Promise<any> =>
@@ -15,6 +15,7 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
   let dataDir: string;
   let api: ApiProcess | undefined;
   let firstToken: Record<string, string>;
+  let receiver: WebhookReceiver | undefined; // closed in afterAll, also when a test fails midway
   const started = () => {
     if (!api) throw new Error('the API did not start');
     return api;
@@ -32,6 +33,7 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'orders-pglite-'));
   });
   afterAll(async () => {
+    await receiver?.close();
     await api?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -45,14 +47,14 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
 
   it('serves the seeded catalog and completes an order, delivering its webhook events', async () => {
     const api = started();
-    const receiver = await startWebhookReceiver('embedded');
+    const hooks = (receiver = await startWebhookReceiver('embedded'));
     const registered = await fetch(`${api.baseUrl}/admin/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(await api.tokens.headers(OPERATOR)) },
-      body: JSON.stringify({ url: receiver.url, eventTypes: COMPLETED_ORDER_EVENTS }),
+      body: JSON.stringify({ url: hooks.url, eventTypes: COMPLETED_ORDER_EVENTS }),
     });
     expect(registered.status).toBe(201);
-    receiver.secret = ((await registered.json()) as { secret: string }).secret;
+    hooks.secret = ((await registered.json()) as { secret: string }).secret;
     const products = await getJson(`${api.baseUrl}/products`);
     expect(products.items.map((p: { sku: string }) => p.sku)).toContain('SKU-001');
     expect(products.items.find((p: { sku: string }) => p.sku === 'SKU-001')).toEqual({
@@ -78,15 +80,18 @@ describe('embedded default: no DATABASE_URL, no TEMPORAL_ADDRESS', () => {
     );
     expect(order.status).toBe('COMPLETED');
     expect(order.shipment.trackingNumber).toMatch(/^SIM/);
-    // The outbox and the dispatcher run on the embedded database too.
-    await waitFor(
-      async () => receiver.received.length,
-      (n) => n === 4,
+    // The outbox and the dispatcher run on the embedded database too. Delivery is at least once: a copy
+    // of an event is only ever a retry (a later attempt of the same event id), never a second claim.
+    const delivered = await waitFor(
+      async () => hooks.delivered(),
+      (byEvent) => byEvent.size === 4,
     );
-    expect(receiver.received.map((d) => [d.type, d.orderId, d.signatureValid])).toEqual(
+    const copies = [...delivered.values()];
+    expect(copies.map(([first]) => [first.type, first.orderId, first.signatureValid])).toEqual(
       COMPLETED_ORDER_EVENTS.map((type) => [type, order.id, true]),
     );
-    await receiver.close();
+    for (const [first, ...retries] of copies)
+      for (const retry of retries) expect(retry.attempt).toBeGreaterThan(first.attempt);
   });
 
   it('shuts down cleanly on SIGTERM and keeps its data and its key across restarts without re-seeding', async () => {
