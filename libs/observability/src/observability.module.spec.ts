@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TraceService } from 'nestjs-otel';
 import { register, type Histogram } from 'prom-client';
 import { HTTP_METRICS } from './metrics/metric-names';
 import { DebugVars } from './debug/debug-vars';
@@ -62,6 +63,17 @@ describe('ObservabilityModule options', () => {
     await start(ObservabilityModule.forRootAsync({ useFactory: async () => Promise.resolve(custom) }));
     expect(latencyBuckets()).toEqual([0.05, 0.5, 5]);
     expect(register.getSingleMetric(PROCESS_METRIC)).toBeUndefined();
+  });
+
+  it("provides nestjs-otel's TraceService without nestjs-otel's module, whose middleware runs on every route", async () => {
+    await start(ObservabilityModule.forRoot(base));
+    const traces = app!.get(TraceService);
+    const span = traces.startSpan('widgets.check');
+    expect(typeof span.spanContext().traceId).toBe('string');
+    span.end();
+    const modules = [...app!.get(ModulesContainer).values()].map((module) => module.metatype.name);
+    expect(modules).toContain('ObservabilityModule');
+    expect(modules.filter((name) => name.startsWith('OpenTelemetry'))).toEqual([]);
   });
 
   it('names the log data streams after the service unless a prefix is given', () => {

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { TraceService } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
@@ -117,6 +118,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       }),
       LogShipping,
       AuditLog,
+      TraceService,
     ];
     const logger = LoggerModule.forRootAsync({
       inject: [RESOLVED_OPTIONS, LogShipping],
@@ -140,8 +142,9 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     return {
       ...base,
       global: true,
-      // No nestjs-otel: spans come from the interceptors and OperationTelemetry, and its module mounts a
-      // middleware on every route (through @fastify/middie on Fastify) that nothing here reads.
+      // nestjs-otel's TraceService is provided here without its OpenTelemetryModule: that module mounts a
+      // wide-event middleware on every route (through @fastify/middie on Fastify), which cost a third of a
+      // liveness probe's CPU and feeds an interceptor this library does not register.
       imports: [...(base.imports ?? []), prometheus, logger, TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
@@ -154,6 +157,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         ShutdownState,
         LogShipping,
         AuditLog,
+        TraceService,
         prometheus,
         logger,
         getToken(APP_INFO_METRIC),
