@@ -28,4 +28,4 @@ kill -TERM $API; wait $API || true
 echo "POST /orders: $ORDERS orders accepted in 10 s (CPU below per order, its saga included)"
 [[ -n "${KEEP_PROFILE:-}" ]] && cp "$OUT"/*.cpuprofile "$KEEP_PROFILE"
 # The load window ends about 3.3 s before the profile does (the wait for the sagas, then the shutdown).
-WINDOW_S=10 node scripts/compare-cpu-profiles.js "$OUT"/*.cpuprofile "$ORDERS" 3.3
+node scripts/compare-cpu-profiles.js "$OUT"/*.cpuprofile "$ORDERS" 3.3 10

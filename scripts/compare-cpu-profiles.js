@@ -1,4 +1,4 @@
-// With one profile (and WINDOW_S), prints its CPU per request by package instead.
+// With one profile (<a.cpuprofile> <requests> <window-end-offset-s> [window-s]), prints its table alone.
 // Compares two V8 CPU profiles (node --cpu-prof) of the same load: CPU per request by package, the
 // difference first. Usage: node scripts/compare-cpu-profiles.js <a.cpuprofile> <requests> <a-window-end-offset-s>
 //                                                               <b.cpuprofile> <requests> <b-window-end-offset-s> [window-s]
@@ -31,9 +31,9 @@ function perRequest(file, requests, endOffsetS, windowS) {
 }
 
 const [aFile, aRequests, aOffset, bFile, bRequests, bOffset, windowS = '20'] = process.argv.slice(2);
-if (!bFile) {
-  // One profile: CPU per request by package, largest first (`[window-s]` then comes fourth: pass it as B's).
-  const one = perRequest(aFile, Number(aRequests), Number(aOffset), Number(process.env.WINDOW_S ?? 20));
+if (process.argv.length <= 6) {
+  // One profile: CPU per request by package, largest first; the fourth argument is then the window.
+  const one = perRequest(aFile, Number(aRequests), Number(aOffset), Number(bFile ?? 20));
   console.log('| Where | µs/request |\n| --- | ---: |');
   for (const [key, x] of Object.entries(one)
     .sort((p, q) => q[1] - p[1])

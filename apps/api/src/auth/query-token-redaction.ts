@@ -4,9 +4,10 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 const QUERY_TOKEN = /([?&]access_token=)[^&#]*/gi;
 
 /**
- * A token in the URL is refused (RFC 6750 §2.3 is not supported), but the request line would still be
- * logged with it: the URL the request log reads is rewritten before anything logs it. Routing and the
- * parsed query are done by then, so the refusal still sees the parameter.
+ * A token in the URL is refused (RFC 6750 §2.3 is not supported), and must not be written down anywhere.
+ * The request log censors `access_token` itself (libs/observability's serializers); this rewrites the URL
+ * too, for whatever else reads it later in the request. Routing and the parsed query are done by then, so
+ * the refusal still sees the parameter.
  */
 export function redactQueryToken(
   request: FastifyRequest,

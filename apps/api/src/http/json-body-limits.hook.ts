@@ -17,7 +17,7 @@ export function refuseUnprocessableJson(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
-  const problem = request.body === undefined ? undefined : firstProblem(request.body);
+  const problem = firstProblem(request.body);
   if (!problem) return done();
   // Answered here: the request goes no further (a hook that replies does not call `done`).
   void reply.status(400).send(errorBody(400, 'VALIDATION_FAILED', 'The request is not valid', [problem]));

@@ -254,10 +254,11 @@ export class OrderSagaActivitiesService implements OrderSagaActivities {
  * TypeORM's query builder cost more CPU per order than the statements (BENCHMARKS.md, order placement).
  * `benchmarks/order-placement.pgbench.sql` runs the same text.
  */
+const SAGA_ORDER_SQL =
+  'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1';
 export const SAGA_STEP_SQL = {
-  order: 'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1',
-  lockedOrder:
-    'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1 FOR UPDATE',
+  order: SAGA_ORDER_SQL,
+  lockedOrder: `${SAGA_ORDER_SQL} FOR UPDATE`,
   lines: 'SELECT sku, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no',
 } as const;
 
