@@ -1,6 +1,6 @@
 -- One order, statement for statement as the API and its inline saga send them to PostgreSQL
 -- (captured with `ALTER DATABASE … SET log_statement = 'all'` while one order went from POST /orders to
--- COMPLETED): 34 statements, 10 transactions (5 explicit ones and 5 single statements), in the same order and with
+-- COMPLETED): the same statements, in the same order and the same transactions.
 -- (pgbench would read the colons of the timestamp format as variables, so the format is spelt with chr(58) here.)
 -- The application binds every value as a parameter; here the values that vary per order are pgbench
 -- variables (bound as parameters with `-M extended`, which is how node-postgres sends them) and the
@@ -19,15 +19,13 @@
 -- POST /orders: the catalog lookup (outside the transaction), then the order, its line, its first status,
 -- its pending payment and its webhook event, read back for the 202 answer (one statement shaped as the view),
 -- in one transaction. Each status change below writes its webhook event in its transaction the same way.
-SELECT "ProductEntity"."sku" AS "ProductEntity_sku", "ProductEntity"."name" AS "ProductEntity_name", "ProductEntity"."unit_price" AS "ProductEntity_unit_price", "ProductEntity"."currency" AS "ProductEntity_currency", "ProductEntity"."stock" AS "ProductEntity_stock", "ProductEntity"."created_at" AS "ProductEntity_created_at", "ProductEntity"."updated_at" AS "ProductEntity_updated_at" FROM "products" "ProductEntity" WHERE (("ProductEntity"."sku" IN ('SKU-' || lpad(:sku::text, 3, '0')))) \gset
-\set total :quantity * :ProductEntity_unit_price
+SELECT sku, name, unit_price, currency, stock FROM products WHERE sku = ANY (ARRAY['SKU-' || lpad(:sku::text, 3, '0')]) \gset
+\set total :quantity * :unit_price
 START TRANSACTION;
-INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, shipping_address)
-VALUES (gen_random_uuid(), 'c-' || :customer::text, NULL, 'b6af247899bc5c4e45f23e62faa337c9be70e28f89c1584aa3fdf77026db0c7f', 'PENDING', 'EUR', :total, '{"city": "Berlin", "name": "Ada", "line1": "1 Main St", "country": "DE", "postalCode": "10115"}')
-ON CONFLICT DO NOTHING RETURNING id AS order_id \gset
-INSERT INTO "order_lines"("order_id", "line_no", "sku", "product_name", "quantity", "unit_price", "line_total") VALUES (:order_id, 1, :ProductEntity_sku, :ProductEntity_name, :quantity, :ProductEntity_unit_price, :total);
-INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "reason", "occurred_at") VALUES (:order_id, NULL, 'PENDING', NULL, DEFAULT) RETURNING "id", "occurred_at";
-INSERT INTO "payments"("order_id", "method", "card_brand", "card_last4", "expiry_month", "expiry_year", "payment_token", "amount", "currency", "status", "provider_reference", "decline_code", "created_at", "updated_at") VALUES (:order_id, 'card', 'visa', 4242, 12, :expiry_year, 'sim_tok_' || :token::text, :total, 'EUR', 'PENDING', DEFAULT, DEFAULT, DEFAULT, DEFAULT) RETURNING "created_at", "updated_at";
+INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, shipping_address) VALUES (gen_random_uuid(), 'c-' || :customer::text, NULL, 'b6af247899bc5c4e45f23e62faa337c9be70e28f89c1584aa3fdf77026db0c7f', 'PENDING', 'EUR', :total, '{"city": "Berlin", "name": "Ada", "line1": "1 Main St", "country": "DE", "postalCode": "10115"}') ON CONFLICT DO NOTHING RETURNING id AS order_id \gset
+INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total) SELECT :order_id::uuid, * FROM unnest(ARRAY[1]::smallint[], ARRAY[:sku]::varchar[], ARRAY[:name]::varchar[], ARRAY[:quantity]::integer[], ARRAY[:unit_price]::integer[], ARRAY[:total]::bigint[]);
+INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, NULL, 'PENDING', NULL);
+INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token, amount, currency, status) VALUES (:order_id, 'card', 'visa', '4242', 12, :expiry_year, 'sim_tok_' || :token::text, :total, 'EUR', 'PENDING');
 -- The order.created webhook event (the outbox; no endpoint is registered here, so it writes nothing, as in the app's run).
 WITH subscribers AS (
   SELECT id FROM webhook_endpoints WHERE enabled AND 'order.created' = ANY (event_types)
@@ -71,9 +69,9 @@ COMMIT;
 START TRANSACTION;
 SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = :order_id FOR UPDATE;
 SELECT sku, quantity FROM order_lines WHERE order_id = :order_id ORDER BY line_no;
-SELECT COUNT(1) AS "cnt" FROM "inventory_reservations" "InventoryReservationEntity" WHERE (("InventoryReservationEntity"."order_id" = :order_id));
-UPDATE "products" SET "stock" = "stock" - :quantity, "updated_at" = now() WHERE "sku" = :ProductEntity_sku AND "stock" >= :quantity;
-INSERT INTO "inventory_reservations"("order_id", "sku", "quantity", "status", "reserved_at", "released_at") VALUES (:order_id, :ProductEntity_sku, :quantity, 'RESERVED', DEFAULT, DEFAULT) RETURNING "reserved_at";
+SELECT EXISTS (SELECT 1 FROM inventory_reservations WHERE order_id = :order_id) AS reserved;
+UPDATE products SET stock = stock - :quantity, updated_at = now() WHERE sku = :sku AND stock >= :quantity RETURNING sku;
+INSERT INTO inventory_reservations (order_id, sku, quantity, status) SELECT :order_id::uuid, sku, quantity, 'RESERVED' FROM unnest(ARRAY[:sku]::varchar[], ARRAY[:quantity]::integer[]) AS line (sku, quantity);
 SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
 UPDATE orders SET status = 'INVENTORY_RESERVED', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
 INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'PENDING', 'INVENTORY_RESERVED', NULL);
@@ -82,9 +80,9 @@ COMMIT;
 -- Saga, chargePayment: read the order and its payment; then the capture and the move to PAID in one transaction
 -- (the simulated provider answers at once).
 SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = :order_id;
-SELECT "PaymentEntity"."order_id" AS "PaymentEntity_order_id", "PaymentEntity"."payment_token" AS "PaymentEntity_payment_token", "PaymentEntity"."amount" AS "PaymentEntity_amount", "PaymentEntity"."currency" AS "PaymentEntity_currency", "PaymentEntity"."status" AS "PaymentEntity_status", "PaymentEntity"."decline_code" AS "PaymentEntity_decline_code" FROM "payments" "PaymentEntity" WHERE (("PaymentEntity"."order_id" = :order_id)) LIMIT 1;
+SELECT payment_token, amount, currency, status, decline_code FROM payments WHERE order_id = :order_id;
 START TRANSACTION;
-UPDATE "payments" SET "status" = 'CAPTURED', "provider_reference" = 'sim_ch_' || :token::text, "updated_at" = CURRENT_TIMESTAMP WHERE "order_id" = :order_id;
+UPDATE payments SET status = 'CAPTURED', provider_reference = 'sim_ch_' || :token::text, updated_at = now() WHERE order_id = :order_id;
 SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
 UPDATE orders SET status = 'PAID', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
 INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'INVENTORY_RESERVED', 'PAID', NULL);
@@ -125,9 +123,9 @@ SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_
        COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
                    FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS parcels
   FROM orders o WHERE o.id = :order_id;
-SELECT "ShipmentEntity"."order_id" AS "ShipmentEntity_order_id", "ShipmentEntity"."carrier" AS "ShipmentEntity_carrier", "ShipmentEntity"."tracking_number" AS "ShipmentEntity_tracking_number", "ShipmentEntity"."created_at" AS "ShipmentEntity_created_at" FROM "shipments" "ShipmentEntity" WHERE (("ShipmentEntity"."order_id" = :order_id)) LIMIT 1;
+SELECT carrier, tracking_number, created_at FROM shipments WHERE order_id = :order_id;
 START TRANSACTION;
-INSERT INTO "shipments" AS "ShipmentEntity"("order_id", "carrier", "tracking_number", "created_at") VALUES (:order_id, 'SIM-EXPRESS', 'SIM' || :token::text, DEFAULT) ON CONFLICT DO NOTHING  RETURNING "created_at";
+INSERT INTO shipments (order_id, carrier, tracking_number) VALUES (:order_id, 'SIM-EXPRESS', 'SIM' || :token::text) ON CONFLICT DO NOTHING;
 SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
 UPDATE orders SET status = 'SHIPPED', updated_at = CURRENT_TIMESTAMP WHERE id = :order_id;
 INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'PAID', 'SHIPPED', NULL);
@@ -154,7 +152,7 @@ FROM orders o WHERE o.id = :order_id AND (NULL::varchar IS NULL OR o.customer_id
 INSERT INTO webhook_deliveries (event_seq, endpoint_id, order_id)
 SELECT event.seq, subscribers.id, event.order_id FROM event CROSS JOIN subscribers
 RETURNING endpoint_id;
-SELECT "ShipmentEntity"."order_id" AS "ShipmentEntity_order_id", "ShipmentEntity"."carrier" AS "ShipmentEntity_carrier", "ShipmentEntity"."tracking_number" AS "ShipmentEntity_tracking_number", "ShipmentEntity"."created_at" AS "ShipmentEntity_created_at" FROM "shipments" "ShipmentEntity" WHERE (("ShipmentEntity"."order_id" = :order_id)) LIMIT 1;
+SELECT carrier, tracking_number, created_at FROM shipments WHERE order_id = :order_id;
 COMMIT;
 
 -- Saga, completeOrder: move to COMPLETED.

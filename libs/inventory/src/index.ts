@@ -7,7 +7,8 @@ export {
 } from './inventory.metrics';
 export type { InventoryOperation } from './inventory.metrics';
 export { InventoryModule } from './inventory.module';
-export { InventoryService } from './inventory.service';
+export { INVENTORY_SQL, InventoryService } from './inventory.service';
+export type { CatalogProduct } from './inventory.service';
 export { MAX_STOCK } from './inventory.types';
 export type { StockLine } from './inventory.types';
 export { InventoryReservationEntity } from './inventory-reservation.entity';

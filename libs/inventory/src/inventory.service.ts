@@ -1,13 +1,39 @@
+import { returningRows } from '@app/database';
 import { InjectMetric, type Counter } from '@app/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, MoreThan, type EntityManager, type Repository } from 'typeorm';
+import { MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { DEMO_CATALOG } from './demo-catalog';
 import { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';
 import { INVENTORY_METRICS, type InventoryOperation } from './inventory.metrics';
 import { MAX_STOCK, type StockLine } from './inventory.types';
 import { InventoryReservationEntity } from './inventory-reservation.entity';
 import { ProductEntity } from './product.entity';
+
+/**
+ * The order path's catalog and stock statements, written out: built with TypeORM's query builder and
+ * repositories they cost more CPU per order than the statements themselves (BENCHMARKS.md, order
+ * placement). `benchmarks/order-placement.pgbench.sql` runs the same text.
+ */
+export const INVENTORY_SQL = {
+  products: 'SELECT sku, name, unit_price, currency, stock FROM products WHERE sku = ANY ($1)',
+  reserved: 'SELECT EXISTS (SELECT 1 FROM inventory_reservations WHERE order_id = $1) AS reserved',
+  take: 'UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1 AND stock >= $2 RETURNING sku',
+  hold:
+    "INSERT INTO inventory_reservations (order_id, sku, quantity, status) SELECT $1::uuid, sku, quantity, 'RESERVED' " +
+    'FROM unnest($2::varchar[], $3::integer[]) AS line (sku, quantity)',
+} as const;
+
+/** A product as an order is priced from it. */
+export type CatalogProduct = Pick<ProductEntity, 'sku' | 'name' | 'unitPrice' | 'currency' | 'stock'>;
+
+interface CatalogRow {
+  sku: string;
+  name: string;
+  unit_price: number;
+  currency: string;
+  stock: number;
+}
 
 @Injectable()
 export class InventoryService {
@@ -36,8 +62,16 @@ export class InventoryService {
   }
 
   /** The products for these SKUs, keyed by SKU; throws naming every SKU that does not exist. */
-  async getProducts(skus: string[]): Promise<Map<string, ProductEntity>> {
-    const found = await this.products.findBy({ sku: In(skus) });
+  async getProducts(skus: string[]): Promise<Map<string, CatalogProduct>> {
+    const found: CatalogProduct[] = (
+      await this.products.query<CatalogRow[]>(INVENTORY_SQL.products, [skus])
+    ).map((row) => ({
+      sku: row.sku,
+      name: row.name,
+      unitPrice: row.unit_price,
+      currency: row.currency,
+      stock: row.stock,
+    }));
     const bySku = new Map(found.map((p) => [p.sku, p]));
     const missing = skus.filter((sku) => !bySku.has(sku));
     if (missing.length > 0) throw new ProductNotFoundError(missing);
@@ -70,30 +104,23 @@ export class InventoryService {
     orderId: string,
     lines: StockLine[],
   ): Promise<'reserved' | 'already-reserved'> {
-    const existing = await manager.countBy(InventoryReservationEntity, { orderId });
-    if (existing > 0) return 'already-reserved';
+    const [{ reserved }] = await manager.query<Array<{ reserved: boolean }>>(INVENTORY_SQL.reserved, [
+      orderId,
+    ]);
+    if (reserved) return 'already-reserved';
     const sorted = [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
     for (const line of sorted) {
-      const result = await manager
-        .createQueryBuilder()
-        .update(ProductEntity)
-        .set({ stock: () => 'stock - :quantity', updatedAt: () => 'now()' })
-        .where('sku = :sku AND stock >= :quantity', { sku: line.sku, quantity: line.quantity })
-        .execute();
-      if (result.affected === 0) {
+      const taken = await returningRows(manager, INVENTORY_SQL.take, [line.sku, line.quantity]);
+      if (taken.length === 0) {
         this.count('reserve_rejected');
         throw new InsufficientStockError(line.sku, line.quantity);
       }
     }
-    await manager.insert(
-      InventoryReservationEntity,
-      sorted.map((line) => ({
-        orderId,
-        sku: line.sku,
-        quantity: line.quantity,
-        status: 'RESERVED' as const,
-      })),
-    );
+    await manager.query(INVENTORY_SQL.hold, [
+      orderId,
+      sorted.map((line) => line.sku),
+      sorted.map((line) => line.quantity),
+    ]);
     this.count('reserve');
     return 'reserved';
   }

@@ -13,8 +13,8 @@ export { PAYMENT_METRICS, paymentMetricProviders } from './payments.metrics';
 export type { PaymentOutcome } from './payments.metrics';
 export { PaymentsModule } from './payments.module';
 export type { PaymentsModuleOptions } from './payments.module';
-export { PaymentsService } from './payments.service';
-export type { PaymentToPrepare } from './payments.service';
+export { PAYMENTS_SQL, PaymentsService } from './payments.service';
+export type { PaymentToCapture, PaymentToPrepare } from './payments.service';
 export {
   ALWAYS_DECLINED_CARD,
   SIMULATED_PAYMENT_DEFAULTS,

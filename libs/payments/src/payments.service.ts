@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { summarizeCard, type CardDetails } from './card';
-import { PaymentEntity } from './payment.entity';
+import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.port';
 import { PAYMENT_METRICS, type PaymentOutcome } from './payments.metrics';
 import {
@@ -17,6 +17,34 @@ export interface PaymentToPrepare {
   card: CardDetails;
   amount: number;
   currency: string;
+}
+
+/**
+ * The order path's payment statements, written out: built with TypeORM's repository they cost more CPU
+ * per order than the statements themselves (BENCHMARKS.md, order placement).
+ * `benchmarks/order-placement.pgbench.sql` runs the same text.
+ */
+export const PAYMENTS_SQL = {
+  pending:
+    'INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token, ' +
+    "amount, currency, status) VALUES ($1, 'card', $2, $3, $4, $5, $6, $7, $8, 'PENDING')",
+  toCapture: 'SELECT payment_token, amount, currency, status, decline_code FROM payments WHERE order_id = $1',
+  captured:
+    "UPDATE payments SET status = 'CAPTURED', provider_reference = $2, updated_at = now() WHERE order_id = $1",
+} as const;
+
+/** What a capture reads of the payment (the token only goes to the provider). */
+export type PaymentToCapture = Pick<
+  PaymentEntity,
+  'orderId' | 'paymentToken' | 'amount' | 'currency' | 'status' | 'declineCode'
+>;
+
+interface CaptureRow {
+  payment_token: string;
+  amount: string;
+  currency: string;
+  status: PaymentStatus;
+  decline_code: string | null;
 }
 
 @Injectable()
@@ -43,18 +71,16 @@ export class PaymentsService {
     paymentToken: string,
   ): Promise<void> {
     const summary = summarizeCard(payment.card);
-    await manager.insert(PaymentEntity, {
-      orderId: payment.orderId,
-      method: 'card',
-      cardBrand: summary.brand,
-      cardLast4: summary.last4,
-      expiryMonth: summary.expiryMonth,
-      expiryYear: summary.expiryYear,
+    await manager.query(PAYMENTS_SQL.pending, [
+      payment.orderId,
+      summary.brand,
+      summary.last4,
+      summary.expiryMonth,
+      summary.expiryYear,
       paymentToken,
-      amount: payment.amount,
-      currency: payment.currency,
-      status: 'PENDING',
-    });
+      payment.amount,
+      payment.currency,
+    ]);
   }
 
   async findForOrder(orderId: string): Promise<PaymentEntity | null> {
@@ -70,19 +96,17 @@ export class PaymentsService {
   async capture(
     orderId: string,
     alongside?: (manager: EntityManager) => Promise<unknown>,
-  ): Promise<PaymentEntity> {
-    const payment = await this.payments.findOne({
-      where: { orderId },
-      select: {
-        orderId: true,
-        paymentToken: true,
-        amount: true,
-        currency: true,
-        status: true,
-        declineCode: true,
-      },
-    });
-    if (!payment) throw new PaymentNotFoundError(orderId);
+  ): Promise<PaymentToCapture> {
+    const [row] = await this.payments.query<CaptureRow[]>(PAYMENTS_SQL.toCapture, [orderId]);
+    if (!row) throw new PaymentNotFoundError(orderId);
+    const payment: PaymentToCapture = {
+      orderId,
+      paymentToken: row.payment_token,
+      amount: Number(row.amount),
+      currency: row.currency,
+      status: row.status,
+      declineCode: row.decline_code,
+    };
     if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') {
       if (alongside) await this.payments.manager.transaction(alongside);
       return payment;
@@ -96,15 +120,11 @@ export class PaymentsService {
         currency: payment.currency,
       });
       await this.payments.manager.transaction(async (manager) => {
-        await manager.update(
-          PaymentEntity,
-          { orderId },
-          { status: 'CAPTURED', providerReference: reference },
-        );
+        await manager.query(PAYMENTS_SQL.captured, [orderId, reference]);
         await alongside?.(manager);
       });
       this.count('captured');
-      return { ...payment, status: 'CAPTURED', providerReference: reference };
+      return { ...payment, status: 'CAPTURED' };
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
         await this.payments.update({ orderId }, { status: 'DECLINED', declineCode: error.declineCode });

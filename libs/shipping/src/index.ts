@@ -5,6 +5,6 @@ export { CarrierUnavailableError } from './shipping.errors';
 export { SHIPPING_METRICS, shippingMetricProviders } from './shipping.metrics';
 export { ShippingModule } from './shipping.module';
 export type { ShippingModuleOptions } from './shipping.module';
-export { ShippingService } from './shipping.service';
+export { SHIPPING_SQL, ShippingService } from './shipping.service';
 export { SIMULATED_CARRIER_DEFAULTS, SimulatedCarrier } from './simulated-carrier.adapter';
 export type { SimulatedCarrierSettings } from './simulated-carrier.adapter';

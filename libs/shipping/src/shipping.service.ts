@@ -6,6 +6,24 @@ import { CARRIER, type Carrier, type ShipmentRequest } from './carrier.port';
 import { ShipmentEntity } from './shipment.entity';
 import { SHIPPING_METRICS } from './shipping.metrics';
 
+/**
+ * The order path's shipment statements, written out: built with TypeORM's repository and query builder
+ * they cost more CPU per order than the statements themselves (BENCHMARKS.md, order placement).
+ * `benchmarks/order-placement.pgbench.sql` runs the same text.
+ */
+export const SHIPPING_SQL = {
+  find: 'SELECT carrier, tracking_number, created_at FROM shipments WHERE order_id = $1',
+  /** A concurrent attempt may have recorded its booking first (same idempotency key): that one stands. */
+  record:
+    'INSERT INTO shipments (order_id, carrier, tracking_number) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+} as const;
+
+interface ShipmentRow {
+  carrier: string;
+  tracking_number: string;
+  created_at: Date;
+}
+
 @Injectable()
 export class ShippingService {
   constructor(
@@ -24,7 +42,7 @@ export class ShippingService {
     request: Omit<ShipmentRequest, 'idempotencyKey'>,
     alongside?: (manager: EntityManager) => Promise<unknown>,
   ): Promise<ShipmentEntity> {
-    const existing = await this.shipments.findOneBy({ orderId });
+    const existing = await this.recorded(this.shipments.manager, orderId);
     if (existing) {
       if (alongside) await this.shipments.manager.transaction(alongside);
       return existing;
@@ -42,17 +60,17 @@ export class ShippingService {
       throw error;
     }
     return this.shipments.manager.transaction(async (manager) => {
-      // A concurrent attempt may have recorded its booking first (same idempotency key): that one stands.
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ShipmentEntity)
-        .values({ orderId, carrier: this.carrier.name, trackingNumber })
-        .orIgnore()
-        .execute();
+      await manager.query(SHIPPING_SQL.record, [orderId, this.carrier.name, trackingNumber]);
       await alongside?.(manager);
-      return manager.findOneByOrFail(ShipmentEntity, { orderId });
+      return (await this.recorded(manager, orderId))!;
     });
+  }
+
+  private async recorded(manager: EntityManager, orderId: string): Promise<ShipmentEntity | null> {
+    const [row] = await manager.query<ShipmentRow[]>(SHIPPING_SQL.find, [orderId]);
+    return row
+      ? { orderId, carrier: row.carrier, trackingNumber: row.tracking_number, createdAt: row.created_at }
+      : null;
   }
 
   async findForOrder(orderId: string): Promise<ShipmentEntity | null> {
