@@ -4,6 +4,8 @@
 # Usage: bash benchmarks/profile-observability.sh   (needs PostgreSQL on 127.0.0.1:5432, like the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's pinned Node.js (devDependency `node`), whatever the host's own is, as npm scripts run.
+export PATH="$PWD/node_modules/.bin:$PATH"
 DB=profile_obs_$$
 OUT=$(mktemp -d)
 trap 'kill $ON $OFF $SINK 2>/dev/null || true; dropdb --if-exists -h 127.0.0.1 -U postgres $DB; rm -rf "$OUT"' EXIT

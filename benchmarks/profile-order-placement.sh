@@ -5,6 +5,8 @@
 # two commits with scripts/compare-cpu-profiles.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's pinned Node.js (devDependency `node`), whatever the host's own is, as npm scripts run.
+export PATH="$PWD/node_modules/.bin:$PATH"
 DB=profile_orders_$$
 OUT=$(mktemp -d)
 trap 'kill $API 2>/dev/null || true; dropdb --if-exists -h 127.0.0.1 -U postgres $DB; rm -rf "$OUT"' EXIT
