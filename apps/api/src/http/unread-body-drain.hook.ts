@@ -18,7 +18,9 @@ export interface BodyDrainLimits {
 export function drainUnreadBody(limits: BodyDrainLimits): onSendHookHandler {
   return function drainBeforeReplying(request, reply, payload, done) {
     const body = request.raw;
-    if (body.complete || body.destroyed) return done(null, payload);
+    // Most requests announce no body (GET, probes): nothing to wait for, and no listener to add.
+    const announced = Number(body.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in body.headers;
+    if (!announced || body.complete || body.destroyed) return done(null, payload);
     if (Number(body.headers['content-length']) > limits.maxBytes) {
       closeAfterReply(reply);
       return done(null, payload);
