@@ -37,7 +37,17 @@ export function runNpmScript(args: string[], env: Record<string, string>): NpmSc
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last output has been read: wait for the pipes to close too (bounded, since
+  // a process npm started could hold them open).
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      const timer = setTimeout(() => resolve(code), 5_000);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    }),
+  );
   const hasExited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     child,

@@ -1,3 +1,4 @@
+import { INVENTORY_SQL } from '@app/inventory';
 import { type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
 import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
 import { waitFor } from '../../../test/support/wait-for';
@@ -119,7 +120,7 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     expect(charge.events.map((e) => e.name)).toContain('payment.captured');
     const sql = spans.filter((s) => s.kind === CLIENT && s.name.startsWith('pg.query'));
     expect(sql.length).toBeGreaterThan(5);
-    expect(sql.some((s) => String(s.attributes['db.query.text']).includes('UPDATE "products"'))).toBe(true);
+    expect(sql.map((s) => s.attributes['db.query.text'])).toContain(INVENTORY_SQL.take); // the reservation
     // The handler's span, under the server span, carries the domain ids the handler declares (@LogContext).
     expect(spans.find((s) => s.name === 'OrdersController.place')?.attributes['order.id']).toBe(order.id);
   });
