@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { errorBody } from './error-body';
+import { announcesBody } from './request-body';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 
@@ -9,9 +10,7 @@ export function requireJsonBodies(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
-  const contentLength = Number(request.headers['content-length'] ?? 0);
-  const hasBody = contentLength > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) return done();
+  if (!announcesBody(request.headers)) return done();
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim();
   if (JSON_MEDIA_TYPE.test(mediaType)) return done();
   // Answered here: the request goes no further (a hook that replies does not call `done`).

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, onSendHookHandler } from 'fastify';
+import { announcesBody } from './request-body';
 
 export interface BodyDrainLimits {
   /** Most bytes of an unread body discarded before answering; more and the connection is closed. */
@@ -19,8 +20,7 @@ export function drainUnreadBody(limits: BodyDrainLimits): onSendHookHandler {
   return function drainBeforeReplying(request, reply, payload, done) {
     const body = request.raw;
     // Most requests announce no body (GET, probes): nothing to wait for, and no listener to add.
-    const announced = Number(body.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in body.headers;
-    if (!announced || body.complete || body.destroyed) return done(null, payload);
+    if (!announcesBody(body.headers) || body.complete || body.destroyed) return done(null, payload);
     if (Number(body.headers['content-length']) > limits.maxBytes) {
       closeAfterReply(reply);
       return done(null, payload);
