@@ -2,25 +2,14 @@
 # CPU profiles of GET /orders/:id with observability on and off (same database, same load, one after the
 # other), then CPU per request by package, the difference first (scripts/compare-cpu-profiles.js).
 # Usage: bash benchmarks/profile-observability.sh   (needs PostgreSQL on 127.0.0.1:5432, like the tests)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-# The project's pinned Node.js (devDependency `node`), whatever the host's own is, as npm scripts run.
-export PATH="$PWD/node_modules/.bin:$PATH"
-DB=profile_obs_$$
-OUT=$(mktemp -d)
-trap 'kill $ON $OFF $SINK 2>/dev/null || true; dropdb --if-exists -h 127.0.0.1 -U postgres $DB; rm -rf "$OUT"' EXIT
-createdb -h 127.0.0.1 -U postgres $DB
+source "$(dirname "$0")/profile-setup.sh" obs
 mkdir -p "$OUT/on" "$OUT/off"
-node -e "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('{}'))}).listen(4398,'127.0.0.1')" & SINK=$!
-# Both APIs verify tokens signed with one local key, created here before either starts.
-export AUTH_LOCAL_KEY_FILE="$OUT/signing-key.json"
-TOKEN=$(node -r @swc-node/register scripts/token.ts --customer c-1)
-COMMON="AUTH_LOCAL_KEY_FILE=$AUTH_LOCAL_KEY_FILE DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$DB PAYMENT_SIM_LATENCY_MS=0 CARRIER_SIM_LATENCY_MS=0 SHUTDOWN_READINESS_DRAIN_MS=0 INLINE_RESUME_ON_START=false"
-env $COMMON PORT=3971 METRICS_PORT=3972 LOG_LEVEL=info OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4398 node --cpu-prof --cpu-prof-dir="$OUT/on" -r @swc-node/register apps/api/src/main.ts > "$OUT/on.log" 2>&1 & ON=$!
-env $COMMON PORT=3973 METRICS_ENABLED=false LOG_LEVEL=silent OTEL_SDK_DISABLED=true node --cpu-prof --cpu-prof-dir="$OUT/off" -r @swc-node/register apps/api/src/main.ts > /dev/null 2>&1 & OFF=$!
-for p in 3971 3973; do for i in $(seq 1 90); do curl -sf localhost:$p/health/ready >/dev/null && break; sleep 0.5; done; done
-BODY='{"items":[{"sku":"SKU-001","quantity":1}],"shippingAddress":{"name":"A","line1":"1","city":"B","postalCode":"1","country":"DE"},"payment":{"method":"card","cardNumber":"4242424242424242","expiryMonth":12,"expiryYear":2030,"cvv":"123"}}'
-ID=$(curl -s -XPOST localhost:3973/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$BODY" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
+node -e "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('{}'))}).listen(4398,'127.0.0.1')" & PIDS+=($!)
+COMMON="DATABASE_URL=$DATABASE_URL PAYMENT_SIM_LATENCY_MS=0 CARRIER_SIM_LATENCY_MS=0 SHUTDOWN_READINESS_DRAIN_MS=0 INLINE_RESUME_ON_START=false"
+env $COMMON PORT=3971 METRICS_PORT=3972 LOG_LEVEL=info OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4398 node --cpu-prof --cpu-prof-dir="$OUT/on" -r @swc-node/register apps/api/src/main.ts > "$OUT/on.log" 2>&1 & ON=$!; PIDS+=($ON)
+env $COMMON PORT=3973 METRICS_ENABLED=false LOG_LEVEL=silent OTEL_SDK_DISABLED=true node --cpu-prof --cpu-prof-dir="$OUT/off" -r @swc-node/register apps/api/src/main.ts > /dev/null 2>&1 & OFF=$!; PIDS+=($OFF)
+wait_ready 3971; wait_ready 3973
+ID=$(curl -s -XPOST localhost:3973/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$ORDER_BODY" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
 [[ "$ID" =~ ^[0-9a-f-]{36}$ ]] || { echo "could not place the order to read (got: $ID)" >&2; exit 1; }
 sleep 1
 for p in 3971 3973; do npx autocannon -c 16 -d 5 -H "authorization=Bearer $TOKEN" http://127.0.0.1:$p/orders/$ID > /dev/null 2>&1; done

@@ -3,26 +3,16 @@
 # package, the saga's work after the 202 included. Usage: bash benchmarks/profile-order-placement.sh
 # (needs PostgreSQL on 127.0.0.1:5432, like the tests). KEEP_PROFILE=<file> keeps the profile to compare
 # two commits with scripts/compare-cpu-profiles.js.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-# The project's pinned Node.js (devDependency `node`), whatever the host's own is, as npm scripts run.
-export PATH="$PWD/node_modules/.bin:$PATH"
-DB=profile_orders_$$
-OUT=$(mktemp -d)
-trap 'kill $API 2>/dev/null || true; dropdb --if-exists -h 127.0.0.1 -U postgres $DB; rm -rf "$OUT"' EXIT
-createdb -h 127.0.0.1 -U postgres $DB
-export AUTH_LOCAL_KEY_FILE="$OUT/signing-key.json"
-TOKEN=$(node -r @swc-node/register scripts/token.ts --customer c-1)
+source "$(dirname "$0")/profile-setup.sh" orders
 ADMIN=$(node -r @swc-node/register scripts/token.ts --customer ops-1 --scope orders:admin)
-env DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$DB PORT=3975 METRICS_ENABLED=false LOG_LEVEL=silent \
+env DATABASE_URL=$DATABASE_URL PORT=3975 METRICS_ENABLED=false LOG_LEVEL=silent \
   OTEL_SDK_DISABLED=true SHUTDOWN_READINESS_DRAIN_MS=0 INLINE_RESUME_ON_START=false ORDER_RATE_LIMIT_PER_MINUTE=0 \
   PAYMENT_SIM_LATENCY_MS=0 CARRIER_SIM_LATENCY_MS=0 DATABASE_POOL_MAX=10 \
-  node --cpu-prof --cpu-prof-dir="$OUT" -r @swc-node/register apps/api/src/main.ts > /dev/null 2>&1 & API=$!
-for i in $(seq 1 90); do curl -sf localhost:3975/health/ready >/dev/null && break; sleep 0.5; done
+  node --cpu-prof --cpu-prof-dir="$OUT" -r @swc-node/register apps/api/src/main.ts > /dev/null 2>&1 & API=$!; PIDS+=($API)
+wait_ready 3975
 curl -sf -XPOST localhost:3975/products/SKU-001/restock -H "authorization: Bearer $ADMIN" \
   -H 'content-type: application/json' -d '{"quantity":1000000}' > /dev/null
-BODY='{"items":[{"sku":"SKU-001","quantity":1}],"shippingAddress":{"name":"A","line1":"1","city":"B","postalCode":"1","country":"DE"},"payment":{"method":"card","cardNumber":"4242424242424242","expiryMonth":12,"expiryYear":2030,"cvv":"123"}}'
-post() { npx autocannon -c 10 -d "$1" -m POST -H "authorization=Bearer $TOKEN" -H 'content-type=application/json' -b "$BODY" "${@:2}" http://127.0.0.1:3975/orders; }
+post() { npx autocannon -c 10 -d "$1" -m POST -H "authorization=Bearer $TOKEN" -H 'content-type=application/json' -b "$ORDER_BODY" "${@:2}" http://127.0.0.1:3975/orders; }
 post 3 > /dev/null 2>&1
 ORDERS=$(post 10 --json 2>/dev/null | node -pe 'JSON.parse(require("fs").readFileSync(0))["2xx"]')
 sleep 3 # the sagas of the last orders finish

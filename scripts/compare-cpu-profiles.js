@@ -31,6 +31,7 @@ function perRequest(file, requests, endOffsetS, windowS) {
 }
 
 const [aFile, aRequests, aOffset, bFile, bRequests, bOffset, windowS = '20'] = process.argv.slice(2);
+const sum = (o) => Object.values(o).reduce((x, y) => x + y, 0);
 if (process.argv.length <= 6) {
   // One profile: CPU per request by package, largest first; the fourth argument is then the window.
   const one = perRequest(aFile, Number(aRequests), Number(aOffset), Number(bFile ?? 20));
@@ -39,16 +40,11 @@ if (process.argv.length <= 6) {
     .sort((p, q) => q[1] - p[1])
     .filter(([, x]) => x >= 10))
     console.log(`| ${key} | ${x.toFixed(0)} |`);
-  console.log(
-    `| **busy CPU in all** | **${Object.values(one)
-      .reduce((x, y) => x + y, 0)
-      .toFixed(0)}** |`,
-  );
+  console.log(`| **busy CPU in all** | **${sum(one).toFixed(0)}** |`);
   process.exit(0);
 }
 const a = perRequest(aFile, Number(aRequests), Number(aOffset), Number(windowS));
 const b = perRequest(bFile, Number(bRequests), Number(bOffset), Number(windowS));
-const sum = (o) => Object.values(o).reduce((x, y) => x + y, 0);
 const rows = [...new Set([...Object.keys(a), ...Object.keys(b)])]
   .map((key) => [key, a[key] ?? 0, b[key] ?? 0])
   .sort((x, y) => y[1] - y[2] - (x[1] - x[2]));
