@@ -26,6 +26,7 @@ export default defineConfig(
             '*.js',
             'scripts/*.js',
             'libs/observability/src/logging/*.js',
+            'libs/observability/src/tracing/*.js',
             'ops/elasticsearch/*.js',
             'test/support/*.js',
           ],
