@@ -13,14 +13,23 @@ import { annotateActiveSpan } from '../tracing/active-span';
 import { tap, type Observable } from 'rxjs';
 import { LOG_CONTEXT, type LogContextFields, type LogContextRequest } from './log-context.decorator';
 
-/** Only values worth a field: ids are strings or numbers, never objects from a body. */
-function defined(fields: Record<string, unknown>): Record<string, string | number> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(
-      (entry): entry is [string, string | number] =>
-        typeof entry[1] === 'string' || typeof entry[1] === 'number',
-    ),
-  );
+/**
+ * The fields worth adding: ids are strings or numbers, never objects from a body, and a key already
+ * `assigned` is skipped (pino appends bindings: a key assigned twice would appear twice in a line, which
+ * Elasticsearch refuses). Records the keys it keeps in `assigned`; null when nothing is left.
+ */
+function newFields(
+  fields: Record<string, unknown> | undefined,
+  assigned: Set<string>,
+): Record<string, string | number> | null {
+  let kept: Record<string, string | number> | null = null;
+  for (const key in fields) {
+    const value = fields[key];
+    if ((typeof value !== 'string' && typeof value !== 'number') || assigned.has(key)) continue;
+    assigned.add(key);
+    (kept ??= {})[key] = value;
+  }
+  return kept;
 }
 
 /**
@@ -48,14 +57,10 @@ export class LogContextInterceptor implements NestInterceptor {
     const declared = this.reflector.get<LogContextFields | undefined>(LOG_CONTEXT, execution.getHandler());
     if (!declared || execution.getType() !== 'http') return next.handle();
     const request = execution.switchToHttp().getRequest<LogContextRequest>();
-    // pino appends bindings: a key assigned twice would appear twice in a line (Elasticsearch refuses it).
     const assigned = new Set<string>();
     const assign = (fields: Record<string, unknown> | undefined) => {
-      const values = Object.fromEntries(
-        Object.entries(defined(fields ?? {})).filter(([key]) => !assigned.has(key)),
-      );
-      if (Object.keys(values).length === 0) return;
-      for (const key of Object.keys(values)) assigned.add(key);
+      const values = newFields(fields, assigned);
+      if (!values) return;
       // The handler's span (HandlerSpanInterceptor, active here) carries the same domain ids.
       annotateActiveSpan(values);
       if (!this.requestLogs) return;
@@ -66,6 +71,7 @@ export class LogContextInterceptor implements NestInterceptor {
       }
     };
     assign(declared.fromRequest?.(request));
-    return next.handle().pipe(tap((result) => assign(declared.fromResult?.(result))));
+    const { fromResult } = declared;
+    return fromResult ? next.handle().pipe(tap((result) => assign(fromResult(result)))) : next.handle();
   }
 }
