@@ -171,6 +171,25 @@ describe('WorkerThreadSpanExporter (OTLP encoding and sending in a worker thread
     }
   });
 
+  it('groups spans whose scopes are equal but separate objects (spans rebuilt from a workflow sandbox)', async () => {
+    const { endpoint, exporter } = await sendingTo({ protocol: 'http/json', compression: 'none' });
+    const spans = await finishedSpans();
+    const rebuilt = spans.map((span) => ({
+      ...span,
+      spanContext: () => span.spanContext(),
+      instrumentationScope: { ...span.instrumentationScope },
+    }));
+
+    await expect(exportThrough(exporter, rebuilt)).resolves.toEqual({ code: ExportResultCode.SUCCESS });
+    await expect(exportThrough(exporter, rebuilt)).resolves.toEqual({ code: ExportResultCode.SUCCESS });
+
+    for (const { body } of endpoint.received) {
+      const [resourceSpans] = JSON.parse(body.toString('utf8')).resourceSpans;
+      expect(resourceSpans.scopeSpans).toHaveLength(1);
+      expect(resourceSpans.scopeSpans[0].spans).toHaveLength(2);
+    }
+  });
+
   it('reports a batch the collector refuses as failed', async () => {
     const { exporter } = await sendingTo({ protocol: 'http/json', compression: 'none' }, 400);
 

@@ -23,6 +23,14 @@ interface Reply {
 
 const WORKER_FILE = () => assetPath('libs/observability/src/tracing', 'otlp-export.worker.js', __dirname);
 
+/**
+ * Scopes are told apart by value: spans rebuilt from elsewhere (Temporal's workflow sandbox) each carry a
+ * scope object of their own, which would otherwise cross once per span and each make a scope of its own.
+ */
+function scopeKeyOf({ name, version, schemaUrl }: InstrumentationScope): string {
+  return JSON.stringify([name, version, schemaUrl]);
+}
+
 function wireContext(context: SpanContext): WireContext {
   return [
     context.traceId,
@@ -38,14 +46,14 @@ function wireContext(context: SpanContext): WireContext {
  * (`otlp-export.worker.js`): the event loop only copies each batch into a message, where encoding it
  * in place held the loop for ~10 µs per span (a batch of 1,024 spans for over 10 ms). The worker starts
  * with the first batch, and again with the next one if it ever stops (its batches in flight fail, and are
- * counted as failed exports). Resources and scopes cross once per worker, by number.
+ * counted as failed exports). Resources and scopes cross once per worker, then by number.
  */
 export class WorkerThreadSpanExporter implements SpanExporter {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, (reply: Reply) => void>();
   private nextId = 0;
   private resourceIds = new WeakMap<Resource, number>();
-  private scopeIds = new WeakMap<InstrumentationScope, number>();
+  private scopeIds = new Map<string, number>();
   private nextPartId = 0;
   private stopped = false;
 
@@ -74,9 +82,10 @@ export class WorkerThreadSpanExporter implements SpanExporter {
         this.resourceIds.set(span.resource, (resource = this.nextPartId++));
         resources.push([resource, span.resource.attributes, span.resource.schemaUrl]);
       }
-      let scope = this.scopeIds.get(span.instrumentationScope);
+      const scopeKey = scopeKeyOf(span.instrumentationScope);
+      let scope = this.scopeIds.get(scopeKey);
       if (scope === undefined) {
-        this.scopeIds.set(span.instrumentationScope, (scope = this.nextPartId++));
+        this.scopeIds.set(scopeKey, (scope = this.nextPartId++));
         scopes.push([scope, { ...span.instrumentationScope }]);
       }
       return {
@@ -139,7 +148,7 @@ export class WorkerThreadSpanExporter implements SpanExporter {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.resourceIds = new WeakMap();
-      this.scopeIds = new WeakMap();
+      this.scopeIds = new Map();
       if (!this.stopped) process.stderr.write(`span export worker stopped: ${why}\n`);
       for (const [id, settle] of this.waiting) settle({ type: 'exported', id, error: why });
       this.waiting.clear();
