@@ -67,16 +67,19 @@ export function activeTracing(): Tracing | undefined {
  * default, and about a third of JSON's size), JSON when `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL=http/json`.
  * Bodies are gzipped unless `OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION=none`. The exporter runs in a worker
  * thread (`WorkerThreadSpanExporter`), off the event loop; it reads the endpoint and headers from the
- * same variables there.
+ * same variables (`env`) there.
  */
 export function traceExporter(env: NodeJS.ProcessEnv): WorkerThreadSpanExporter {
   const protocol =
     env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   const requested = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION)?.trim();
-  return new WorkerThreadSpanExporter({
-    protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
-    compression: requested === 'none' ? 'none' : OTLP_TRACES_COMPRESSION,
-  });
+  return new WorkerThreadSpanExporter(
+    {
+      protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+      compression: requested === 'none' ? 'none' : OTLP_TRACES_COMPRESSION,
+    },
+    env,
+  );
 }
 
 /**

@@ -79,22 +79,20 @@ async function exportThrough(exporter: WorkerThreadSpanExporter, spans?: Readabl
 }
 
 describe('WorkerThreadSpanExporter (OTLP encoding and sending in a worker thread)', () => {
-  const variable = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
-  const saved = process.env[variable];
   const exporters: WorkerThreadSpanExporter[] = [];
   const closers: (() => void)[] = [];
   afterEach(async () => {
     await Promise.all(exporters.splice(0).map((exporter) => exporter.shutdown()));
     closers.splice(0).forEach((close) => close());
-    if (saved === undefined) delete process.env[variable];
-    else process.env[variable] = saved;
   });
 
   async function sendingTo(settings: OtlpExportSettings, status = 200) {
     const endpoint = await collector(status);
     closers.push(endpoint.close);
-    process.env[variable] = endpoint.url; // read by the worker's exporter, as in production
-    const exporter = new WorkerThreadSpanExporter(settings);
+    // The standard variable the worker's exporter reads its endpoint from, as in production.
+    const exporter = new WorkerThreadSpanExporter(settings, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint.url,
+    });
     exporters.push(exporter);
     return { endpoint, exporter };
   }
@@ -207,7 +205,7 @@ describe('WorkerThreadSpanExporter (OTLP encoding and sending in a worker thread
       file,
       "require('node:worker_threads').parentPort.once('message', () => process.exit(7));\n",
     );
-    const exporter = new WorkerThreadSpanExporter({ protocol: 'http/json', compression: 'none' }, () => {
+    const exporter = new WorkerThreadSpanExporter({ protocol: 'http/json', compression: 'none' }, {}, () => {
       starts += 1;
       return file;
     });

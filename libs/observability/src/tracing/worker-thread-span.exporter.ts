@@ -57,8 +57,13 @@ export class WorkerThreadSpanExporter implements SpanExporter {
   private nextPartId = 0;
   private stopped = false;
 
+  /**
+   * @param env the variables the worker's exporter reads its endpoint, headers and timeout from (the
+   *   standard `OTEL_EXPORTER_OTLP_*`), as they are when the worker starts.
+   */
   constructor(
     readonly settings: OtlpExportSettings,
+    private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly workerFile: () => string = WORKER_FILE,
   ) {}
 
@@ -135,7 +140,7 @@ export class WorkerThreadSpanExporter implements SpanExporter {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerFile(), {
       workerData: this.settings,
-      env: process.env, // the endpoint and headers as this process sees them now (standard variables)
+      env: this.env,
       execArgv: [], // no preloaded tracing (or TypeScript loader) inside the exporter's thread
     });
     worker.unref(); // a pending export never keeps the process alive; shutdown() waits for them
