@@ -26,7 +26,6 @@ export default defineConfig(
             '*.js',
             'scripts/*.js',
             'libs/observability/src/logging/*.js',
-            'libs/observability/src/tracing/*.js',
             'ops/elasticsearch/*.js',
             'test/support/*.js',
           ],

@@ -1,17 +1,31 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import pino, { type DestinationStream } from 'pino';
 import type { Counter } from 'prom-client';
-import { assetPath } from '../asset-path';
 import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { LOG_SHIPPING_FAILURES_METRIC, logDatasets } from './log-names';
 
 export type LogStream = 'app' | 'audit';
 
-/** The worker-thread transport that ships log lines to Elasticsearch (a plain JavaScript file). */
-const transportPath = () =>
-  assetPath('libs/observability/src/logging', 'elasticsearch.transport.js', __dirname);
+const TRANSPORT_FILE = 'elasticsearch.transport.js';
+
+/**
+ * The transport file sits beside this code (sources, tests), under the bundled main.js at its source path
+ * (builds copy it there, see nest-cli.json assets), or in the repository when run from its root.
+ */
+function transportPath(): string {
+  const candidates = [
+    path.join(__dirname, TRANSPORT_FILE),
+    path.join(__dirname, 'libs/observability/src/logging', TRANSPORT_FILE),
+    path.resolve('libs/observability/src/logging', TRANSPORT_FILE),
+  ];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`log shipping transport not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
 
 interface FailureCounts {
   rejected: number;

@@ -1,4 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
@@ -14,7 +16,11 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import { CountingBatchSpanProcessor } from './counting-span.processor';
 import { BATCH_SPAN_PROCESSOR_DEFAULTS, OTLP_TRACES_COMPRESSION } from './span-export.defaults';
 import { processSpanExportStats, type SpanExportStats } from './span-export.stats';
-import { WorkerThreadSpanExporter } from './worker-thread-span.exporter';
+
+/** The exporters' `compression` option: an enum of `@opentelemetry/otlp-exporter-base` (`'gzip' | 'none'`). */
+type OtlpCompression = NonNullable<
+  NonNullable<ConstructorParameters<typeof OTLPProtobufTraceExporter>[0]>['compression']
+>;
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
@@ -65,21 +71,16 @@ export function activeTracing(): Tracing | undefined {
 /**
  * OTLP over HTTP in the protocol the standard variables ask for: protobuf by default (the specification's
  * default, and about a third of JSON's size), JSON when `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL=http/json`.
- * Bodies are gzipped unless `OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION=none`. The exporter runs in a worker
- * thread (`WorkerThreadSpanExporter`), off the event loop; it reads the endpoint and headers from the
- * same variables (`env`) there.
+ * Bodies are gzipped unless `OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION=none`.
  */
-export function traceExporter(env: NodeJS.ProcessEnv): WorkerThreadSpanExporter {
+export function traceExporter(env: NodeJS.ProcessEnv) {
   const protocol =
     env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   const requested = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION)?.trim();
-  return new WorkerThreadSpanExporter(
-    {
-      protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
-      compression: requested === 'none' ? 'none' : OTLP_TRACES_COMPRESSION,
-    },
-    env,
-  );
+  const compression = (requested === 'none' ? 'none' : OTLP_TRACES_COMPRESSION) as OtlpCompression;
+  return protocol === 'http/json'
+    ? new OTLPJsonTraceExporter({ compression })
+    : new OTLPProtobufTraceExporter({ compression });
 }
 
 /**
