@@ -15,8 +15,10 @@ import {
   figures,
 } from './support/webhook-fixtures';
 
+/** The complete lines written so far (a line still being written is left for the next read). */
 const asJson = (output: string) =>
   output
+    .slice(0, output.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, any>);
@@ -135,8 +137,14 @@ describe('webhook delivery across processes', () => {
     for (const deliveries of receiver.delivered().values()) expect(deliveries).toHaveLength(1);
     expect(receiver.received.every((d) => d.signatureValid)).toBe(true);
 
+    // Each delivery is logged once its response is in; stdout is written asynchronously, so the last
+    // lines may reach the pipe just after the receiver saw the last request.
+    const isDelivery = (l: Record<string, unknown>) => String(l.message).startsWith('delivered event');
+    const lines = await waitFor(
+      async () => asJson(second.output()),
+      (all) => all.filter(isDelivery).length >= 8,
+    );
     // Seed 003's log line for a failing endpoint, as ECS with the event, endpoint, attempt and trace ids.
-    const lines = asJson(second.output());
     const refused = lines.find((l) => /^error delivering event .* connect ECONNREFUSED/.test(l.message));
     expect(refused).toMatchObject({
       'log.level': 'warn',
@@ -151,7 +159,7 @@ describe('webhook delivery across processes', () => {
       'trace.id': expect.stringMatching(/^[0-9a-f]{32}$/),
       'span.id': expect.stringMatching(/^[0-9a-f]{16}$/),
     });
-    const delivered = lines.filter((l) => String(l.message).startsWith('delivered event'));
+    const delivered = lines.filter(isDelivery);
     expect(delivered).toHaveLength(8);
     expect(JSON.stringify(lines)).not.toMatch(/token=secret-in-query|whsec_/);
 
