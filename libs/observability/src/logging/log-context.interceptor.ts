@@ -22,9 +22,9 @@ function newFields(
   fields: Record<string, unknown> | undefined,
   assigned: Set<string>,
 ): Record<string, string | number> | null {
+  if (!fields) return null;
   let kept: Record<string, string | number> | null = null;
-  for (const key in fields) {
-    const value = fields[key];
+  for (const [key, value] of Object.entries(fields)) {
     if ((typeof value !== 'string' && typeof value !== 'number') || assigned.has(key)) continue;
     assigned.add(key);
     (kept ??= {})[key] = value;
