@@ -5,7 +5,8 @@ import path from 'node:path';
 
 /**
  * Servers the tests run for real: built by `scripts/test-servers.sh` from the Go module proxy at the
- * versions compose runs, and (the two the proxy does not serve) Debian's Pushgateway and postgres_exporter.
+ * versions compose runs, and (those the proxy does not serve) Debian's Pushgateway, postgres_exporter,
+ * HAProxy and Redis.
  * Sloth, the SLO rule generator, is built there too.
  */
 export type RealServer =
@@ -17,8 +18,11 @@ export type RealServer =
   | 'amtool'
   | 'kustomize'
   | 'sloth'
+  | 'kube-score'
   | 'prometheus-pushgateway'
-  | 'prometheus-postgres-exporter';
+  | 'prometheus-postgres-exporter'
+  | 'haproxy'
+  | 'redis-server';
 
 /** Where the script builds them: `ORDERS_TEST_SERVERS_DIR` (documented in the README), else its default. */
 export const TEST_SERVERS_DIR =
@@ -46,7 +50,11 @@ const found = new Map<RealServer, string | undefined>();
 /** The binary's path: the test-servers folder first, then PATH; undefined when neither has a usable one. */
 export function serverBinary(name: RealServer): string | undefined {
   if (found.has(name)) return found.get(name);
-  const folders = [path.join(TEST_SERVERS_DIR, 'bin'), ...(process.env.PATH ?? '').split(path.delimiter)];
+  const folders = [
+    path.join(TEST_SERVERS_DIR, 'bin'),
+    ...(process.env.PATH ?? '').split(path.delimiter),
+    '/usr/sbin', // Debian's daemons (haproxy), when PATH is a user's
+  ];
   const required = REQUIRED_VERSION[name];
   const binary = folders
     .map((folder) => path.join(folder, name))

@@ -11,3 +11,5 @@ export { databaseMetricProviders, QueryMetricsSubscriber } from './database-metr
 export { statementLabels } from './sql-statement-labels';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { DB_METRICS } from './database-metric-names';
+export { ADVISORY_LOCKS, AdvisoryLease, withAdvisoryLock } from './advisory-lock';
+export type { AdvisoryLeaseOptions, AdvisoryLockName } from './advisory-lock';
