@@ -19,13 +19,32 @@ export interface AppProcess {
  * on the fly by @swc-node/register, and resolves once its output matches `listening` (whose first group
  * is the address).
  */
-export async function startAppProcess(
+export function startAppProcess(
   main: string,
   listening: RegExp,
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, main)], {
+  return startNodeProcess(
+    ['-r', '@swc-node/register', path.join(REPO_ROOT, main)],
+    listening,
+    env,
+    timeoutMs,
+  );
+}
+
+/**
+ * Starts `node <args>` (the pinned Node.js the tests run on) in the repository folder, as
+ * `startAppProcess` does: for built code, `startNodeProcess(['dist/apps/api/main.js'], …)`.
+ */
+export async function startNodeProcess(
+  args: string[],
+  listening: RegExp,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<AppProcess> {
+  const main = args[args.length - 1];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
