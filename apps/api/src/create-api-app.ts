@@ -45,7 +45,8 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   fastify.addHook('onRequest', requireJsonBodies);
   fastify.addHook('preValidation', refuseUnprocessableJson);
   fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
-  if (config.orderRateLimitPerMinute > 0) await registerOrderRateLimit(app, config.orderRateLimitPerMinute);
+  if (config.orderRateLimitPerMinute > 0)
+    await registerOrderRateLimit(app, config.orderRateLimitPerMinute, config.orderRateLimitStore);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(

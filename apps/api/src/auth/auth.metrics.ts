@@ -6,6 +6,8 @@ export const AUTH_METRICS = {
   failures: 'auth_failures_total',
   /** Requests refused with 429, by limit. */
   rateLimited: 'rate_limited_requests_total',
+  /** Requests served without their limit because its store (Redis) failed or did not answer in time. */
+  rateLimitStoreErrors: 'rate_limit_store_errors_total',
 } as const;
 
 /** The only `limit` label value: POST /orders per customer. */
@@ -20,6 +22,13 @@ export const authMetricProviders = [
   makeCounterProvider({
     name: AUTH_METRICS.rateLimited,
     help: 'Requests refused with 429 Too Many Requests, by limit (order_placement: POST /orders per customer)',
+    labelNames: ['limit'],
+  }),
+  makeCounterProvider({
+    name: AUTH_METRICS.rateLimitStoreErrors,
+    help:
+      'Requests served without their rate limit because its store (Redis) failed or did not answer in time, ' +
+      'by limit (fail open)',
     labelNames: ['limit'],
   }),
 ];

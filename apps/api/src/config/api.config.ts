@@ -12,6 +12,7 @@ import {
 } from '@app/config';
 import { z } from 'zod';
 import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.config';
+import { rateLimitEnvShape, rateLimitStoreSettings } from './rate-limit.config';
 import { webhookSettings, webhooksEnvShape } from './webhooks.config';
 
 /** Every environment variable the API reads, with its default. README's configuration table mirrors it. */
@@ -20,6 +21,7 @@ const apiEnvSchema = z
     ...sharedEnvShape,
     ...authEnvShape,
     ...webhooksEnvShape,
+    ...rateLimitEnvShape,
     PORT: envInt(0, 65535).default(3000),
     METRICS_PORT: envInt(0, 65535).default(9464),
     METRICS_ENABLED: envBoolean().default(true),
@@ -27,6 +29,7 @@ const apiEnvSchema = z
     DATABASE_URL: postgresUrl().optional(),
     EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
     EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
+    DATABASE_GAUGES_LEASE_INTERVAL_MS: envInt(100, 300_000).default(5_000),
     SEED_DEMO_CATALOG: envBoolean().default(true),
     TEMPORAL_ADDRESS: temporalAddress().optional(),
     INLINE_RESUME_ON_START: envBoolean().default(true),
@@ -56,13 +59,20 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     databaseUrl: env.DATABASE_URL,
     database: { poolMax: env.DATABASE_POOL_MAX, runMigrations: env.DATABASE_RUN_MIGRATIONS },
     embeddedDatabase: { dataDir: env.EMBEDDED_DATABASE_DIR, port: env.EMBEDDED_DATABASE_PORT },
+    /**
+     * The gauges read from the database are exported by one replica, the holder of an advisory lock;
+     * the others try to take it at this interval (the longest a dead exporter goes unreplaced).
+     */
+    databaseGauges: { leaseIntervalMs: env.DATABASE_GAUGES_LEASE_INTERVAL_MS },
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
     auth: authSettings(env),
     /** Endpoint URL policy (SSRF) and delivery (retries, limits, circuit breaker). */
     webhooks: webhookSettings(env, service.version),
-    /** POST /orders per customer and minute, counted by each replica on its own; 0: no limit. */
+    /** POST /orders per customer and minute; 0: no limit. */
     orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
+    /** Where that limit is counted: Redis (shared by the replicas) or this process. */
+    orderRateLimitStore: rateLimitStoreSettings(env),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     /** How much of a body answered before it was read (413, 415) is still read, so the client gets the answer. */
     bodyDrain: { maxBytes: env.BODY_DRAIN_LIMIT_BYTES, timeoutMs: env.BODY_DRAIN_TIMEOUT_MS },
