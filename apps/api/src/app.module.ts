@@ -1,4 +1,4 @@
-import { DatabaseModule } from '@app/database';
+import { DatabaseGaugesModule, DatabaseModule } from '@app/database';
 import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
@@ -29,7 +29,8 @@ export class AppModule {
       RequestAuthenticator,
       BearerAuthGuard,
       ...authMetricProviders,
-      // Read from the database at scrape time; published by the API only, so workers do not repeat them.
+      // Read from the database at scrape time, by the API replica holding the database gauges lease only
+      // (DatabaseGaugesModule below): workers and the other replicas do not repeat them.
       ordersByStatusGaugeProvider,
       oldestUnfinishedOrderGaugeProvider,
       inventoryLevelGaugeProvider,
@@ -53,6 +54,11 @@ export class AppModule {
           url: config.databaseUrl,
           applicationName: 'orders-api',
           ...config.database,
+        }),
+        DatabaseGaugesModule.forRoot({
+          url: config.databaseUrl,
+          leaseIntervalMs: config.databaseGauges.leaseIntervalMs,
+          applicationName: 'orders-api-gauges-lease',
         }),
         OrdersModule.forRoot({
           engine: config.engine,

@@ -13,3 +13,8 @@ export { isDatabaseUnavailable } from './database-unavailable';
 export { DB_METRICS } from './database-metric-names';
 export { ADVISORY_LOCKS, AdvisoryLease, withAdvisoryLock } from './advisory-lock';
 export type { AdvisoryLeaseOptions, AdvisoryLockName } from './advisory-lock';
+export { DatabaseGaugesModule } from './database-gauges/database-gauges.module';
+export { DatabaseGaugesLease } from './database-gauges/database-gauges-lease.service';
+export { makeDatabaseGaugeProvider, removeAllSeries } from './database-gauges/database-gauge.provider';
+export type { DatabaseGaugeOptions } from './database-gauges/database-gauge.provider';
+export type { DatabaseGaugesOptions } from './database-gauges/database-gauges.options';

@@ -1,4 +1,5 @@
-import { makeCounterProvider, makeGaugeProvider, type Gauge } from '@app/observability';
+import { makeDatabaseGaugeProvider } from '@app/database';
+import { makeCounterProvider, type Gauge } from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -22,10 +23,10 @@ export const inventoryMetricProviders: Provider[] = [
 const MAX_REPORTED_SKUS = 1000;
 
 /**
- * `inventory_level{sku}` read from the database at scrape time. Publish it from one process only
- * (the API), or every replica reports the same stock.
+ * `inventory_level{sku}` read from the database at scrape time, by the one API replica that holds the
+ * database gauges lease: the others export no series, so every replica does not report the same stock.
  */
-export const inventoryLevelGaugeProvider: Provider = makeGaugeProvider({
+export const inventoryLevelGaugeProvider: Provider = makeDatabaseGaugeProvider({
   name: INVENTORY_METRICS.level,
   help: `Units in stock per SKU (first ${MAX_REPORTED_SKUS} SKUs)`,
   labelNames: ['sku'],

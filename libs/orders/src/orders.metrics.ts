@@ -1,9 +1,5 @@
-import {
-  makeCounterProvider,
-  makeGaugeProvider,
-  makeHistogramProvider,
-  type Gauge,
-} from '@app/observability';
+import { makeDatabaseGaugeProvider } from '@app/database';
+import { makeCounterProvider, makeHistogramProvider, type Gauge } from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -50,10 +46,10 @@ export const orderMetricProviders: Provider[] = [
 ];
 
 /**
- * `orders_by_status{status}` read from the database at scrape time. Publish it from one process only
- * (the API), or every replica reports the same orders.
+ * `orders_by_status{status}` read from the database at scrape time, by the one API replica that holds
+ * the database gauges lease: the others export no series, so a sum across replicas counts each order once.
  */
-export const ordersByStatusGaugeProvider: Provider = makeGaugeProvider({
+export const ordersByStatusGaugeProvider: Provider = makeDatabaseGaugeProvider({
   name: ORDER_METRICS.byStatus,
   help: 'Orders currently in each status',
   labelNames: ['status'],
@@ -69,9 +65,9 @@ export const ordersByStatusGaugeProvider: Provider = makeGaugeProvider({
 
 /**
  * Age of the oldest order still in flight (0 when none): a saga that stopped making progress shows here
- * long before anyone complains. Read at scrape time; published by the API only.
+ * long before anyone complains. Read at scrape time by the replica that holds the database gauges lease.
  */
-export const oldestUnfinishedOrderGaugeProvider: Provider = makeGaugeProvider({
+export const oldestUnfinishedOrderGaugeProvider: Provider = makeDatabaseGaugeProvider({
   name: ORDER_METRICS.oldestUnfinishedAge,
   help: 'Seconds since the oldest order that has not reached a final state was created (0 when none)',
   inject: [getDataSourceToken()],

@@ -1,9 +1,5 @@
-import {
-  makeCounterProvider,
-  makeGaugeProvider,
-  makeHistogramProvider,
-  type Gauge,
-} from '@app/observability';
+import { makeDatabaseGaugeProvider } from '@app/database';
+import { makeCounterProvider, makeHistogramProvider, type Gauge } from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { WebhookDeliveries } from './delivery/webhook-deliveries.repository';
 import { WEBHOOK_LABELS, WEBHOOK_LATENCY_BUCKETS, WEBHOOK_METRICS } from './webhook-telemetry.names';
@@ -51,12 +47,13 @@ export const webhookDeliveryMetricProviders: Provider[] = [
 ];
 
 /**
- * The backlog per endpoint, read from the database at scrape time (every endpoint appears, 0 when idle).
- * Publish them from the API only, or every replica reports the same rows. While the database cannot be
- * read they are left out, and the rest of the scrape still succeeds.
+ * The backlog per endpoint, read from the database at scrape time (every endpoint appears, 0 when idle),
+ * by the one API replica that holds the database gauges lease: the others export no series, so every
+ * replica does not report the same rows. While the database cannot be read they are left out, and the
+ * rest of the scrape still succeeds.
  */
 export const webhookBacklogGaugeProviders: Provider[] = [
-  makeGaugeProvider({
+  makeDatabaseGaugeProvider({
     name: WEBHOOK_METRICS.pending,
     help: 'Webhook events not yet delivered or dead, by endpoint',
     labelNames: [endpoint],
@@ -67,7 +64,7 @@ export const webhookBacklogGaugeProviders: Provider[] = [
       for (const row of backlog) this.set({ endpoint: row.endpointId }, row.pending);
     },
   }),
-  makeGaugeProvider({
+  makeDatabaseGaugeProvider({
     name: WEBHOOK_METRICS.oldestPendingAge,
     help: 'Seconds since the oldest pending webhook event of an endpoint was written (or redelivered); 0 when none',
     labelNames: [endpoint],
