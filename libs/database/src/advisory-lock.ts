@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 
 /**
  * PostgreSQL advisory locks the apps take, as the two-key form `pg_advisory_lock(namespace, purpose)`:
@@ -21,27 +21,47 @@ export const ADVISORY_LOCKS = {
 
 export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;
 
+export interface AdvisoryLockOptions {
+  /** Called once when another session holds the lock, before this one waits for it. */
+  onWait?: () => void;
+}
+
 /**
  * Runs `work` while holding the advisory lock `name` on a connection of its own from the data source's
- * pool, waiting for whoever holds it now. The lock is released when `work` settles.
+ * pool, waiting for whoever holds it now, for as long as they hold it. `work` receives that connection:
+ * running its statements there needs no second connection from the pool (a pool of one still works).
+ * The lock is released when `work` settles, or with the connection if the process dies first.
  */
 export async function withAdvisoryLock<T>(
   dataSource: DataSource,
   name: AdvisoryLockName,
-  work: () => Promise<T>,
+  work: (runner: QueryRunner) => Promise<T>,
+  options: AdvisoryLockOptions = {},
 ): Promise<T> {
+  const key = [ADVISORY_LOCK_NAMESPACE, ADVISORY_LOCKS[name]];
   const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  let held = false;
   try {
-    await runner.query('SELECT pg_advisory_lock($1, $2)', [ADVISORY_LOCK_NAMESPACE, ADVISORY_LOCKS[name]]);
-    try {
-      return await work();
-    } finally {
-      await runner
-        .query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_NAMESPACE, ADVISORY_LOCKS[name]])
-        .catch(() => undefined); // a lost connection has released it already
+    await runner.connect();
+    const [first] = (await runner.query('SELECT pg_try_advisory_lock($1, $2) AS taken', key)) as Array<{
+      taken: boolean;
+    }>;
+    held = first?.taken === true;
+    if (!held) {
+      options.onWait?.();
+      // The holder may take longer than a statement may: the wait alone is exempt from statement_timeout.
+      await runner.query('SET statement_timeout = 0');
+      try {
+        await runner.query('SELECT pg_advisory_lock($1, $2)', key);
+        held = true;
+      } finally {
+        await runner.query('RESET statement_timeout');
+      }
     }
+    return await work(runner);
   } finally {
+    // Never back to the pool holding the lock; a lost connection has released it already.
+    if (held) await runner.query('SELECT pg_advisory_unlock($1, $2)', key).catch(() => undefined);
     await runner.release();
   }
 }
@@ -170,8 +190,10 @@ export class AdvisoryLease {
       this.client = undefined;
       void client.end().catch(() => undefined);
     }
-    if (this.heldNow && error)
-      this.logger.warn(`lost the ${this.options.name} lease with its connection: ${String(error)}`);
+    if (this.heldNow && error !== undefined) {
+      const reason = error instanceof Error ? error.message : 'connection ended';
+      this.logger.warn(`lost the ${this.options.name} lease with its connection: ${reason}`);
+    }
     this.setHeld(false);
   }
 
