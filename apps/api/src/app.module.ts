@@ -47,7 +47,7 @@ export class AppModule {
           serviceVersion: config.service.version,
           environment: config.service.environment,
           metrics: { enabled: config.metricsEnabled, port: config.metricsPort, handlerOutcomeOf },
-          health: { readinessDrainMs: config.readinessDrainMs },
+          health: { readinessDrainMs: config.readinessDrainMs, memoryLimitBytes: config.memoryLimitBytes },
           logging: config.logging,
         }),
         DatabaseModule.forRoot({

@@ -29,7 +29,7 @@ export class WorkerModule {
           serviceVersion: config.service.version,
           environment: config.service.environment,
           metrics: { port: null },
-          health: { readinessDrainMs: config.readinessDrainMs },
+          health: { readinessDrainMs: config.readinessDrainMs, memoryLimitBytes: config.memoryLimitBytes },
           logging: config.logging,
           metricsRoute: true,
         }),

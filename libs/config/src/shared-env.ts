@@ -16,6 +16,11 @@ export const sharedEnvShape = {
     .regex(/^[a-z0-9][a-z0-9_-]{0,60}$/, 'lowercase letters, digits, - and _')
     .default('orders'),
   DATABASE_POOL_MAX: envInt(1, 200).default(10),
+  /**
+   * The container's memory limit in bytes (Kubernetes: the Downward API's `limits.memory`): readiness
+   * then fails when the heap nears it. A value under 64 MiB is a unit mistake (a divisor), not a limit.
+   */
+  MEMORY_LIMIT_BYTES: envInt(64 * 1024 ** 2, Number.MAX_SAFE_INTEGER).optional(),
   DATABASE_RUN_MIGRATIONS: envBoolean().default(true),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),

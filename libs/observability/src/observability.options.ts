@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { DEFAULT_HEAP_USED_LIMIT_RATIO, heapThresholdForLimit } from './health/heap-threshold';
 
 export interface MetricsOptions {
   /**
@@ -42,8 +43,21 @@ export interface HealthOptions {
    */
   eventLoopDelayThresholdMs?: number;
   /**
+   * The memory limit of the process's container, in bytes (in Kubernetes, the Downward API's
+   * `limits.memory`). When set, the heap threshold is a share of it.
+   * @default undefined (no known limit)
+   */
+  memoryLimitBytes?: number;
+  /**
+   * The share of `memoryLimitBytes` the V8 heap may use before readiness fails. The rest is for
+   * what lives outside the heap (buffers, code, native memory), so readiness fails before the kernel
+   * kills the container.
+   * @default 0.7
+   */
+  heapUsedLimitRatio?: number;
+  /**
    * Readiness fails when the V8 heap in use exceeds this, in bytes.
-   * @default 1610612736 (1.5 GiB)
+   * @default `heapUsedLimitRatio` × `memoryLimitBytes` when the limit is known, else 1610612736 (1.5 GiB)
    */
   heapUsedThresholdBytes?: number;
   /**
@@ -126,7 +140,7 @@ export const OBSERVABILITY_DEFAULTS = {
   },
   health: {
     eventLoopDelayThresholdMs: 1000,
-    heapUsedThresholdBytes: 1.5 * 1024 ** 3,
+    heapUsedLimitRatio: DEFAULT_HEAP_USED_LIMIT_RATIO,
     readinessDrainMs: 5000,
   },
 } as const;
@@ -135,7 +149,7 @@ export type ResolvedObservabilityOptions = Required<
   Omit<ObservabilityModuleOptions, 'metrics' | 'health' | 'logging'>
 > & {
   metrics: Required<MetricsOptions>;
-  health: Required<HealthOptions>;
+  health: Required<Omit<HealthOptions, 'memoryLimitBytes'>> & Pick<HealthOptions, 'memoryLimitBytes'>;
   logging: Required<Omit<LoggingOptions, 'elasticsearch'>> & {
     elasticsearch?: Required<ElasticsearchLogOptions>;
   };
@@ -149,7 +163,7 @@ export function resolveObservabilityOptions(
     serviceVersion: options.serviceVersion ?? OBSERVABILITY_DEFAULTS.serviceVersion,
     environment: options.environment ?? OBSERVABILITY_DEFAULTS.environment,
     metrics: { ...OBSERVABILITY_DEFAULTS.metrics, ...stripUndefined(options.metrics ?? {}) },
-    health: { ...OBSERVABILITY_DEFAULTS.health, ...stripUndefined(options.health ?? {}) },
+    health: resolveHealthOptions(options.health ?? {}),
     logging: {
       level: options.logging?.level ?? OBSERVABILITY_DEFAULTS.logging.level,
       redactPaths: options.logging?.redactPaths ?? [],
@@ -159,6 +173,16 @@ export function resolveObservabilityOptions(
         flushIntervalMs: options.logging.elasticsearch.flushIntervalMs ?? 2000,
       },
     },
+  };
+}
+
+function resolveHealthOptions(options: HealthOptions): ResolvedObservabilityOptions['health'] {
+  const health = { ...OBSERVABILITY_DEFAULTS.health, ...stripUndefined(options) };
+  return {
+    ...health,
+    heapUsedThresholdBytes:
+      health.heapUsedThresholdBytes ??
+      heapThresholdForLimit(health.memoryLimitBytes, health.heapUsedLimitRatio),
   };
 }
 

@@ -52,6 +52,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     metricsEnabled: env.METRICS_ENABLED,
     metricsPort: env.METRICS_PORT,
     readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
+    /** The container's memory limit: readiness fails when the heap nears it. Unset: not known. */
+    memoryLimitBytes: env.MEMORY_LIMIT_BYTES,
     host: env.HOST,
     environment: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,

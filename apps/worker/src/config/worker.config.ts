@@ -37,6 +37,8 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
     /** Management port: /health/* now, /metrics later. */
     metricsPort: env.METRICS_PORT,
     readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
+    /** The container's memory limit: readiness fails when the heap nears it. Unset: not known. */
+    memoryLimitBytes: env.MEMORY_LIMIT_BYTES,
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
