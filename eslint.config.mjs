@@ -8,6 +8,7 @@ export default defineConfig(
   {
     ignores: [
       'dist/**',
+      '.build-test/**',
       'node_modules/**',
       'coverage/**',
       '.data/**',

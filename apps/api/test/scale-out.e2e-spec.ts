@@ -183,7 +183,7 @@ describeWithServers(
 
     afterAll(async () => {
       process.stderr.write(`\nscale-out figures: ${JSON.stringify(figures, null, 2)}\n`);
-      await Promise.all(replicas.map((r) => r.process?.stop('SIGKILL')));
+      await Promise.all(replicas.map(async (r) => r.process?.stop('SIGKILL')));
       await lb?.stop();
       await receiver?.close();
       await redis?.stop();
