@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadOrCreateLocalSigningKey, signAccessToken } from '@app/auth';
 import { MetricsServer } from '@app/observability';
+import { Logger } from '@nestjs/common';
 import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
 import { orderBody, startApi, type RunningApi } from './support/api-harness';
 
@@ -31,12 +32,26 @@ describe('order rate limit per customer (ORDER_RATE_LIMIT_PER_MINUTE, real API a
       ),
     );
 
+  const logged = jest.spyOn(Logger.prototype, 'log');
+
   beforeAll(async () => {
     api = await startApi({ ORDER_RATE_LIMIT_PER_MINUTE: String(LIMIT) });
     metricsUrl = `http://127.0.0.1:${api.app.get(MetricsServer).port()}/metrics`;
   });
   afterAll(async () => {
+    logged.mockRestore();
     await api?.close();
+  });
+
+  it('says at start that, without RATE_LIMIT_REDIS_URL, each process counts on its own', async () => {
+    expect(logged).toHaveBeenCalledWith(
+      'POST /orders: at most 5 per customer and minute, counted in this process (RATE_LIMIT_REDIS_URL unset): ' +
+        'each replica allows as many',
+    );
+    const { samples } = parseExposition(await (await fetch(metricsUrl)).text());
+    expect(samples.filter((s) => s.name === 'rate_limit_store_errors_total')).toEqual([
+      { name: 'rate_limit_store_errors_total', labels: { limit: 'order_placement' }, value: 0 },
+    ]);
   });
 
   it('accepts exactly the limit of 12 concurrent orders and answers the rest 429 with Retry-After', async () => {
