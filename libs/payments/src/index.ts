@@ -21,3 +21,9 @@ export {
   SimulatedPaymentProvider,
 } from './simulated-payment.provider';
 export type { SimulatedPaymentSettings } from './simulated-payment.provider';
+export { InMemorySimulatedProviderLedger } from './simulated-provider-ledger';
+export type { LedgerEntry, SimulatedProviderLedger } from './simulated-provider-ledger';
+export {
+  SIMULATED_LEDGER_SQL,
+  SimulatedProviderLedgerRepository,
+} from './simulated-provider-ledger.repository';

@@ -8,6 +8,8 @@ export interface ChargeRequest {
   paymentToken: string;
   amount: number;
   currency: string;
+  /** The merchant's order the charge pays for, kept by the provider beside the charge. */
+  orderId?: string;
 }
 
 export interface RefundRequest {
@@ -15,6 +17,8 @@ export interface RefundRequest {
   chargeReference: string;
   amount: number;
   currency: string;
+  /** The merchant's order the refund is for. */
+  orderId?: string;
 }
 
 /**

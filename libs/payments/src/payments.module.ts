@@ -5,6 +5,7 @@ import { PAYMENT_PROVIDER } from './payment-provider.port';
 import { paymentMetricProviders } from './payments.metrics';
 import { PaymentsService } from './payments.service';
 import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simulated-payment.provider';
+import { SimulatedProviderLedgerRepository } from './simulated-provider-ledger.repository';
 
 export interface PaymentsModuleOptions {
   /** Settings of the simulated provider (the only adapter shipped). */
@@ -20,9 +21,17 @@ export class PaymentsModule {
       module: PaymentsModule,
       imports: [TypeOrmModule.forFeature([PaymentEntity])],
       providers: [
+        SimulatedProviderLedgerRepository,
         {
           provide: SimulatedPaymentProvider,
-          useValue: options.provider ?? new SimulatedPaymentProvider(options.simulator),
+          // The provider may be made before the database exists (the app shares it with fault injection):
+          // it is given the ledger every process shares here.
+          useFactory: (ledger: SimulatedProviderLedgerRepository) => {
+            const provider = options.provider ?? new SimulatedPaymentProvider(options.simulator);
+            provider.useLedger(ledger);
+            return provider;
+          },
+          inject: [SimulatedProviderLedgerRepository],
         },
         { provide: PAYMENT_PROVIDER, useExisting: SimulatedPaymentProvider },
         ...paymentMetricProviders,

@@ -118,6 +118,7 @@ export class PaymentsService {
         paymentToken: payment.paymentToken,
         amount: payment.amount,
         currency: payment.currency,
+        orderId,
       });
       await this.payments.manager.transaction(async (manager) => {
         await manager.query(PAYMENTS_SQL.captured, [orderId, reference]);
@@ -149,6 +150,7 @@ export class PaymentsService {
         chargeReference: payment.providerReference,
         amount: payment.amount,
         currency: payment.currency,
+        orderId,
       });
     } catch (error) {
       if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');

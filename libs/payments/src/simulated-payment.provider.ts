@@ -3,6 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CardDetails } from './card';
 import type { ChargeRequest, PaymentProvider, RefundRequest } from './payment-provider.port';
 import { PaymentDeclinedError, PaymentProviderUnavailableError } from './payments.errors';
+import {
+  InMemorySimulatedProviderLedger,
+  type LedgerEntry,
+  type SimulatedProviderLedger,
+} from './simulated-provider-ledger';
 
 export interface SimulatedPaymentSettings {
   /** Delay of every provider call, in milliseconds. @default 50 */
@@ -26,18 +31,27 @@ const DECLINE_TOKEN_PREFIX = 'sim_tok_decline_';
 
 /**
  * A payment provider that behaves like a sandbox: tokens encode the test card's behaviour (so any process
- * can charge them), charges are idempotent per key, and latency, random declines and outages can be set.
+ * can charge them), latency, random declines and outages can be set, and charges and refunds are
+ * idempotent per key through its ledger. A key already in the ledger gets its first outcome again (the
+ * same reference, or the same decline) without a second capture; a transient failure (outage) records
+ * nothing, so a retry with the key goes through. The payments module gives it the PostgreSQL ledger that
+ * all processes share; on its own it keeps one in memory.
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
   readonly name = 'simulated';
-  private readonly outcomes = new Map<string, Promise<{ reference: string }>>();
   private settings: SimulatedPaymentSettings;
 
   constructor(
     settings: Partial<SimulatedPaymentSettings> = {},
     private readonly random: () => number = Math.random,
+    private ledger: SimulatedProviderLedger = new InMemorySimulatedProviderLedger(),
   ) {
     this.settings = { ...SIMULATED_PAYMENT_DEFAULTS, ...settings };
+  }
+
+  /** Keeps final outcomes in `ledger` from now on (the payments module's shared one). */
+  useLedger(ledger: SimulatedProviderLedger): void {
+    this.ledger = ledger;
   }
 
   configure(patch: Partial<SimulatedPaymentSettings>): SimulatedPaymentSettings {
@@ -55,39 +69,60 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   }
 
   async charge(request: ChargeRequest): Promise<{ reference: string }> {
-    return this.once(`charge:${request.idempotencyKey}`, async () => {
-      await this.respond();
-      if (request.paymentToken.startsWith(DECLINE_TOKEN_PREFIX))
-        throw new PaymentDeclinedError('card_declined');
-      if (this.random() < this.settings.declineRate) throw new PaymentDeclinedError('insufficient_funds');
-      return { reference: `sim_ch_${randomUUID()}` };
+    const entry = await this.once(request.idempotencyKey, () => {
+      const declineCode = request.paymentToken.startsWith(DECLINE_TOKEN_PREFIX)
+        ? 'card_declined'
+        : this.random() < this.settings.declineRate
+          ? 'insufficient_funds'
+          : null;
+      return {
+        idempotencyKey: request.idempotencyKey,
+        kind: 'charge',
+        outcome: declineCode ? 'declined' : 'captured',
+        reference: declineCode ? null : `sim_ch_${randomUUID()}`,
+        declineCode,
+        orderId: request.orderId ?? null,
+        chargeReference: null,
+        amount: request.amount,
+        currency: request.currency,
+      };
     });
+    return replay(entry, 'charge');
   }
 
   async refund(request: RefundRequest): Promise<{ reference: string }> {
-    return this.once(`refund:${request.idempotencyKey}`, async () => {
-      await this.respond();
-      return { reference: `sim_re_${randomUUID()}` };
-    });
+    const entry = await this.once(request.idempotencyKey, () => ({
+      idempotencyKey: request.idempotencyKey,
+      kind: 'refund',
+      outcome: 'refunded',
+      reference: `sim_re_${randomUUID()}`,
+      declineCode: null,
+      orderId: request.orderId ?? null,
+      chargeReference: request.chargeReference,
+      amount: request.amount,
+      currency: request.currency,
+    }));
+    return replay(entry, 'refund');
   }
 
-  private async respond(): Promise<void> {
+  /**
+   * The key's recorded outcome; else the call goes through (latency, then an outage throws and records
+   * nothing) and its outcome is recorded, unless a concurrent call with the key recorded one first.
+   */
+  private async once(idempotencyKey: string, decide: () => LedgerEntry): Promise<LedgerEntry> {
+    const known = await this.ledger.find(idempotencyKey);
+    if (known) return known;
     if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs);
     if (this.settings.outage) throw new PaymentProviderUnavailableError('simulated provider outage');
+    return this.ledger.record(decide());
   }
+}
 
-  /** Final outcomes (success or decline) are remembered per key; transient failures are not. */
-  private async once(
-    key: string,
-    call: () => Promise<{ reference: string }>,
-  ): Promise<{ reference: string }> {
-    const known = this.outcomes.get(key);
-    if (known) return known;
-    const pending = call();
-    this.outcomes.set(key, pending);
-    pending.catch((error: unknown) => {
-      if (error instanceof PaymentProviderUnavailableError) this.outcomes.delete(key);
-    });
-    return pending;
-  }
+/** The recorded outcome as the call's result: the reference, or the decline thrown again. */
+function replay(entry: LedgerEntry, kind: LedgerEntry['kind']): { reference: string } {
+  if (entry.kind !== kind)
+    throw new Error(`idempotency key ${entry.idempotencyKey} was used for a ${entry.kind} already`);
+  if (entry.outcome === 'declined' || entry.reference === null)
+    throw new PaymentDeclinedError(entry.declineCode ?? 'declined');
+  return { reference: entry.reference };
 }

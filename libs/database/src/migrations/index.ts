@@ -1,6 +1,12 @@
 import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
+import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
 import { Webhooks1764000000000 } from './1764000000000-webhooks.migration';
 
 /** Every migration, oldest first. Listed as classes so bundled and test builds find them alike. */
-export const MIGRATIONS = [InitialSchema1732230000000, FaultInjection1763800000000, Webhooks1764000000000];
+export const MIGRATIONS = [
+  InitialSchema1732230000000,
+  FaultInjection1763800000000,
+  Webhooks1764000000000,
+  SimulatedProviderLedger1764200000000,
+];
