@@ -32,6 +32,7 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
         'postgres-exporter',
         'prometheus',
         'pushgateway',
+        'redis',
         'temporal',
         'worker',
       ].sort(),
@@ -65,6 +66,8 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
     expect(containerPorts(services.api)).toEqual(expect.arrayContaining([api.port, api.metricsPort]));
     expect(api.engine).toMatchObject({ type: 'temporal', address: 'temporal:7233' });
     expect(worker.temporal.address).toBe('temporal:7233');
+    // The replicas share one rate limit count, in the compose network's Redis.
+    expect(api.orderRateLimitStore).toMatchObject({ kind: 'redis', url: 'redis://redis:6379/0' });
   });
 
   it('wires Prometheus, Alertmanager and Grafana to services that exist on the ports they serve', () => {
@@ -90,6 +93,7 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
     for (const name of [
       'postgres',
       'temporal',
+      'redis',
       'api',
       'worker',
       'pushgateway',
