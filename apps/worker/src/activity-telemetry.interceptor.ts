@@ -10,7 +10,9 @@ import type {
 /**
  * Measures every activity attempt the worker executes with the saga's step telemetry (the span, the
  * duration histogram and the outcome counter the inline engine records too), inside Temporal's
- * `RunActivity` span and around the domain-failure mapping, so failures carry their type.
+ * `RunActivity` span and inside the domain-failure mapping: it sees the attempt's own error (a domain
+ * error carries its type; a database or network failure counts as INFRASTRUCTURE_UNAVAILABLE) with its
+ * stack, as the inline engine's attempts do.
  */
 export class ActivityTelemetryInterceptor implements ActivityInboundCallsInterceptor {
   constructor(

@@ -18,6 +18,12 @@ export interface TemporalWorkerOptions {
   workflowsPath?: string;
   logLevel: LogLevelName;
   /**
+   * How long a forward saga step retries infrastructure failures (database, network, its own timeout)
+   * from its first attempt before the order fails with INFRASTRUCTURE_UNAVAILABLE, in ms.
+   * @default 300000
+   */
+  infrastructureRetryMs?: number;
+  /**
    * `host:port` where the Temporal SDK serves its own Prometheus metrics (workflow task latency, polls,
    * sticky cache…). `null`: not served.
    * @default '0.0.0.0:9466'

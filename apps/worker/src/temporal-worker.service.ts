@@ -75,10 +75,12 @@ export class TemporalWorkerService
         ...workflowCode,
         activities: createOrderActivities(this.activities),
         interceptors: {
+          // Outermost first: each attempt's telemetry sees its own error; whether the step is tried
+          // again (and its failure's type) is decided around it, as the inline engine does.
           activity: [
             tracingActivityInterceptors,
+            domainFailureInterceptors({ infrastructureRetryMs: this.options.infrastructureRetryMs }),
             activityTelemetryInterceptors(this.steps),
-            domainFailureInterceptors,
           ],
           workflowModules,
         },

@@ -41,8 +41,9 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
     ) => ReturnType<OrderSagaActivities[N]>;
     // ERROR level: the expected failures below would otherwise each log an "Activity failed" warning.
     return new MockActivityEnvironment(
-      { activityType: name },
-      { logger: new DefaultLogger('ERROR'), interceptors: [domainFailureInterceptors] },
+      // The mock's defaults: first scheduled at the epoch, 1 s to close; the saga's are now and 15 s.
+      { activityType: name, scheduledTimestampMs: Date.now(), startToCloseTimeoutMs: 15_000 },
+      { logger: new DefaultLogger('ERROR'), interceptors: [domainFailureInterceptors()] },
     ).run(fn, ...args);
   }
 

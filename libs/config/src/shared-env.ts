@@ -25,6 +25,13 @@ export const sharedEnvShape = {
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_CALL_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
+  /**
+   * How long a saga step retries failures of the infrastructure (database unavailable, connection
+   * reset, its own timeout) from its first attempt before the order fails with INFRASTRUCTURE_UNAVAILABLE:
+   * read by whichever process runs the steps (the worker, or the API and the jobs on the inline engine).
+   * 5 minutes by default, at most a day.
+   */
+  SAGA_INFRASTRUCTURE_RETRY_MS: envInt(1_000, 24 * 3600_000).default(300_000),
   PAYMENT_SIM_LATENCY_MS: envInt(0, FAULT_LIMITS.maxLatencyMs).default(50),
   PAYMENT_SIM_DECLINE_RATE: envRatio().default(0),
   PAYMENT_SIM_OUTAGE: envBoolean().default(false),
@@ -42,12 +49,12 @@ type SharedEnv = z.infer<z.ZodObject<typeof sharedEnvShape>>;
 
 /**
  * The workflow engine an order-starting process uses: Temporal when `temporalAddress` is set, else the
- * inline engine with the given options.
+ * inline engine with the given options (it runs the saga's steps itself, so it takes their retry budget).
  */
-export function workflowEngineSettings(
+export function workflowEngineSettings<Inline extends { resumeOnStart: boolean }>(
   env: SharedEnv,
   temporalAddress: string | undefined,
-  inline: { resumeOnStart: boolean },
+  inline: Inline,
 ) {
   return temporalAddress
     ? {
@@ -57,7 +64,7 @@ export function workflowEngineSettings(
         taskQueue: env.TEMPORAL_TASK_QUEUE,
         callTimeoutMs: env.TEMPORAL_CALL_TIMEOUT_MS,
       }
-    : { type: 'inline' as const, ...inline };
+    : { type: 'inline' as const, infrastructureRetryMs: env.SAGA_INFRASTRUCTURE_RETRY_MS, ...inline };
 }
 
 /** Log level and, when ELASTICSEARCH_URL is set, shipping to Elasticsearch (unset: stdout only). */

@@ -3,6 +3,9 @@ export { orderFulfilmentWorkflow } from './order-fulfilment.workflow';
 export {
   COMPENSATION_STEP_OPTIONS,
   FORWARD_STEP_OPTIONS,
+  FORWARD_STEP_RETRY,
+  FORWARD_STEPS,
+  isForwardStep,
   NON_RETRYABLE_FAILURES,
   ORDER_SAGA_ACTIVITY_NAMES,
   ORDER_SAGA_ACTIVITY_OPTIONS,
@@ -10,6 +13,7 @@ export {
 export { ORDER_SAGA_STEPS, runOrderSaga } from './order-saga.definition';
 export { failureReasonOf, failureTypeOf, isCancellation } from './order-saga.failures';
 export { FAILURE_REASONS, ORDER_CANCELLED_FAILURE } from './order-saga.types';
+export type { ForwardStep } from './order-saga.activity-options';
 export type {
   FailureReason,
   OrderSagaActivities,

@@ -87,6 +87,23 @@ describe('runOrderSaga', () => {
     expect(calls).toEqual(['reserveInventory', 'releaseInventory', 'failOrder:OUT_OF_STOCK']);
   });
 
+  it('fails with INFRASTRUCTURE_UNAVAILABLE when a step gave up on its infrastructure, after compensating', async () => {
+    const { calls, activities } = recordingActivities({
+      chargePayment: ApplicationFailure.nonRetryable('database unavailable', 'INFRASTRUCTURE_UNAVAILABLE'),
+    });
+    const result = await runOrderSaga({ orderId: 'o-9' }, runtime(activities));
+    expect(result).toEqual({
+      orderId: 'o-9',
+      outcome: 'FAILED',
+      failureReason: 'INFRASTRUCTURE_UNAVAILABLE',
+    });
+    expect(calls.slice(2)).toEqual([
+      'refundPayment',
+      'releaseInventory',
+      'failOrder:INFRASTRUCTURE_UNAVAILABLE',
+    ]);
+  });
+
   it('maps an unknown error to UNEXPECTED_ERROR', async () => {
     const { calls, activities } = recordingActivities({ chargePayment: new TypeError('boom') });
     const result = await runOrderSaga({ orderId: 'o-5' }, runtime(activities));

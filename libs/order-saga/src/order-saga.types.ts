@@ -7,12 +7,17 @@ export interface OrderSagaInput {
   orderId: string;
 }
 
-/** Machine-readable reasons an order ends FAILED (also the failure `type` thrown by activities). */
+/**
+ * Machine-readable reasons an order ends FAILED (also the failure `type` thrown by activities).
+ * `INFRASTRUCTURE_UNAVAILABLE`: the order's own systems (database, network) stayed unavailable for longer
+ * than a step retries them; `UNEXPECTED_ERROR`: a failure nobody classified (a bug, at the logs).
+ */
 export const FAILURE_REASONS = [
   'OUT_OF_STOCK',
   'PAYMENT_DECLINED',
   'PAYMENT_PROVIDER_UNAVAILABLE',
   'SHIPPING_FAILED',
+  'INFRASTRUCTURE_UNAVAILABLE',
   'UNEXPECTED_ERROR',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -41,5 +41,14 @@ export type { PlacedOrder } from './orders.service';
 export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 export { SagaStepError } from './saga/saga-step.error';
+export {
+  INFRASTRUCTURE_UNAVAILABLE,
+  isInfrastructureFailure,
+  stepFailure,
+  stepFailureKind,
+} from './saga/step-failure.policy';
+export type { StepAttempt, StepFailureKind, StepRetryOptions } from './saga/step-failure.policy';
+export { withStepTimeout } from './saga/step-timeout.error';
+export { InlineEngineAlreadyRunningError } from './engine/inline-engine.lease';
 export { SagaStepTelemetry } from './saga/saga-step.telemetry';
 export { WORKFLOW_METRICS, workflowMetricProviders } from './engine/workflow-metrics';

@@ -19,6 +19,7 @@ describe('loadWorkerConfig', () => {
         shutdownGraceMs: 10_000,
         workflowsPath: undefined,
         sdkMetricsAddress: '0.0.0.0:9466',
+        infrastructureRetryMs: 300_000,
       },
       payments: { simulator: { latencyMs: 50, declineRate: 0, outage: false } },
       shipping: { simulator: { latencyMs: 50, failureRate: 0 } },
@@ -53,6 +54,7 @@ describe('loadWorkerConfig', () => {
       DATABASE_FAULT_LATENCY_MS: '250',
       DATABASE_FAULT_RATIO: '0.5',
       FAULT_INJECTION_REFRESH_MS: '500',
+      SAGA_INFRASTRUCTURE_RETRY_MS: '60000',
     });
     expect(config).toMatchObject({
       logLevel: 'debug',
@@ -64,6 +66,7 @@ describe('loadWorkerConfig', () => {
         maxConcurrentActivities: 8,
         shutdownGraceMs: 2500,
         workflowsPath: '/srv/workflows.ts',
+        infrastructureRetryMs: 60_000,
       },
       payments: { simulator: { latencyMs: 0, declineRate: 0.25, outage: true } },
       shipping: { simulator: { latencyMs: 5, failureRate: 1 } },

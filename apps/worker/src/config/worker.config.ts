@@ -52,6 +52,8 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
       workflowsPath: env.WORKFLOWS_PATH,
       sdkMetricsAddress: `0.0.0.0:${env.TEMPORAL_METRICS_PORT}`,
+      /** How long saga steps retry database and network failures before the order fails with INFRASTRUCTURE_UNAVAILABLE. */
+      infrastructureRetryMs: env.SAGA_INFRASTRUCTURE_RETRY_MS,
     },
     ...simulatorSettings(env),
   };

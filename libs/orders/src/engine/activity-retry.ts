@@ -2,6 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RetryPolicy } from '@temporalio/common';
 import type { ActivityOptions } from '@temporalio/workflow';
 import { failureTypeOf } from '@app/order-saga';
+import { withStepTimeout } from '../saga/step-timeout.error';
+import type { StepAttempt } from '../saga/step-failure.policy';
+
+export { ActivityTimeoutError } from '../saga/step-timeout.error';
 
 /** Thrown when the engine shuts down: the saga stops where it is and is resumed on the next start. */
 export class EngineStoppedError extends Error {
@@ -11,12 +15,14 @@ export class EngineStoppedError extends Error {
   }
 }
 
-export class ActivityTimeoutError extends Error {
-  override readonly name = 'ActivityTimeoutError';
-  readonly type = 'ActivityTimeout';
-  constructor(ms: number) {
-    super(`activity did not finish within ${ms} ms`);
-  }
+export interface RetryHooks {
+  /**
+   * The failure to act on for an attempt's error (Temporal: what the activity side throws), e.g. one
+   * marked non-retryable. @default the error as it is
+   */
+  decide?: (error: unknown, attempt: StepAttempt) => unknown;
+  /** Called before waiting for the next attempt. */
+  onRetry?: (attempt: number, failure: unknown) => void;
 }
 
 function isNonRetryable(error: unknown, policy: RetryPolicy): boolean {
@@ -35,10 +41,10 @@ function durationMs(value: unknown, fallback: number): number {
  * interval, attempts, non-retryable types) and its start-to-close timeout. Stops when `signal` aborts.
  */
 export async function runWithRetry<T>(
-  activity: () => Promise<T>,
+  activity: (attempt: StepAttempt) => Promise<T>,
   options: ActivityOptions,
   signal: AbortSignal,
-  onRetry?: (attempt: number, error: unknown) => void,
+  hooks: RetryHooks = {},
 ): Promise<T> {
   const policy = options.retry ?? {};
   const maxAttempts =
@@ -46,13 +52,17 @@ export async function runWithRetry<T>(
   const timeoutMs = durationMs(options.startToCloseTimeout, 60_000);
   let interval = durationMs(policy.initialInterval, 1_000);
   const maxInterval = durationMs(policy.maximumInterval, interval * 100);
+  const firstAttemptAt = Date.now();
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new EngineStoppedError();
     try {
-      return await withTimeout(activity(), timeoutMs);
+      return await withStepTimeout(activity({ attempt, elapsedMs: Date.now() - firstAttemptAt }), timeoutMs);
     } catch (error) {
-      if (attempt >= maxAttempts || isNonRetryable(error, policy)) throw error;
-      onRetry?.(attempt, error);
+      const failure = hooks.decide
+        ? hooks.decide(error, { attempt, elapsedMs: Date.now() - firstAttemptAt })
+        : error;
+      if (attempt >= maxAttempts || isNonRetryable(failure, policy)) throw failure;
+      hooks.onRetry?.(attempt, failure);
       try {
         await sleep(interval, undefined, { signal });
       } catch {
@@ -60,17 +70,5 @@ export async function runWithRetry<T>(
       }
       interval = Math.min(interval * (policy.backoffCoefficient ?? 2), maxInterval);
     }
-  }
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ActivityTimeoutError(ms)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

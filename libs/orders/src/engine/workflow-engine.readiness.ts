@@ -2,7 +2,11 @@ import { ReadinessChecks } from '@app/observability';
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from './workflow-engine.port';
 
-/** With Temporal configured, readiness includes it: orders cannot start without the workflow service. */
+/**
+ * Readiness includes the workflow engine: orders cannot start without it. Temporal is down when its
+ * frontend does not answer; the inline engine, once another process took its lease (it then refuses
+ * orders, and the load balancer should send them elsewhere).
+ */
 @Injectable()
 export class WorkflowEngineReadiness implements OnModuleInit {
   constructor(
@@ -12,10 +16,10 @@ export class WorkflowEngineReadiness implements OnModuleInit {
 
   onModuleInit(): void {
     const engine = this.engine;
-    if (engine.kind === 'inline') return; // runs in this process: up whenever the process is
+    const key = engine.kind === 'inline' ? 'inline_engine' : 'temporal';
     this.readiness?.register(engine.kind, async () => {
       const result = await engine.ping();
-      return { temporal: result.ok ? { status: 'up' } : { status: 'down', message: result.message } };
+      return { [key]: result.ok ? { status: 'up' } : { status: 'down', message: result.message } };
     });
   }
 }

@@ -1,8 +1,9 @@
 /**
- * A saga step that failed for a business reason. `type` names it (`OUT_OF_STOCK`, `PAYMENT_DECLINED`,
- * `ORDER_CANCELLED`…), the way the saga and the failure reasons read it; `nonRetryable` says that retrying
- * cannot help. Each engine maps it to its own failure: the inline engine reads it as it is, the Temporal
- * worker turns it into an `ApplicationFailure` (apps/worker, domain-failure.interceptor.ts).
+ * A saga step that failed for a reason the saga understands. `type` names it (`OUT_OF_STOCK`,
+ * `PAYMENT_DECLINED`, `ORDER_CANCELLED`, `INFRASTRUCTURE_UNAVAILABLE`…), the way the saga and the failure
+ * reasons read it; `nonRetryable` says that retrying cannot help (or may not go on). Each engine maps it
+ * to its own failure: the inline engine reads it as it is, the Temporal worker turns it into an
+ * `ApplicationFailure` (apps/worker, domain-failure.interceptor.ts). `cause` keeps the error it classifies.
  */
 export class SagaStepError extends Error {
   override readonly name = 'SagaStepError';
@@ -11,7 +12,8 @@ export class SagaStepError extends Error {
     readonly type: string,
     message: string,
     readonly nonRetryable = false,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { WORKFLOW_METRICS } from '../engine/workflow-metrics';
 import { ORDER_METRICS } from '../orders.metrics';
 import { ORDER_SPAN_ATTRIBUTES, SAGA_TRACER } from './saga-tracing';
+import { INFRASTRUCTURE_UNAVAILABLE, isInfrastructureFailure } from './step-failure.policy';
 
 /** The engine that ran a step: a label of `workflow_activity_duration_seconds`. */
 export type SagaEngineKind = 'inline' | 'temporal';
@@ -13,7 +14,9 @@ export type SagaEngineKind = 'inline' | 'temporal';
  * attempt, the worker's activity interceptor around each Temporal activity): a `saga.<step>` span with
  * the order id, `workflow_activity_duration_seconds{activity,engine,outcome}` and
  * `order_saga_steps_total{step,outcome}`, where the outcome is `completed` or the failure type
- * (OUT_OF_STOCK, PAYMENT_DECLINED, …; `error` for anything unexpected).
+ * (OUT_OF_STOCK, PAYMENT_DECLINED, …; INFRASTRUCTURE_UNAVAILABLE while the database or the network is
+ * down; `error` for anything unexpected). It sees each attempt's own error: whether the step is tried
+ * again is decided around it (step-failure.policy.ts), and the span keeps the original exception.
  */
 @Injectable()
 export class SagaStepTelemetry {
@@ -27,7 +30,8 @@ export class SagaStepTelemetry {
       tracerName: SAGA_TRACER,
       durations,
       outcomes: steps,
-      outcomeOf: failureTypeOf,
+      outcomeOf: (error) =>
+        failureTypeOf(error) ?? (isInfrastructureFailure(error) ? INFRASTRUCTURE_UNAVAILABLE : undefined),
     });
   }
 
