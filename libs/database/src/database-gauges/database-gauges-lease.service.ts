@@ -25,6 +25,7 @@ import {
 export class DatabaseGaugesLease implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DatabaseGaugesLease.name);
   private readonly lease: AdvisoryLease;
+  private stopping = false;
 
   constructor(
     @Inject(DATABASE_GAUGES_OPTIONS) options: DatabaseGaugesOptions,
@@ -36,12 +37,7 @@ export class DatabaseGaugesLease implements OnApplicationBootstrap, BeforeApplic
       name: 'databaseGauges',
       checkIntervalMs: settings.leaseIntervalMs,
       applicationName: settings.applicationName,
-      onChange: (held) =>
-        this.logger.log(
-          held
-            ? 'took the database gauges lease: this replica exports the gauges read from the database'
-            : 'no longer holds the database gauges lease: another replica exports the gauges read from the database',
-        ),
+      onChange: (held) => this.logChange(held),
     });
   }
 
@@ -58,6 +54,22 @@ export class DatabaseGaugesLease implements OnApplicationBootstrap, BeforeApplic
 
   /** First of the shutdown hooks: a successor can take over while this replica drains. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.lease.stop();
+  }
+
+  private logChange(held: boolean): void {
+    if (held)
+      this.logger.log(
+        'took the database gauges lease: this replica exports the gauges read from the database',
+      );
+    else if (this.stopping)
+      this.logger.log(
+        'released the database gauges lease on shutdown: another replica takes it at its next try',
+      );
+    else
+      this.logger.warn(
+        'lost the database gauges lease: this replica stops exporting the gauges read from the database, and tries to take it back',
+      );
   }
 }
