@@ -10,7 +10,7 @@ export type AppName = 'api' | 'worker' | 'jobs';
 const LISTENING: Record<AppName, RegExp> = {
   api: /listening on (http:\/\/[^\s),]+)/,
   worker: /management endpoints on (http:\/\/[^\s)]+)/,
-  jobs: /()/,
+  jobs: /([\s\S])/, // a job runs and exits: its first output
 };
 
 export interface BuiltApps {
