@@ -68,8 +68,10 @@ export async function startApi(
         PAYMENT_SIM_LATENCY_MS: '0',
         CARRIER_SIM_LATENCY_MS: '0',
         SHUTDOWN_READINESS_DRAIN_MS: '0',
-        // Several APIs may share one database: none picks up another's unfinished orders.
+        // Several APIs may share one database: none picks up another's unfinished orders, and none
+        // takes the inline engine's lease (which would refuse the second).
         INLINE_RESUME_ON_START: 'false',
+        INLINE_ENGINE_EXCLUSIVE: 'false',
         OTEL_SERVICE_NAME: `orders-api-bench-${options.name}`,
         AUTH_LOCAL_KEY_FILE: options.keyFile,
         // Measured (every POST /orders is counted), never reached: benchmarks place orders by thousands.

@@ -197,6 +197,7 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
     const replica = await startApiProcess({
       DATABASE_URL: api.db.url,
       AUTH_LOCAL_KEY_FILE: api.keyFile, // the same key: the same tokens work on both
+      INLINE_ENGINE_EXCLUSIVE: 'false', // a second inline engine on the first one's database, on purpose
       FAULT_INJECTION_REFRESH_MS: '200',
       LOG_LEVEL: 'info',
     });

@@ -5,10 +5,25 @@ describe('loadApiConfig', () => {
   it('defaults to the embedded database and the inline engine', () => {
     const config = loadApiConfig({});
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.engine).toEqual({ type: 'inline', resumeOnStart: true });
+    expect(config.engine).toEqual({
+      type: 'inline',
+      resumeOnStart: true,
+      exclusive: true,
+      infrastructureRetryMs: 300_000,
+    });
     expect(config.port).toBe(3000);
     expect(config.bodyLimitBytes).toBe(1024 * 1024);
     expect(config.bodyDrain).toEqual({ maxBytes: 32 * 1024 * 1024, timeoutMs: 5_000 });
+  });
+
+  it("takes the saga steps' infrastructure retry budget and the inline engine's lease setting", () => {
+    expect(
+      loadApiConfig({ SAGA_INFRASTRUCTURE_RETRY_MS: '3000', INLINE_ENGINE_EXCLUSIVE: 'false' }).engine,
+    ).toMatchObject({ type: 'inline', infrastructureRetryMs: 3_000, exclusive: false });
+    for (const value of ['999', 'five minutes', String(24 * 3600_000 + 1)])
+      expect(() => loadApiConfig({ SAGA_INFRASTRUCTURE_RETRY_MS: value })).toThrow(
+        /SAGA_INFRASTRUCTURE_RETRY_MS/,
+      );
   });
 
   it('switches to Temporal when TEMPORAL_ADDRESS is set', () => {

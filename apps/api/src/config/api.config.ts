@@ -34,6 +34,12 @@ const apiEnvSchema = z
     SEED_DEMO_CATALOG: envBoolean().default(true),
     TEMPORAL_ADDRESS: temporalAddress().optional(),
     INLINE_RESUME_ON_START: envBoolean().default(true),
+    /**
+     * The inline engine holds a lease on its database, so a second API process running it there refuses
+     * to start. `false` only where several processes share a database on purpose (tests, benchmarks)
+     * and accept that one order's saga may run in two of them.
+     */
+    INLINE_ENGINE_EXCLUSIVE: envBoolean().default(true),
     BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
     BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
     BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000).default(5_000),
@@ -73,7 +79,11 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
      */
     databaseGauges: { leaseIntervalMs: env.DATABASE_GAUGES_LEASE_INTERVAL_MS },
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
-    engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: env.INLINE_RESUME_ON_START }),
+    /** Inline (one process, tests and demos) unless TEMPORAL_ADDRESS is set, as in production. */
+    engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, {
+      resumeOnStart: env.INLINE_RESUME_ON_START,
+      exclusive: env.INLINE_ENGINE_EXCLUSIVE,
+    }),
     auth: authSettings(env),
     /** Endpoint URL policy (SSRF) and delivery (retries, limits, circuit breaker). */
     webhooks: webhookSettings(env, service.version),
