@@ -7,6 +7,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../../test/su
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { startWorkerProcess } from '../../worker/test/support/worker-process';
 import { startApiProcess } from './support/api-process';
+import { startConnectionGate, type ConnectionGate } from './support/connection-gate';
 
 type LogLine = Record<string, unknown>;
 
@@ -28,13 +29,26 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
   let temporal: TemporalDevServer;
   let db: TestDatabase;
   const processes: Array<{ name: string; app: AppProcess }> = [];
+  const failedToStart: Array<{ name: string; output: string }> = [];
   let started: Array<PromiseSettledResult<AppProcess>>;
   let jobExit: number | null;
+  let gate: ConnectionGate;
+  let gathered: PromiseSettledResult<void>;
 
   beforeAll(async () => {
     [temporal, db] = await Promise.all([startTemporalDevServer(), createTestDatabase('orders_migrate')]);
+    // Each process boots at its own pace (compiling takes seconds): the gate makes their first
+    // statements reach PostgreSQL together, as if they had been started on ready-built images.
+    const server = new URL(db.url);
+    gate = await startConnectionGate(
+      { host: server.hostname, port: Number(server.port || 5432) },
+      5,
+      START_TIMEOUT_MS - 30_000,
+    );
+    const gated = new URL(db.url);
+    gated.host = gate.address;
     const shared = {
-      DATABASE_URL: db.url,
+      DATABASE_URL: gated.toString(),
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: `orders-migrate-${randomUUID()}`,
       DATABASE_POOL_MAX: '4',
@@ -42,9 +56,14 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
     const workerEnv = async () => ({ ...shared, TEMPORAL_METRICS_PORT: String(await freePort()) });
     const [firstWorker, secondWorker] = [await workerEnv(), await workerEnv()];
     const launch = async (name: string, start: () => Promise<AppProcess>) => {
-      const app = await start();
-      processes.push({ name, app });
-      return app;
+      try {
+        const app = await start();
+        processes.push({ name, app });
+        return app;
+      } catch (error) {
+        failedToStart.push({ name, output: String(error) }); // the message holds the process's output
+        throw error;
+      }
     };
     // All at once: none waits for another to be up.
     started = await Promise.allSettled([
@@ -62,18 +81,27 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
         ),
       ),
     ]);
+    [gathered] = await Promise.allSettled([gate.opened]);
     const job = processes.find((entry) => entry.name === 'job');
     jobExit = job ? await job.app.exited : null;
   }, START_TIMEOUT_MS + 120_000);
 
   afterAll(async () => {
     await Promise.all(processes.map(({ app }) => app.stop()));
+    await gate?.close();
     await temporal?.close();
     await db?.drop();
   }, 60_000);
 
   /** What each process logged, by name. */
-  const logsOf = () => processes.map(({ name, app }) => ({ name, output: app.output() }));
+  const logsOf = () => [
+    ...processes.map(({ name, app }) => ({ name, output: app.output() })),
+    ...failedToStart,
+  ];
+
+  it('had all five send their first statement at the same moment', () => {
+    expect(gathered).toEqual({ status: 'fulfilled', value: undefined });
+  });
 
   it('starts every process, and the job exits 0', () => {
     const failures = started.flatMap((result) =>
@@ -101,18 +129,28 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
     );
   });
 
-  it('has one process run them all, and the others find none pending', () => {
-    const ran = logsOf().map(({ name, output }) => {
+  it('has one process run them all while the others wait, then find none pending', () => {
+    const runs = logsOf().map(({ name, output }) => {
       const line = jsonLines(output).find((entry) => entry['event.action'] === 'migrations-ran');
-      return { name, ran: line ? (line['migrations.ran'] as string[]) : undefined };
+      return {
+        name,
+        ran: line ? (line['migrations.ran'] as string[]) : undefined,
+        waited: line?.['migrations.waited_for_lock'] === true,
+      };
     });
+    process.stderr.write(
+      `concurrent migrations: ${runs.map((r) => `${r.name} ran ${r.ran?.length ?? '?'}${r.waited ? ' after waiting' : ''}`).join(', ')}\n`,
+    );
     // Every process logged its run (the job too, before it exited).
-    expect(ran.filter((entry) => entry.ran === undefined)).toEqual([]);
-    const counts = ran.map((entry) => entry.ran!.length).sort((a, b) => a - b);
+    expect(runs.filter((run) => run.ran === undefined)).toEqual([]);
+    const counts = runs.map((run) => run.ran!.length).sort((a, b) => a - b);
     expect(counts).toEqual([0, 0, 0, 0, MIGRATIONS.length]);
-    expect(ran.flatMap((entry) => entry.ran!).sort()).toEqual(
+    expect(runs.flatMap((run) => run.ran!).sort()).toEqual(
       MIGRATIONS.map((migration) => migration.name).sort(),
     );
+    // They overlapped: the one that ran them did not wait, and someone waited for it.
+    expect(runs.find((run) => run.ran!.length > 0)?.waited).toBe(false);
+    expect(runs.filter((run) => run.waited).length).toBeGreaterThan(0);
   });
 
   it('logs no migration error in any process', () => {
