@@ -118,7 +118,7 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
       const downMs = Date.now() - stoppedAt;
       const restartedAt = Date.now();
 
-      const order = await waitFor(() => orderOf(running, id), isTerminalStatus, 60_000, 100);
+      const order = await waitFor<any>(() => orderOf(running, id), isTerminalStatus, 60_000, 100);
       const completedAfterMs = Date.now() - restartedAt;
       expect(order).toMatchObject({
         status: 'COMPLETED',
@@ -138,7 +138,7 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
       );
       // And it accepts and completes orders as before.
       const next = await place(running);
-      expect((await waitFor(() => orderOf(running, next), isTerminalStatus, 30_000, 100)).status).toBe(
+      expect((await waitFor<any>(() => orderOf(running, next), isTerminalStatus, 30_000, 100)).status).toBe(
         'COMPLETED',
       );
       report('outage longer than the old give-up', {
@@ -175,7 +175,7 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
       const downMs = Date.now() - stoppedAt;
       const restartedAt = Date.now();
 
-      const order = await waitFor(() => orderOf(running, id), isTerminalStatus, 60_000, 100);
+      const order = await waitFor<any>(() => orderOf(running, id), isTerminalStatus, 60_000, 100);
       expect(order).toMatchObject({ status: 'FAILED', failureReason: 'INFRASTRUCTURE_UNAVAILABLE' });
       expect(order.payment.status).not.toBe('CAPTURED');
       expect(await productStock(running.db, 'OUTAGE-1')).toBe(10);
