@@ -7,7 +7,7 @@ export interface WorkflowEngine {
   start(orderId: string): Promise<void>;
   /** Tells a running saga to stop and compensate; starts it first when it is not running. */
   requestCancellation(orderId: string): Promise<void>;
-  /** Whether the engine can take orders now (for readiness); the inline engine is up with its process. */
+  /** Whether the engine can take orders now (for readiness); the inline engine, unless another process took its lease. */
   ping(): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Resolves once the sagas this process runs have finished (none with Temporal: the worker runs them). */
   whenIdle(): Promise<void>;
