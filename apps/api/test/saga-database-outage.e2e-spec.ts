@@ -79,7 +79,7 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
     api.output().match(new RegExp(`${step}\\(${id}\\) attempt \\d+ failed`, 'g'))?.length ?? 0;
   /** What the step's first attempt failed with (the one in flight when the database stopped). */
   const firstFailure = ({ api }: Running, step: string, id: string) =>
-    new RegExp(`${step}\\(${id}\\) attempt 1 failed: ([^"]{0,80})`).exec(api.output())?.[1] ?? 'none';
+    new RegExp(`${step}\\(${id}\\) attempt 1 failed: ([^"]{0,120})`).exec(api.output())?.[1] ?? 'none';
   const leaseTaken = ({ api }: Running) => api.output().match(/holds the inline engine lease/g)?.length ?? 0;
 
   /** Places an order, stops PostgreSQL once its charge is under way (the provider answers in 1.5 s). */
@@ -154,6 +154,47 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
       expect(await running.api.stop()).toBe(0);
     }
   }, 120_000);
+
+  it('a transaction cut by the stop is retried too: the order completes once the database is back', async () => {
+    // Every statement waits 800 ms with its connection taken (injected database latency), so the charge
+    // holds a connection, in its transaction most of the time, when the server stops and cuts it.
+    const running = await startApiOn('outage_cut', { DATABASE_FAULT_LATENCY_MS: '800' });
+    try {
+      const id = await place(running);
+      await waitFor(
+        async () => (await orderOf(running, id)).status,
+        (status) => status === 'INVENTORY_RESERVED',
+        30_000,
+        20,
+      );
+      const stoppedAt = Date.now();
+      await pg.stop();
+      await waitFor(
+        async () => failedAttempts(running, 'chargePayment', id),
+        (n) => n >= 2,
+        15_000,
+        100,
+      );
+      await pg.start();
+      const downMs = Date.now() - stoppedAt;
+      const restartedAt = Date.now();
+
+      const order = await waitFor<any>(() => orderOf(running, id), isTerminalStatus, 90_000, 200);
+      expect(order).toMatchObject({ status: 'COMPLETED', payment: { status: 'CAPTURED' } });
+      expect(await metricOf(running, 'payments_processed_total{status="captured"}')).toBe(1);
+      // Its first attempt lost the connection it held; the next ones could not connect.
+      const first = firstFailure(running, 'chargePayment', id);
+      expect(first).toMatch(/connection error|terminat/i);
+      report('a transaction cut by the stop', {
+        downMs,
+        firstFailure: JSON.stringify(first),
+        completedAfterRestartMs: Date.now() - restartedAt,
+      });
+    } finally {
+      await pg.start().catch(() => undefined);
+      expect(await running.api.stop()).toBe(0);
+    }
+  }, 150_000);
 
   it('an outage longer than the budget fails the order with INFRASTRUCTURE_UNAVAILABLE once it is back, stock released', async () => {
     const running = await startApiOn('outage_fails', {
