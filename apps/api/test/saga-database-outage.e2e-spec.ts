@@ -169,9 +169,10 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
       );
       const stoppedAt = Date.now();
       await pg.stop();
+      // Past the old limit of 4 attempts.
       await waitFor(
         async () => failedAttempts(running, 'chargePayment', id),
-        (n) => n >= 2,
+        (n) => n >= 4,
         15_000,
         100,
       );
