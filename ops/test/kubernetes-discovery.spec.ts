@@ -16,6 +16,8 @@ interface FakePod {
   name: string;
   annotations: Record<string, string>;
   metricsPath: string;
+  /** What it serves on its metrics path. @default `pod_up{pod="<name>"} 1` */
+  body?: string;
   server?: Server;
   port?: number;
 }
@@ -24,7 +26,9 @@ interface FakePod {
 async function serve(pod: FakePod): Promise<void> {
   pod.server = createServer((request, response) => {
     if (request.url === pod.metricsPath)
-      response.writeHead(200, { 'content-type': 'text/plain' }).end(`pod_up{pod="${pod.name}"} 1\n`);
+      response
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end(pod.body ?? `pod_up{pod="${pod.name}"} 1\n`);
     else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => pod.server!.listen(0, '127.0.0.1', resolve));
@@ -52,6 +56,19 @@ describeWithServers(
     ];
     // The worker's second endpoint: the Temporal SDK's own metrics, announced by prometheus.io/sdk-port.
     const sdk: FakePod = { name: 'orders-worker-5c2a-sdk', annotations: {}, metricsPath: '/metrics' };
+    // kube-state-metrics, in its own namespace, unannotated: its metrics port describes other pods, its
+    // telemetry port only itself.
+    const kubeStateMetrics: FakePod = {
+      name: 'kube-state-metrics-6d4f',
+      annotations: {},
+      metricsPath: '/metrics',
+      body: 'kube_pod_container_status_restarts_total{namespace="shop",pod="orders-api-7d9f",container="api"} 2\n',
+    };
+    const kubeStateTelemetry: FakePod = {
+      name: 'kube-state-metrics-6d4f',
+      annotations: {},
+      metricsPath: '/metrics',
+    };
     let workDir: string;
     let prometheus: ServerProcess | undefined;
     let apiUrl: string;
@@ -59,8 +76,10 @@ describeWithServers(
     beforeAll(async () => {
       for (const pod of pods) await serve(pod);
       await serve(sdk);
+      await serve(kubeStateMetrics);
+      await serve(kubeStateTelemetry);
       workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
-      const targets = pods.map((pod) => ({
+      const targets: { targets: string[]; labels: Record<string, string> }[] = pods.map((pod) => ({
         // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
         targets: ['127.0.0.1:1'],
         labels: {
@@ -82,6 +101,21 @@ describeWithServers(
             : {}),
         },
       }));
+      // Discovery gives one target per declared container port, at that port.
+      for (const [pod, portName] of [
+        [kubeStateMetrics, 'http-metrics'],
+        [kubeStateTelemetry, 'telemetry'],
+      ] as const)
+        targets.push({
+          targets: [`127.0.0.1:${pod.port}`],
+          labels: {
+            __meta_kubernetes_namespace: 'monitoring',
+            __meta_kubernetes_pod_name: pod.name,
+            __meta_kubernetes_pod_phase: 'Running',
+            __meta_kubernetes_pod_label_app_kubernetes_io_name: 'kube-state-metrics',
+            __meta_kubernetes_pod_container_port_name: portName,
+          },
+        });
       writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
 
       const config = parse(readFileSync(CONFIG, 'utf8'));
@@ -111,19 +145,24 @@ describeWithServers(
     });
     afterAll(async () => {
       await prometheus?.stop();
-      for (const pod of [...pods, sdk]) await new Promise((resolve) => pod.server?.close(resolve));
+      for (const pod of [...pods, sdk, kubeStateMetrics, kubeStateTelemetry])
+        await new Promise((resolve) => pod.server?.close(resolve));
       rmSync(workDir, { recursive: true, force: true });
     });
 
     it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
       const targets = await waitFor(
         () => prometheusTargets(apiUrl),
-        (data) => data.activeTargets.length === 3 && data.activeTargets.every((t) => t.health === 'up'),
+        (data) => data.activeTargets.length === 4 && data.activeTargets.every((t) => t.health === 'up'),
         30_000,
         500,
       );
+      const OWN_JOBS = ['temporal-sdk', 'kube-state-metrics'];
+      // The pods job names its targets' jobs after their apps.
       const byJob = (job: string) =>
-        targets.activeTargets.filter((t) => (t.labels.job === 'temporal-sdk') === (job === 'temporal-sdk'));
+        targets.activeTargets.filter((t) =>
+          job === 'pods' ? !OWN_JOBS.includes(t.labels.job) : t.labels.job === job,
+        );
       const active = Object.fromEntries(byJob('pods').map((t) => [t.labels.pod, t]));
       expect(Object.keys(active).sort()).toEqual(['orders-api-7d9f', 'orders-worker-5c2a']);
       expect(active['orders-api-7d9f'].scrapeUrl).toBe(`http://127.0.0.1:${pods[0].port}/custom/metrics`);
@@ -138,10 +177,31 @@ describeWithServers(
         .filter((t) => t.discoveredLabels.job === 'kubernetes-pods')
         .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)
         .sort();
-      expect(dropped).toEqual(['opted-out-1', 'redis-0']);
+      expect([...new Set(dropped)]).toEqual(['kube-state-metrics-6d4f', 'opted-out-1', 'redis-0']);
       // The second job scrapes only pods announcing an SDK port, at that port.
       expect(byJob('temporal-sdk').map((t) => [t.labels.pod, t.scrapeUrl])).toEqual([
         ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
+      ]);
+
+      // kube-state-metrics: its metrics port only, and its series keep the namespace and pod they describe.
+      expect(byJob('kube-state-metrics').map((t) => t.scrapeUrl)).toEqual([
+        `http://127.0.0.1:${kubeStateMetrics.port}/metrics`,
+      ]);
+      const restarts = await waitFor(
+        () => prometheusQuery(apiUrl, 'kube_pod_container_status_restarts_total'),
+        (results) => results.length > 0,
+        30_000,
+        500,
+      );
+      expect(restarts.map((r) => r.metric)).toEqual([
+        {
+          __name__: 'kube_pod_container_status_restarts_total',
+          job: 'kube-state-metrics',
+          instance: `127.0.0.1:${kubeStateMetrics.port}`,
+          namespace: 'shop',
+          pod: 'orders-api-7d9f',
+          container: 'api',
+        },
       ]);
 
       const scraped = (await prometheusQuery(apiUrl, 'pod_up'))
