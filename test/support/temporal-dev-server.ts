@@ -65,6 +65,12 @@ export async function startTemporalDevServer(): Promise<TemporalDevServer> {
         String(metricsPort),
         '--db-filename',
         path.join(dir, 'temporal.db'),
+        // A test server: its file survives a restart of the server, not of the machine, so it need not
+        // wait for the disk at every write (on a busy machine that made workflow starts time out).
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=off',
         '--log-level',
         'warn',
       ],

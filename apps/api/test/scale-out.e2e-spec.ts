@@ -25,6 +25,22 @@ const DATABASE_OUTAGE_MS = 20_000;
 const RECONCILE_AFTER_SECONDS = 60;
 const LOAD = { rate: 16, connections: 6, customers: 60, settleMs: 0, timeoutMs: 20_000 } as const;
 
+/** The fields of a JSON log line that say what happened, or the line's start. */
+function gist(line: string): string {
+  try {
+    const entry = JSON.parse(line) as Record<string, any>;
+    return JSON.stringify({
+      at: entry['@timestamp'],
+      message: entry.message,
+      error: entry.error?.message ?? entry.err?.message ?? entry['error.message'],
+      url: entry.req?.url,
+      status: entry.res?.statusCode,
+    });
+  } catch {
+    return line.slice(0, 400);
+  }
+}
+
 /** One replica: its fixed ports (a restarted replica comes back where the load balancer expects it). */
 interface Replica {
   name: string;
@@ -96,7 +112,7 @@ describeWithServers(
           .filter((line) => /"log\.level":"(warn|error|fatal)"|"status_code":5\d\d|Error/.test(line));
         lines.push(
           `${replica.name}: ${notable.length} notable lines`,
-          ...notable.slice(-8).map((l) => `  ${l.slice(0, 400)}`),
+          ...notable.slice(-8).map((line) => `  ${gist(line)}`),
         );
       }
       const stuck = await db<{ id: string; status: string }>(
