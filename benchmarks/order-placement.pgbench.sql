@@ -1,6 +1,8 @@
 -- One order, statement for statement as the API and its inline saga send them to PostgreSQL
 -- (captured with `ALTER DATABASE … SET log_statement = 'all'` while one order went from POST /orders to
--- COMPLETED): the same statements, in the same order and the same transactions.
+-- COMPLETED): the same 36 statements (46 with the START TRANSACTION and COMMIT of its five transactions), in
+-- the same order and the same transactions; the simulated payment provider's two ledger statements run outside
+-- a transaction, as they do in the application.
 -- (pgbench would read the colons of the timestamp format as variables, so the format is spelt with chr(58) here.)
 -- The application binds every value as a parameter; here the values that vary per order are pgbench
 -- variables (bound as parameters with `-M extended`, which is how node-postgres sends them) and the
@@ -77,10 +79,14 @@ UPDATE orders SET status = 'INVENTORY_RESERVED', updated_at = CURRENT_TIMESTAMP 
 INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES (:order_id, 'PENDING', 'INVENTORY_RESERVED', NULL);
 COMMIT;
 
--- Saga, chargePayment: read the order and its payment; then the capture and the move to PAID in one transaction
--- (the simulated provider answers at once).
+-- Saga, chargePayment: read the order and its payment; the charge at the simulated provider, which answers at
+-- once and keeps its ledger in the same database (table simulated_provider_ledger, each statement on its own):
+-- the key's recorded outcome (none yet), then the capture recorded under the key; then the capture and the move
+-- to PAID in one transaction.
 SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = :order_id;
 SELECT payment_token, amount, currency, status, decline_code FROM payments WHERE order_id = :order_id;
+SELECT idempotency_key, kind, outcome, reference, decline_code, order_id, charge_reference, amount, currency FROM simulated_provider_ledger WHERE idempotency_key = 'order-' || :order_id::text;
+INSERT INTO simulated_provider_ledger (idempotency_key, kind, outcome, reference, decline_code, order_id, charge_reference, amount, currency) VALUES ('order-' || :order_id::text, 'charge', 'captured', 'sim_ch_' || :token::text, NULL, :order_id, NULL, :total, 'EUR') ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, kind, outcome, reference, decline_code, order_id, charge_reference, amount, currency;
 START TRANSACTION;
 UPDATE payments SET status = 'CAPTURED', provider_reference = 'sim_ch_' || :token::text, updated_at = now() WHERE order_id = :order_id;
 SELECT status, created_at FROM orders WHERE id = :order_id FOR UPDATE;
