@@ -22,7 +22,7 @@ interface AppRound {
 
 /**
  * c. Orders per second reaching COMPLETED through the API (inline saga engine, real PostgreSQL) against
- * pgbench sending the same 34 statements per order (order-placement.pgbench.sql) to a database with the
+ * pgbench sending the same 36 statements per order (order-placement.pgbench.sql) to a database with the
  * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
  * throughput that the application delivers; they take turns, round after round.
  */
