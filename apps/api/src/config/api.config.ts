@@ -30,7 +30,6 @@ const apiEnvSchema = z
     EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
     EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
     DATABASE_GAUGES_LEASE_INTERVAL_MS: envInt(100, 300_000).default(5_000),
-    DATABASE_GAUGES_LEASE_INTERVAL_MS: envInt(100, 300_000).default(5_000),
     SEED_DEMO_CATALOG: envBoolean().default(true),
     TEMPORAL_ADDRESS: temporalAddress().optional(),
     INLINE_RESUME_ON_START: envBoolean().default(true),
@@ -68,11 +67,6 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     databaseUrl: env.DATABASE_URL,
     database: { poolMax: env.DATABASE_POOL_MAX, runMigrations: env.DATABASE_RUN_MIGRATIONS },
     embeddedDatabase: { dataDir: env.EMBEDDED_DATABASE_DIR, port: env.EMBEDDED_DATABASE_PORT },
-    /**
-     * The gauges read from the database are exported by one replica, the holder of an advisory lock;
-     * the others try to take it at this interval (the longest a dead exporter goes unreplaced).
-     */
-    databaseGauges: { leaseIntervalMs: env.DATABASE_GAUGES_LEASE_INTERVAL_MS },
     /**
      * The gauges read from the database are exported by one replica, the holder of an advisory lock;
      * the others try to take it at this interval (the longest a dead exporter goes unreplaced).
