@@ -109,9 +109,12 @@ describeWithServers(
         const output = [...replica.earlierOutput, replica.process?.output() ?? ''].join('\n');
         const notable = output
           .split('\n')
-          .filter((line) => /"log\.level":"(warn|error|fatal)"|"status_code":5\d\d|Error/.test(line));
+          .filter((line) => /"log\.level":"(warn|error|fatal)"|"statusCode":5\d\d|Error/.test(line))
+          .filter((line) => !line.includes('"url":"/health/ready"'));
+        const answered5xx = notable.filter((line) => /"statusCode":5\d\d/.test(line));
         lines.push(
-          `${replica.name}: ${notable.length} notable lines`,
+          `${replica.name}: ${notable.length} notable lines, ${answered5xx.length} answers 5xx`,
+          ...answered5xx.slice(-3).map((line) => `  5xx: ${gist(line)}`),
           ...notable.slice(-8).map((line) => `  ${gist(line)}`),
         );
       }
@@ -234,8 +237,9 @@ describeWithServers(
             AUTH_LOCAL_KEY_FILE: keys.keyFile,
             ORDER_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
             RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-            // Longer than the load balancer takes to see the replica unready (2 checks 500 ms apart).
-            SHUTDOWN_READINESS_DRAIN_MS: '2500',
+            // Longer than the load balancer takes to see the replica unready (2 checks 1 s apart, each
+            // answered within 3 s), as a Kubernetes preStop hook waits for the endpoints to drop the pod.
+            SHUTDOWN_READINESS_DRAIN_MS: '6000',
           },
         });
       }
