@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the real servers the test suite runs (and Sloth, the SLO rule generator), from the Go module
-# proxy, into a cache outside the repository, and prints the folder to put on PATH. Does nothing for a
-# server already built at its pinned version. The versions match what docker-compose.yml runs.
+# Builds the real servers the test suite runs (and Sloth, the SLO rule generator, and kube-score, the
+# Kubernetes manifest checker), from the Go module proxy, into a cache outside the repository, and prints
+# the folder to put on PATH. Does nothing for a server already built at its pinned version. The versions
+# match what docker-compose.yml runs.
 #
 #   bash scripts/test-servers.sh            # build what is missing, print the bin folder (npm test runs it)
 #   export PATH="$(bash scripts/test-servers.sh):$PATH"
@@ -18,6 +19,7 @@ PROMETHEUS_RELEASE=3.16.0
 ALERTMANAGER_VERSION=v0.35.0 # Alertmanager 0.35.0
 KUSTOMIZE_VERSION=v5.8.2     # kustomize 5.8.2 (5.8.3 needs Go 1.27; this machine has 1.26)
 SLOTH_VERSION=v0.16.0        # Sloth 0.16.0: generates ops/prometheus/rules/slo.yml from ops/slo/slos.yml
+KUBE_SCORE_VERSION=v1.20.0   # kube-score 1.20.0: scores the rendered Kubernetes manifests offline
 
 CACHE="${ORDERS_TEST_SERVERS_DIR:-$HOME/.cache/orders-test-servers}"
 BIN="$CACHE/bin"
@@ -122,6 +124,13 @@ if ! built sloth "$SLOTH_VERSION" sloth; then
   tool_build sloth "github.com/slok/sloth@$SLOTH_VERSION" \
     "-X github.com/slok/sloth/internal/info.Version=$SLOTH_VERSION" github.com/slok/sloth/cmd/sloth
   stamp sloth "$SLOTH_VERSION"
+fi
+
+if ! built kube-score "$KUBE_SCORE_VERSION" kube-score; then
+  log "building kube-score $KUBE_SCORE_VERSION…"
+  GOBIN="$BIN" go install -ldflags "-X main.version=$KUBE_SCORE_VERSION" \
+    "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+  stamp kube-score "$KUBE_SCORE_VERSION"
 fi
 
 log "servers ready in $BIN ($((SECONDS - started)) s)"
