@@ -12,7 +12,10 @@ const WORKFLOW_INTERCEPTOR_MODULES = [
 const root = path.resolve(__dirname, '..');
 const workflowsPath = path.join(root, 'libs/order-saga/src/workflows.ts');
 // ORDERS_BUILD_DIR: the build's output folder instead of dist/ (as rspack.config.js).
-const outFile = path.join(path.resolve(root, process.env.ORDERS_BUILD_DIR || 'dist'), 'apps/worker/workflow-bundle.js');
+const outFile = path.join(
+  path.resolve(root, process.env.ORDERS_BUILD_DIR || 'dist'),
+  'apps/worker/workflow-bundle.js',
+);
 
 async function main() {
   const { code } = await bundleWorkflowCode({
