@@ -21,6 +21,8 @@ import { FAST_WEBHOOKS } from './support/webhook-fixtures';
 /** The limit of POST /orders per customer and minute in this topology (the load stays well under it). */
 const RATE_LIMIT = 30;
 const DATABASE_OUTAGE_MS = 20_000;
+/** Injected before every SQL statement while an API is killed, so that requests are in flight on it. */
+const KILL_PHASE_STATEMENT_LATENCY_MS = 120;
 /** The reconciliation job's shortest setting: an unfinished order that has not moved for a minute. */
 const RECONCILE_AFTER_SECONDS = 60;
 const LOAD = { rate: 16, connections: 6, customers: 60, settleMs: 0, timeoutMs: 20_000 } as const;
@@ -159,6 +161,26 @@ describeWithServers(
         headers: { authorization: `Bearer ${await tokens.token(as)}`, ...init.headers },
       });
 
+    /** Switches faults on (null: off) for every process and waits until each replica applies them. */
+    const setFaults = async (faults: Record<string, unknown> | null) => {
+      const answer = faults
+        ? await request('PUT', '/admin/faults', { body: faults }, OPERATOR)
+        : await request('DELETE', '/admin/faults', {}, OPERATOR);
+      expect(answer.status).toBe(200);
+      const active = faults ? 1 : 0;
+      for (const replica of replicas) {
+        const metrics = `http://127.0.0.1:${replica.env.METRICS_PORT}/metrics`;
+        await waitFor(
+          async () =>
+            (await (await fetch(metrics)).text()).includes(
+              `fault_injection_active{fault="database_latency"} ${active}`,
+            ),
+          Boolean,
+          10_000,
+          100,
+        );
+      }
+    };
     /** Runs the load generator through the load balancer while `during` runs; its summary and counts. */
     const underLoad = async (phase: string, during: () => Promise<number | void>): Promise<LoadSummary> => {
       const abort = new AbortController();
@@ -218,6 +240,7 @@ describeWithServers(
         TEMPORAL_TASK_QUEUE: taskQueue,
         LOG_LEVEL: 'info',
         PAYMENT_SIM_LATENCY_MS: '20',
+        FAULT_INJECTION_REFRESH_MS: '200',
         CARRIER_SIM_LATENCY_MS: '20',
       };
       for (const n of [1, 2]) {
@@ -375,8 +398,10 @@ describeWithServers(
       };
       let clients: Promise<void>[] = [];
       const summary = await underLoad('kill', async () => {
-        clients = [1, 2, 3].map(keyedClient);
-        await sleep(1_500);
+        // Slow statements keep requests in flight on the API that is killed, so some fail there.
+        await setFaults({ database: { latencyMs: KILL_PHASE_STATEMENT_LATENCY_MS } });
+        clients = [1, 2, 3, 4, 5, 6].map(keyedClient);
+        await sleep(2_000);
         const [api1, worker1] = [apis()[0], workers()[0]];
         const killed = Date.now();
         await Promise.all([stop(api1, 'SIGKILL'), stop(worker1, 'SIGKILL')]);
@@ -384,13 +409,19 @@ describeWithServers(
         await sleep(1_500);
         await Promise.all([start(api1), start(worker1)]);
         await lb.allUp();
-        return Date.now() - killed;
+        const recoveryMs = Date.now() - killed;
+        await setFaults(null);
+        return recoveryMs;
       });
       sending = false;
       await Promise.all(clients);
-      // Only what was in flight on the killed API: at most one request per connection.
+      // Only what was in flight on the killed API (502 from the load balancer): at most one request per
+      // connection, never a timeout, and no other 5xx.
       expect(summary.errors.timeouts).toBe(0);
       expect(summary.errors.total).toBeLessThanOrEqual(LOAD.connections);
+      expect(Object.keys(figures.kill).filter((k) => k.startsWith('status5') && k !== 'status502')).toEqual(
+        [],
+      );
       const answers = [...keyed.values()];
       expect(answers.length).toBeGreaterThan(0);
       expect(answers.filter((a) => a.status !== 202)).toEqual([]);
