@@ -58,7 +58,7 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
   );
 
   it.each([
-    ['rules/alerts.yml', 'tests/alerts.test.yml', 25],
+    ['rules/alerts.yml', 'tests/alerts.test.yml', 26],
     ['rules/webhooks.yml', 'tests/webhooks.test.yml', 3],
   ])(
     'every alert of %s fires in a unit test and stays silent in another (promtool test rules %s)',
