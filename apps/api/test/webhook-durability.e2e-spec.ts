@@ -203,7 +203,13 @@ describe('webhook delivery across processes', () => {
     receiver.delayMs = 20;
     let calls = 0;
     receiver.answer(() => (++calls % 4 === 0 ? 500 : 200)); // every 4th call fails: retries, too
-    const env = { WEBHOOK_CONCURRENCY_PER_ENDPOINT: '2', WEBHOOK_POLL_INTERVAL_MS: '20' };
+    const env = {
+      WEBHOOK_CONCURRENCY_PER_ENDPOINT: '2',
+      WEBHOOK_POLL_INTERVAL_MS: '20',
+      // Two inline engines on one database, on purpose: each runs the sagas of the orders it accepted
+      // (none is unfinished at start); what is tested here is their two webhook dispatchers.
+      INLINE_ENGINE_EXCLUSIVE: 'false',
+    };
     const a = await start(db, env);
     const b = await start(db, env);
     await register(a, receiver);
