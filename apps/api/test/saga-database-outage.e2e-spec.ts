@@ -5,16 +5,12 @@ import { insertProduct, productStock } from '../../../test/support/order-fixture
 import { isTerminalStatus, orderBody } from '../../../test/support/order-requests';
 import { startOwnPostgres, type OwnPostgres } from '../../../test/support/own-postgres';
 import type { TestDatabase } from '../../../test/support/test-database';
+import { figuresReporter } from '../../../test/support/test-figures';
 import { waitFor } from '../../../test/support/wait-for';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 
 /** One line per scenario with what it measured, for the run's record. */
-const report = (scenario: string, figures: Record<string, number | string>) =>
-  process.stderr.write(
-    `database outage (inline engine): ${scenario}: ${Object.entries(figures)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}\n`,
-  );
+const report = figuresReporter('database outage (inline engine)');
 
 /** How long the database stays down: well past the 4 attempts over about 2 s steps used to get. */
 const OUTAGE_MS = 9_000;

@@ -7,17 +7,13 @@ import { startOwnPostgres, type OwnPostgres } from '../../../test/support/own-po
 import { describeWithServers } from '../../../test/support/real-servers';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
 import type { TestDatabase } from '../../../test/support/test-database';
+import { figuresReporter } from '../../../test/support/test-figures';
 import { waitFor } from '../../../test/support/wait-for';
 import { startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 /** One line per scenario with what it measured, for the run's record. */
-const report = (scenario: string, figures: Record<string, number | string>) =>
-  process.stderr.write(
-    `database outage (Temporal): ${scenario}: ${Object.entries(figures)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}\n`,
-  );
+const report = figuresReporter('database outage (Temporal)');
 
 /** How long the database stays down: well past the 4 attempts over about 2 s steps used to get. */
 const OUTAGE_MS = 9_000;
