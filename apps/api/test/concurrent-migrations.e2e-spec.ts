@@ -131,7 +131,7 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
 
   it('has one process run them all while the others wait, then find none pending', () => {
     const runs = logsOf().map(({ name, output }) => {
-      const line = jsonLines(output).find((entry) => entry['event.action'] === 'migrations-ran');
+      const line = jsonLines(output).find((entry) => entry['migrations.outcome'] === 'ran');
       return {
         name,
         ran: line ? (line['migrations.ran'] as string[]) : undefined,

@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 import { MigrationExecutor, type DataSource } from 'typeorm';
 import { withAdvisoryLock } from './advisory-lock';
 
-/** Fields of the migrations' log lines (ECS `event.action`, the rest under `migrations.`). */
+/**
+ * Fields of the migrations' log lines, under `migrations.` (`event.action` belongs to the audit stream's
+ * business events, never to diagnostic lines).
+ */
 export const MIGRATION_LOG_FIELDS = {
-  action: 'event.action',
+  outcome: 'migrations.outcome',
   ran: 'migrations.ran',
   waitedForLock: 'migrations.waited_for_lock',
   durationMs: 'migrations.duration_ms',
@@ -20,8 +23,8 @@ const logger = new Logger('DatabaseMigrations');
 export async function runPendingMigrations(dataSource: DataSource): Promise<string[]> {
   const started = performance.now();
   let waited = false;
-  const fields = (action: string) => ({
-    [MIGRATION_LOG_FIELDS.action]: action,
+  const fields = (outcome: 'ran' | 'failed') => ({
+    [MIGRATION_LOG_FIELDS.outcome]: outcome,
     [MIGRATION_LOG_FIELDS.waitedForLock]: waited,
     [MIGRATION_LOG_FIELDS.durationMs]: Math.round(performance.now() - started),
   });
@@ -40,7 +43,7 @@ export async function runPendingMigrations(dataSource: DataSource): Promise<stri
       },
     },
   ).catch((error: unknown) => {
-    logger.error({ message: `migrations failed: ${String(error)}`, ...fields('migrations-failed') });
+    logger.error({ message: `migrations failed: ${String(error)}`, ...fields('failed') });
     throw error;
   });
   const names = ran.map((migration) => migration.name);
@@ -50,7 +53,7 @@ export async function runPendingMigrations(dataSource: DataSource): Promise<stri
         ? 'ran 0 pending migrations: the schema is up to date'
         : `ran ${names.length} pending migration(s): ${names.join(', ')}`,
     [MIGRATION_LOG_FIELDS.ran]: names,
-    ...fields('migrations-ran'),
+    ...fields('ran'),
   });
   return names;
 }
