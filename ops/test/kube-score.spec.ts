@@ -20,6 +20,18 @@ interface Finding {
   comments: string[];
 }
 
+/** What `kube-score score --output-format json` prints for each object (the fields read here). */
+interface ScoredObject {
+  type_meta: { kind: string };
+  object_meta: { name: string };
+  checks: Array<{
+    check: { id: string };
+    grade: number;
+    skipped: boolean;
+    comments: Array<{ path: string; summary: string }> | null;
+  }>;
+}
+
 function kustomizeBuild(dir: string): string {
   const result = spawnSync(requireServer('kustomize'), ['build', path.join(K8S, dir)], {
     encoding: 'utf8',
@@ -54,17 +66,17 @@ function kubeScore(manifests: string, extraArgs: string[] = []): { scored: strin
   });
   if (result.error || ![0, 1].includes(result.status ?? -1))
     throw new Error(`kube-score failed (${result.status}):\n${result.stderr}`);
-  const objects = JSON.parse(result.stdout) as any[];
+  const objects = JSON.parse(result.stdout) as ScoredObject[];
   return {
     scored: objects.map((o) => `${o.type_meta.kind}/${o.object_meta.name}`).sort(),
     findings: objects.flatMap((o) =>
-      (o.checks as any[])
+      o.checks
         .filter((c) => !c.skipped && c.grade <= GRADE.warning)
         .map((c) => ({
           object: `${o.type_meta.kind}/${o.object_meta.name}`,
-          check: c.check.id as string,
-          grade: c.grade as number,
-          comments: (c.comments ?? []).map((comment: any) => `${comment.path} ${comment.summary}`.trim()),
+          check: c.check.id,
+          grade: c.grade,
+          comments: (c.comments ?? []).map((comment) => `${comment.path} ${comment.summary}`.trim()),
         })),
     ),
   };
