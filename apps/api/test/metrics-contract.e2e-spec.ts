@@ -6,7 +6,7 @@ import { SimulatedCarrier } from '@app/shipping';
 import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
 import { DECLINED_CARD, isTerminalStatus, orderBody, startApi, type RunningApi } from './support/api-harness';
 
-/** Every SPEC §6 metric: type and label names. Histograms are checked through their `_count` series. */
+/** Every metric the product documents: type and label names. Histograms are checked through their `_count` series. */
 const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['http_requests_total', 'counter', ['method', 'route', 'status_code']],
   ['http_request_duration_seconds', 'histogram', ['method', 'route', 'status_code']],
@@ -34,7 +34,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['process_resident_memory_bytes', 'gauge', []],
   ['nodejs_eventloop_lag_seconds', 'gauge', []],
   ['nodejs_gc_duration_seconds', 'histogram', ['kind']],
-  // SPEC §9: no span dropped in silence (what the SpansDropped alert reads).
+  // No span dropped in silence (what the SpansDropped alert reads).
   ['otel_spans_ended_total', 'counter', []],
   ['otel_spans_exported_total', 'counter', []],
   ['otel_spans_dropped_total', 'counter', ['reason']],
@@ -157,7 +157,7 @@ describe('metrics contract (real app, real PostgreSQL, served on the metrics por
     expect(delta('shipping_arrangement_seconds_count', { outcome: 'failed' })).toBe(4);
   });
 
-  it('declares every SPEC §6 metric with its type and label names', async () => {
+  it('declares every documented metric with its type and label names', async () => {
     // The GC histogram has a series once a collection ran after the process metrics were registered:
     // make some garbage until one has.
     const exposition = await waitFor(

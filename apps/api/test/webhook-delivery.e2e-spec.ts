@@ -25,7 +25,7 @@ import {
  * Delivery of order events to real local receivers by the real application (inline saga engine, real
  * PostgreSQL): exactly once to a healthy endpoint and in order per order, retries through 500, 429,
  * timeouts and refused connections, the circuit of a failing endpoint, the connect-time address check,
- * and the per-endpoint metrics of seed 003.
+ * and the per-endpoint metrics of the notification-endpoint model.
  */
 describe('webhook delivery', () => {
   let api: RunningApi;
@@ -121,7 +121,7 @@ describe('webhook delivery', () => {
       verifyWebhookSignature(endpoint.secret, first.raw, String(first.headers['webhook-signature'])),
     ).toBe(true);
 
-    // Seed 003's model: every event ingested, none pending, all successes, a 200 for each call.
+    // The notification-endpoint model: every event ingested, none pending, all successes, a 200 for each call.
     expect(metrics).toEqual({
       events: expected,
       pending: 0,

@@ -144,7 +144,7 @@ describe('webhook delivery across processes', () => {
       async () => asJson(second.output()),
       (all) => all.filter(isDelivery).length >= 8,
     );
-    // Seed 003's log line for a failing endpoint, as ECS with the event, endpoint, attempt and trace ids.
+    // The log line for a failing endpoint, as ECS with the event, endpoint, attempt and trace ids.
     const refused = lines.find((l) => /^error delivering event .* connect ECONNREFUSED/.test(l.message));
     expect(refused).toMatchObject({
       'log.level': 'warn',

@@ -3,7 +3,7 @@
  * series is labelled by endpoint id, never by URL (a URL may carry a token, and is unbounded).
  */
 export const WEBHOOK_METRICS = {
-  /** Counter: events written to the outbox for the endpoint (seed 003's Events). */
+  /** Counter: events written to the outbox for the endpoint. */
   events: 'webhook_events_total',
   /** Gauge, read from the database at scrape: deliveries not yet delivered or dead (Pending). */
   pending: 'webhook_events_pending',
@@ -27,7 +27,7 @@ export const WEBHOOK_LABELS = {
   code: 'code',
 } as const;
 
-/** `result` of `webhook_delivery_attempts_total`, as in seed 003: Successes, Failures, Errors. */
+/** `result` of `webhook_delivery_attempts_total`: Successes, Failures, Errors. */
 export type AttemptResult = 'success' | 'failure' | 'error';
 
 /** Seconds from an event's creation to its delivery: from sub-second to the default maximum age. */

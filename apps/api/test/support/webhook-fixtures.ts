@@ -50,7 +50,7 @@ export async function debugVars(api: RunningApi): Promise<any> {
   return (await fetch(`http://127.0.0.1:${port}/debug/vars`)).json();
 }
 
-/** One endpoint's webhook metrics, as seed 003 counts them. */
+/** One endpoint's webhook metrics, as the notification-endpoint model counts them. */
 export function endpointMetrics(metrics: Exposition, endpoint: string) {
   const at = (name: string, labels: Record<string, string> = {}) =>
     valueOf(metrics, name, { endpoint, ...labels });

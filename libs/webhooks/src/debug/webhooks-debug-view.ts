@@ -9,7 +9,7 @@ import { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
 export const WEBHOOKS_DEBUG_SECTION = 'webhooks';
 
 /**
- * The `webhooks` section of `/debug/vars` on the management port, the counterpart of seed 003's endpoint
+ * The `webhooks` section of `/debug/vars` on the management port, the counterpart of a notification endpoint's
  * view. Per endpoint: its id, whether it is enabled, its host (never the path or query: they may carry a
  * token), its events by status from the database (all replicas: events, pending, delivered, dead, the
  * oldest pending age), and this process's circuit, attempts in flight, outcomes since start (successes,

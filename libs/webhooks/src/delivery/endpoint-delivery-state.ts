@@ -15,7 +15,7 @@ export interface RecentFailure {
 
 /**
  * What this process knows about delivering to one endpoint: its circuit, the attempts in flight, the
- * outcomes since start (seed 003's Successes, Failures, Errors and status histogram) and the last failures.
+ * outcomes since start (Successes, Failures, Errors and a status histogram) and the last failures.
  */
 export class EndpointDeliveryState {
   readonly circuit: CircuitBreaker;

@@ -40,7 +40,7 @@ const inSeconds = (ms: number) =>
 /**
  * One delivery attempt, observed: a `webhook.deliver` CLIENT span continuing the trace of the order change
  * that wrote the event, the request, its result written back (delivered, due again, or dead), the
- * per-endpoint metrics of seed 003 and one ECS log line carrying the event id, endpoint id, attempt and
+ * per-endpoint metrics of a notification endpoint and one ECS log line carrying the event id, endpoint id, attempt and
  * trace id.
  */
 @Injectable()
@@ -163,7 +163,7 @@ export class WebhookAttempts {
           ...fields,
         });
       } else {
-        // Seed 003's "retryingsink: error writing events … connection refused, retrying", per event.
+        // One warning per failed event, like a retrying sink's "connection refused, retrying".
         this.logger.warn({
           message: `error delivering event ${delivery.eventId} to endpoint ${delivery.endpointId}: ${error}, ${
             outcome ? `retrying in ${inSeconds(outcome.retryInMs)}` : 'attempt no longer current'

@@ -68,7 +68,7 @@ export function postWebhook(
   });
 }
 
-/** "500 Internal Server Error", as seed 003 labels its status histogram and as logs say it. */
+/** "500 Internal Server Error", as a status histogram labels it and as logs say it. */
 export function describeStatus(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
 }
