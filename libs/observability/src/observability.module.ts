@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { TraceService } from 'nestjs-otel';
 import { LoggerModule } from 'nestjs-pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
@@ -118,7 +117,6 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       }),
       LogShipping,
       AuditLog,
-      TraceService,
     ];
     const logger = LoggerModule.forRootAsync({
       inject: [RESOLVED_OPTIONS, LogShipping],
@@ -142,9 +140,11 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     return {
       ...base,
       global: true,
-      // nestjs-otel's TraceService is provided here without its OpenTelemetryModule: that module mounts a
-      // wide-event middleware on every route (through @fastify/middie on Fastify), which cost a third of a
-      // liveness probe's CPU and feeds an interceptor this library does not register.
+      // Nothing from nestjs-otel. Its OpenTelemetryModule mounts a wide-event middleware on every route
+      // (through @fastify/middie on Fastify), a third of a liveness probe's CPU. Its TraceService and @Span
+      // start spans in the `nestjs-otel` scope under the active context (TraceService by name only), while
+      // OperationTelemetry's spans carry the caller's scope, kind and start attributes, and may continue a
+      // stored trace.
       imports: [...(base.imports ?? []), prometheus, logger, TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
@@ -157,7 +157,6 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         ShutdownState,
         LogShipping,
         AuditLog,
-        TraceService,
         prometheus,
         logger,
         getToken(APP_INFO_METRIC),

@@ -72,11 +72,25 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
     });
     const [span] = exporter.getFinishedSpans();
     expect(span.name).toBe('op.charge');
+    expect(span.instrumentationScope.name).toBe('test'); // the caller's tracer name, not a library's
+    expect(span.kind).toBe(SpanKind.INTERNAL);
     expect(span.attributes).toEqual({ 'order.id': 'o-1' });
     expect(active).toBe(span.spanContext().spanId);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
     expect(await count('completed')).toBe(1);
     expect(await observations('completed')).toBe(1);
+  });
+
+  it('looks its tracer up once, when it is built, not on every run', async () => {
+    const getTracer = jest.spyOn(trace, 'getTracer');
+    try {
+      await run(async () => undefined);
+      await run(async () => undefined);
+      expect(getTracer).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toHaveLength(2);
+    } finally {
+      getTracer.mockRestore();
+    }
   });
 
   it('records an unexpected failure as an exception with status ERROR, outcome `error`, and rethrows it', async () => {

@@ -58,6 +58,7 @@ describe('HandlerSpanInterceptor (a span per controller handler, in-memory expor
     const body = (await (await fetch(`${baseUrl}/widgets/ok`)).json()) as { parent: string };
     const [span] = exporter.getFinishedSpans();
     expect(span.name).toBe('WidgetsController.ok');
+    expect(span.instrumentationScope.name).toBe('@app/observability');
     expect(span.attributes).toEqual({
       'nestjs.type': 'handler',
       'nestjs.controller': 'WidgetsController',
