@@ -1,9 +1,21 @@
 // Module boundaries, checked by `npm run lint` (dependency-cruiser): apps build on libs, libs meet only
 // through each other's public index, the workflow lib stays deterministic, the domain stays free of
-// transport and worker plumbing, reports its metrics and spans through the observability library, and
-// the observability library knows no domain.
+// transport and worker plumbing and imports in the direction of its flow (below), apps and libs report
+// their metrics and spans through the observability library, and the observability library knows no
+// domain.
 const DOMAIN_LIBS = 'orders|payments|inventory|shipping|order-saga|webhooks';
 const NOT_SPECS = '(?<!\\.spec\\.ts)$';
+
+// The flow of the domain, in the only direction imports may go:
+//
+//   orders → order-saga, inventory, payments, shipping, webhooks → database, observability
+//
+// libs/orders places an order and carries it through: it starts the saga defined in libs/order-saga (and
+// imports its types), calls the steps the saga takes (inventory, payments, shipping) and writes the
+// webhook events (webhooks). The steps know nothing of orders, of the saga or of each other: what they
+// need is handed to them. They store through libs/database and report through libs/observability, which
+// know no domain. libs/order-saga, the workflow-safe definition, imports no lib at all.
+const FLOW_STEPS = 'inventory|payments|shipping|webhooks';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -59,33 +71,74 @@ module.exports = {
       to: { path: '^node_modules/@temporalio/' },
     },
     {
-      name: 'webhooks-know-no-orders',
+      name: 'domain-flow-steps-never-import-orders-the-saga-or-each-other',
       comment:
-        'Orders write webhook events (orders → webhooks); libs/webhooks is handed the payload query and never imports the order domain.',
+        'orders → inventory, payments, shipping, webhooks: libs/orders calls the steps, never the reverse. ' +
+        'A step imports neither libs/orders, nor libs/order-saga, nor another step; what it needs from an order ' +
+        'is handed to it (libs/webhooks, for one, is handed the payload query).',
       severity: 'error',
-      from: { path: '^libs/webhooks/' },
-      to: { path: '^libs/(orders|order-saga|payments|inventory|shipping)/' },
+      from: { path: `^libs/(${FLOW_STEPS})/` },
+      to: { path: `^libs/(orders|order-saga|${FLOW_STEPS})/`, pathNot: '^libs/$1/' },
     },
     {
-      name: 'observability-knows-no-domain',
-      comment: 'libs/observability is reusable by any Nest service: it imports no domain lib.',
+      name: 'domain-flow-order-saga-imports-no-lib',
+      comment:
+        'orders → order-saga: libs/orders starts the workflow defined in libs/order-saga and imports its types; ' +
+        'the definition, its specs included, imports no lib.',
+      severity: 'error',
+      from: { path: '^libs/order-saga/' },
+      to: { path: '^libs/', pathNot: '^libs/order-saga/' },
+    },
+    {
+      name: 'domain-flow-database-and-observability-import-no-domain',
+      comment:
+        '… → database, observability: the end of the flow. The domain stores through libs/database and reports ' +
+        'through libs/observability; neither imports a domain lib.',
+      severity: 'error',
+      from: { path: '^libs/(database|observability)/' },
+      to: { path: `^libs/(${DOMAIN_LIBS})/` },
+    },
+    {
+      name: 'observability-knows-no-database-or-fault-injection',
+      comment:
+        'libs/observability is reusable by any Nest service: besides no domain lib (domain-flow rules), it imports ' +
+        'neither the database lib nor fault injection.',
       severity: 'error',
       from: { path: '^libs/observability/' },
-      to: { path: `^libs/(${DOMAIN_LIBS}|database|fault-injection)/` },
+      to: { path: '^libs/(database|fault-injection)/' },
     },
     {
-      name: 'libs-report-through-observability',
+      name: 'report-through-observability',
       comment:
-        'Libs record metrics and span attributes through @app/observability (InjectMetric, make*Provider, ' +
-        'annotateActiveSpan, OperationTelemetry), never prom-client, the Prometheus module or OpenTelemetry directly.',
+        'Apps and libs record metrics and spans through @app/observability (InjectMetric, make*Provider, ' +
+        'getMetricToken, StandaloneMetrics, annotateActiveSpan, OperationTelemetry), never prom-client, the ' +
+        'Prometheus module or OpenTelemetry directly; the apps start tracing through @app/observability/tracing ' +
+        '(instrumentation.ts). The library itself is exempt, and so are specs, which may build instruments to ' +
+        'test against.',
       severity: 'error',
-      from: { path: `^libs/(?!observability/)[^/]+/src/.*${NOT_SPECS}` },
+      from: {
+        path: `^(apps|libs)/[^/]+/src/.*${NOT_SPECS}`,
+        pathNot: ['^libs/observability/', '^apps/worker/src/workflow-tracing\\.ts$'],
+      },
       to: { path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/|nestjs-otel)' },
+    },
+    {
+      name: 'worker-span-bridge-names-only-opentelemetry-types',
+      comment:
+        "apps/worker/src/workflow-tracing.ts hands the spans of Temporal's workflow sandbox to the exporter " +
+        "@app/observability/tracing started, translating their shape: it names the OpenTelemetry SDK's span types " +
+        'and imports nothing else from OpenTelemetry or the metrics packages.',
+      severity: 'error',
+      from: { path: '^apps/worker/src/workflow-tracing\\.ts$' },
+      to: {
+        path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/|nestjs-otel)',
+        dependencyTypesNot: ['type-only'],
+      },
     },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|coverage)/' },
+    exclude: { path: '^(dist|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
+import { StandaloneMetrics } from '@app/observability';
 import { ORDER_SAGA_ACTIVITY_NAMES } from '@app/order-saga';
 import { SagaStepTelemetry, type OrderSagaActivitiesService } from '@app/orders';
 import { Logger } from '@nestjs/common';
@@ -54,19 +54,14 @@ const OPTIONS: TemporalWorkerOptions = {
   sdkMetricsAddress: null,
 };
 
+const metrics = new StandaloneMetrics();
 const steps = new SagaStepTelemetry(
-  new Histogram({
+  metrics.histogram({
     name: 'test_activity_duration_seconds',
     help: 'test',
     labelNames: ['activity', 'outcome', 'engine'],
-    registers: [],
   }),
-  new Counter({
-    name: 'test_saga_steps_total',
-    help: 'test',
-    labelNames: ['step', 'outcome'],
-    registers: [],
-  }),
+  metrics.counter({ name: 'test_saga_steps_total', help: 'test', labelNames: ['step', 'outcome'] }),
 );
 
 describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {

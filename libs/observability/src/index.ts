@@ -53,6 +53,7 @@ export {
   makeHistogramProvider,
 } from './metrics/domain-metrics';
 export type { Counter, Gauge, Histogram } from './metrics/domain-metrics';
+export { StandaloneMetrics } from './metrics/standalone-metrics';
 export { addActiveSpanEvent, annotateActiveSpan } from './tracing/active-span';
 export type { SpanAttributes } from './tracing/active-span';
 export {

@@ -1,5 +1,5 @@
 import { TOKEN_REJECTION_REASONS } from '@app/auth';
-import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider } from '@app/observability';
 
 export const AUTH_METRICS = {
   /** Requests refused for their credentials, by reason (bounded: TOKEN_REJECTION_REASONS). */

@@ -1,9 +1,8 @@
 import { TOKEN_REJECTION_REASONS, type TokenRejectionReason } from '@app/auth';
+import { InjectMetric, type Counter } from '@app/observability';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Counter } from 'prom-client';
 import { AUTH_METRICS } from './auth.metrics';
 import { REQUIRED_SCOPE } from './auth.constants';
 import { insufficientScope, refusalFor, type AuthRefusal } from './bearer-challenge';

@@ -1,8 +1,7 @@
+import { getMetricToken, type Counter } from '@app/observability';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
 import type { RateLimitStoreSettings } from '../config/rate-limit.config';
 import { ApiError } from '../http/api-error';
 import { AUTH_METRICS, ORDER_PLACEMENT_LIMIT } from './auth.metrics';
@@ -31,8 +30,8 @@ export async function registerOrderRateLimit(
   storeSettings: RateLimitStoreSettings,
 ): Promise<void> {
   const authenticator = app.get(RequestAuthenticator);
-  const limited = app.get<Counter<'limit'>>(getToken(AUTH_METRICS.rateLimited));
-  const storeErrors = app.get<Counter<'limit'>>(getToken(AUTH_METRICS.rateLimitStoreErrors));
+  const limited = app.get<Counter<'limit'>>(getMetricToken(AUTH_METRICS.rateLimited));
+  const storeErrors = app.get<Counter<'limit'>>(getMetricToken(AUTH_METRICS.rateLimitStoreErrors));
   limited.labels(ORDER_PLACEMENT_LIMIT).inc(0);
   storeErrors.labels(ORDER_PLACEMENT_LIMIT).inc(0);
   const logger = new Logger('OrderRateLimit');

@@ -1,5 +1,5 @@
+import { StandaloneMetrics, type Counter } from '@app/observability';
 import type { LoggerService } from '@nestjs/common';
-import { Counter, Registry } from 'prom-client';
 import { RateLimitStoreHealth, STORE_WARNING_INTERVAL_MS } from './rate-limit-store-health';
 
 describe('RateLimitStoreHealth', () => {
@@ -17,11 +17,10 @@ describe('RateLimitStoreHealth', () => {
   const timeout = new Error('Command timed out');
 
   beforeEach(() => {
-    errors = new Counter({
+    errors = new StandaloneMetrics().counter({
       name: 'store_errors_total',
       help: 'x',
       labelNames: ['limit'],
-      registers: [new Registry()],
     });
     lines = [];
     now = 1_000_000;

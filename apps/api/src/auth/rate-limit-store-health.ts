@@ -1,5 +1,5 @@
+import type { Counter } from '@app/observability';
 import type { LoggerService } from '@nestjs/common';
-import type { Counter } from 'prom-client';
 import { ORDER_PLACEMENT_LIMIT } from './auth.metrics';
 
 /** At most one warning per this interval, however often the store fails or flaps. */
