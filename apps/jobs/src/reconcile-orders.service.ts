@@ -1,7 +1,5 @@
-import { NON_TERMINAL_STATUSES, OrderEntity, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
+import { OrdersRepository, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { In, LessThan, type DataSource } from 'typeorm';
 
 export interface ReconciliationResult {
   examined: number;
@@ -23,39 +21,25 @@ export class ReconcileOrdersService {
   private readonly logger = new Logger(ReconcileOrdersService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersRepository,
     @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
   ) {}
 
   async run(options: { stuckAfterSeconds: number; batchSize: number }): Promise<ReconciliationResult> {
-    const orders = this.dataSource.getRepository(OrderEntity);
-    const stuck = await orders.find({
-      where: {
-        status: In([...NON_TERMINAL_STATUSES]),
-        updatedAt: LessThan(new Date(Date.now() - options.stuckAfterSeconds * 1000)),
-      },
-      select: { id: true, status: true },
-      order: { createdAt: 'ASC' },
-      take: options.batchSize,
+    const ids = await this.orders.unfinished({
+      unchangedSince: new Date(Date.now() - options.stuckAfterSeconds * 1000),
+      limit: options.batchSize,
     });
-    for (const order of stuck) {
+    for (const id of ids) {
       try {
-        await this.engine.start(order.id);
+        await this.engine.start(id);
       } catch (error) {
-        this.logger.warn(`could not resume order ${order.id}: ${String(error)}`);
+        this.logger.warn(`could not resume order ${id}: ${String(error)}`);
       }
     }
     await this.engine.whenIdle(); // sagas this process runs itself (inline engine) finish before the report
 
-    const ids = stuck.map((o) => o.id);
-    const still =
-      ids.length === 0
-        ? []
-        : await orders.find({
-            where: { id: In(ids), status: In([...NON_TERMINAL_STATUSES]) },
-            select: { id: true },
-          });
-    const unresolvedOrderIds = still.map((o) => o.id);
+    const unresolvedOrderIds = ids.length === 0 ? [] : await this.orders.unfinished({ ids });
     for (const id of unresolvedOrderIds)
       this.logger.warn({ message: 'order still unfinished after reconciliation', 'order.id': id });
     return {

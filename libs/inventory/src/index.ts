@@ -7,8 +7,10 @@ export {
 } from './inventory.metrics';
 export type { InventoryOperation } from './inventory.metrics';
 export { InventoryModule } from './inventory.module';
-export { INVENTORY_SQL, InventoryService } from './inventory.service';
-export type { CatalogProduct } from './inventory.service';
+export { InventoryRepository } from './inventory.repository';
+export type { CatalogProduct } from './inventory.repository';
+export { InventoryService } from './inventory.service';
+export { INVENTORY_SQL } from './inventory.sql';
 export { MAX_STOCK } from './inventory.types';
 export type { StockLine } from './inventory.types';
 export { InventoryReservationEntity } from './inventory-reservation.entity';

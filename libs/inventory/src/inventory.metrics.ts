@@ -3,6 +3,7 @@ import { makeCounterProvider, type Gauge } from '@app/observability';
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { InventoryRepository } from './inventory.repository';
 
 export const INVENTORY_METRICS = {
   updates: 'inventory_updates_total',
@@ -32,10 +33,7 @@ export const inventoryLevelGaugeProvider: Provider = makeDatabaseGaugeProvider({
   labelNames: ['sku'],
   inject: [getDataSourceToken()],
   async collect(this: Gauge<'sku'>, dataSource: DataSource) {
-    const rows: Array<{ sku: string; stock: number }> = await dataSource.query(
-      'SELECT sku, stock FROM products ORDER BY sku LIMIT $1',
-      [MAX_REPORTED_SKUS],
-    );
+    const rows = await new InventoryRepository(dataSource).stockLevels(MAX_REPORTED_SKUS);
     this.reset();
     for (const row of rows) this.set({ sku: row.sku }, Number(row.stock));
   },

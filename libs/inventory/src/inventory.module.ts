@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InventoryReservationEntity } from './inventory-reservation.entity';
 import { inventoryMetricProviders } from './inventory.metrics';
+import { InventoryRepository } from './inventory.repository';
 import { InventoryService } from './inventory.service';
 import { ProductEntity } from './product.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, InventoryReservationEntity])],
-  providers: [...inventoryMetricProviders, InventoryService],
+  providers: [...inventoryMetricProviders, InventoryRepository, InventoryService],
   exports: [InventoryService],
 })
 export class InventoryModule {}

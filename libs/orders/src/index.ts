@@ -17,8 +17,6 @@ export {
   TERMINAL_STATUSES,
 } from './order-status';
 export type { OrderStatus } from './order-status';
-export { transitionOrder } from './order-transitions';
-export type { TransitionResult } from './order-transitions';
 export type { OrderLineView, OrderSummaryView, OrderView } from './order.view';
 export {
   IdempotencyKeyReusedError,
@@ -36,10 +34,21 @@ export {
 } from './orders.metrics';
 export { OrdersModule } from './orders.module';
 export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
+export { OrdersRepository } from './orders.repository';
+export type {
+  IdempotentOrder,
+  NewOrder,
+  SagaOrder,
+  ShippingClaim,
+  TransitionResult,
+  UnfinishedOrdersFilter,
+} from './orders.repository';
+export { ORDERS_SQL } from './orders.sql';
 export { OrdersService } from './orders.service';
 export type { PlacedOrder } from './orders.service';
 export type { ListOrdersQuery, PlaceOrderCommand } from './place-order.command';
 export { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
+export { OrderProgress } from './saga/order-progress';
 export { SagaStepError } from './saga/saga-step.error';
 export {
   INFRASTRUCTURE_UNAVAILABLE,

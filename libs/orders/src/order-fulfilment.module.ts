@@ -6,10 +6,15 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workflowMetricProviders } from './engine/workflow-metrics';
 import { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
-import { ORDER_VIEW_QUERY } from './order-view.query';
 import { orderMetricProviders } from './orders.metrics';
+import { OrdersRepository } from './orders.repository';
+import { OrderProgress } from './saga/order-progress';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 import { SagaStepTelemetry } from './saga/saga-step.telemetry';
+import { ArrangeShippingStep } from './saga/steps/arrange-shipping.step';
+import { ChargePaymentStep } from './saga/steps/charge-payment.step';
+import { FinishOrderStep } from './saga/steps/finish-order.step';
+import { ReserveInventoryStep } from './saga/steps/reserve-inventory.step';
 
 export interface OrderFulfilmentModuleOptions {
   payments?: PaymentsModuleOptions;
@@ -18,7 +23,8 @@ export interface OrderFulfilmentModuleOptions {
 
 /**
  * What the saga's activities need: the order tables, the inventory, payments and shipping domains, and the
- * webhook outbox their status changes write events to (the payload is the order's public view).
+ * webhook outbox their status changes write events to (the payload is the order's public view). Each
+ * step (`saga/steps/`) calls the orders repository and the other domains in one direction.
  */
 @Module({})
 export class OrderFulfilmentModule {
@@ -27,7 +33,7 @@ export class OrderFulfilmentModule {
       InventoryModule,
       PaymentsModule.forRoot(options.payments),
       ShippingModule.forRoot(options.shipping),
-      WebhookOutboxModule.forRoot({ payloadQuery: ORDER_VIEW_QUERY }),
+      WebhookOutboxModule,
     ];
     return {
       module: OrderFulfilmentModule,
@@ -40,10 +46,16 @@ export class OrderFulfilmentModule {
       providers: [
         ...orderMetricProviders,
         ...workflowMetricProviders,
+        OrdersRepository,
+        OrderProgress,
+        ReserveInventoryStep,
+        ChargePaymentStep,
+        ArrangeShippingStep,
+        FinishOrderStep,
         OrderSagaActivitiesService,
         SagaStepTelemetry,
       ],
-      exports: [OrderSagaActivitiesService, SagaStepTelemetry, ...domains],
+      exports: [OrdersRepository, OrderProgress, OrderSagaActivitiesService, SagaStepTelemetry, ...domains],
     };
   }
 }

@@ -1,5 +1,4 @@
 import type { ShippingAddress } from '@app/shipping';
-import type { OrderEntity } from './entities';
 import type { OrderStatus } from './order-status';
 
 export interface OrderLineView {
@@ -10,7 +9,7 @@ export interface OrderLineView {
   lineTotal: number;
 }
 
-/** An order as the API returns it; ORDER_VIEW_QUERY builds it in the database. */
+/** An order as the API returns it; the orders repository's view statement builds it in the database. */
 export interface OrderView {
   id: string;
   customerId: string;
@@ -32,16 +31,3 @@ export type OrderSummaryView = Pick<
   OrderView,
   'id' | 'customerId' | 'status' | 'currency' | 'total' | 'failureReason' | 'createdAt' | 'updatedAt'
 >;
-
-export function toOrderSummary(order: OrderEntity): OrderSummaryView {
-  return {
-    id: order.id,
-    customerId: order.customerId,
-    status: order.status,
-    currency: order.currency,
-    total: order.totalAmount,
-    failureReason: order.failureReason,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-  };
-}

@@ -3,7 +3,8 @@ import { makeCounterProvider, makeHistogramProvider, type Gauge } from '@app/obs
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { NON_TERMINAL_STATUSES, ORDER_STATUSES } from './order-status';
+import { ORDER_STATUSES } from './order-status';
+import { OrdersRepository } from './orders.repository';
 
 export const ORDER_METRICS = {
   created: 'orders_created_total',
@@ -55,10 +56,7 @@ export const ordersByStatusGaugeProvider: Provider = makeDatabaseGaugeProvider({
   labelNames: ['status'],
   inject: [getDataSourceToken()],
   async collect(this: Gauge<'status'>, dataSource: DataSource) {
-    const rows: Array<{ status: string; count: string }> = await dataSource.query(
-      'SELECT status, count(*) AS count FROM orders GROUP BY status',
-    );
-    const counts = new Map(rows.map((r) => [r.status, Number(r.count)]));
+    const counts = await new OrdersRepository(dataSource).countByStatus();
     for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
   },
 });
@@ -72,10 +70,6 @@ export const oldestUnfinishedOrderGaugeProvider: Provider = makeDatabaseGaugePro
   help: 'Seconds since the oldest order that has not reached a final state was created (0 when none)',
   inject: [getDataSourceToken()],
   async collect(this: Gauge, dataSource: DataSource) {
-    const [row]: Array<{ age: string | null }> = await dataSource.query(
-      'SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM orders WHERE status = ANY($1)',
-      [NON_TERMINAL_STATUSES],
-    );
-    this.set(row?.age ? Number(row.age) : 0);
+    this.set(await new OrdersRepository(dataSource).oldestUnfinishedAge());
   },
 });

@@ -13,8 +13,11 @@ export { PAYMENT_METRICS, paymentMetricProviders } from './payments.metrics';
 export type { PaymentOutcome } from './payments.metrics';
 export { PaymentsModule } from './payments.module';
 export type { PaymentsModuleOptions } from './payments.module';
-export { PAYMENTS_SQL, PaymentsService } from './payments.service';
-export type { PaymentToCapture, PaymentToPrepare } from './payments.service';
+export { PaymentsRepository } from './payments.repository';
+export type { OrderPayment, PendingPayment } from './payments.repository';
+export { PaymentsService } from './payments.service';
+export type { PaymentToPrepare } from './payments.service';
+export { PAYMENTS_SQL } from './payments.sql';
 export {
   ALWAYS_DECLINED_CARD,
   SIMULATED_PAYMENT_DEFAULTS,

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PaymentEntity } from './payment.entity';
 import { PAYMENT_PROVIDER } from './payment-provider.port';
 import { paymentMetricProviders } from './payments.metrics';
+import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
 import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simulated-payment.provider';
 import { SimulatedProviderLedgerRepository } from './simulated-provider-ledger.repository';
@@ -35,6 +36,7 @@ export class PaymentsModule {
         },
         { provide: PAYMENT_PROVIDER, useExisting: SimulatedPaymentProvider },
         ...paymentMetricProviders,
+        PaymentsRepository,
         PaymentsService,
       ],
       exports: [PaymentsService, PAYMENT_PROVIDER, SimulatedPaymentProvider],

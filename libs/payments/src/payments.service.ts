@@ -1,9 +1,7 @@
 import { InjectMetric, type Counter } from '@app/observability';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { summarizeCard, type CardDetails } from './card';
-import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.port';
 import { PAYMENT_METRICS, type PaymentOutcome } from './payments.metrics';
 import {
@@ -11,6 +9,7 @@ import {
   PaymentNotFoundError,
   PaymentProviderUnavailableError,
 } from './payments.errors';
+import { PaymentsRepository, type OrderPayment } from './payments.repository';
 
 export interface PaymentToPrepare {
   orderId: string;
@@ -20,43 +19,22 @@ export interface PaymentToPrepare {
 }
 
 /**
- * The order path's payment statements, written out: built with TypeORM's repository they cost more CPU
- * per order than the statements themselves (BENCHMARKS.md, order placement).
- * `benchmarks/order-placement.pgbench.sql` runs the same text.
+ * Card payments: the provider's calls and the payment's record. A charge is decided by the provider once
+ * per order (the same idempotency key every time): captured stays captured, a decline is final, an
+ * unavailable provider is worth another try. Recording a capture or a refund happens in the caller's
+ * transaction, beside the caller's own change; `payments_processed_total` counts it once that committed.
  */
-export const PAYMENTS_SQL = {
-  pending:
-    'INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token, ' +
-    "amount, currency, status) VALUES ($1, 'card', $2, $3, $4, $5, $6, $7, $8, 'PENDING')",
-  toCapture: 'SELECT payment_token, amount, currency, status, decline_code FROM payments WHERE order_id = $1',
-  captured:
-    "UPDATE payments SET status = 'CAPTURED', provider_reference = $2, updated_at = now() WHERE order_id = $1",
-} as const;
-
-/** What a capture reads of the payment (the token only goes to the provider). */
-export type PaymentToCapture = Pick<
-  PaymentEntity,
-  'orderId' | 'paymentToken' | 'amount' | 'currency' | 'status' | 'declineCode'
->;
-
-interface CaptureRow {
-  payment_token: string;
-  amount: string;
-  currency: string;
-  status: PaymentStatus;
-  decline_code: string | null;
-}
-
 @Injectable()
 export class PaymentsService {
   constructor(
-    @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
+    private readonly repository: PaymentsRepository,
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
     @InjectMetric(PAYMENT_METRICS.processed) private readonly processed: Counter<'status'>,
   ) {}
 
-  private count(status: PaymentOutcome): void {
-    this.processed.inc({ status });
+  /** Counts a provider outcome; captures and refunds only once their record has committed. */
+  countOutcome(outcome: PaymentOutcome): void {
+    this.processed.inc({ status: outcome });
   }
 
   /** Tokenizes the card; the card details are dropped here and only the token and summary go on. */
@@ -70,104 +48,78 @@ export class PaymentsService {
     payment: PaymentToPrepare,
     paymentToken: string,
   ): Promise<void> {
-    const summary = summarizeCard(payment.card);
-    await manager.query(PAYMENTS_SQL.pending, [
-      payment.orderId,
-      summary.brand,
-      summary.last4,
-      summary.expiryMonth,
-      summary.expiryYear,
+    await this.repository.insertPending(manager, {
+      orderId: payment.orderId,
+      card: summarizeCard(payment.card),
       paymentToken,
-      payment.amount,
-      payment.currency,
-    ]);
+      amount: payment.amount,
+      currency: payment.currency,
+    });
   }
 
-  async findForOrder(orderId: string): Promise<PaymentEntity | null> {
-    return this.payments.findOneBy({ orderId });
+  /** The order's payment; throws PaymentNotFoundError when the order has none. */
+  async paymentOf(orderId: string): Promise<OrderPayment> {
+    const payment = await this.findPayment(orderId);
+    if (!payment) throw new PaymentNotFoundError(orderId);
+    return payment;
+  }
+
+  async findPayment(orderId: string): Promise<OrderPayment | null> {
+    return this.repository.ofOrder(orderId);
   }
 
   /**
-   * Captures the order's payment once. A repeated call returns the recorded outcome: captured stays
-   * captured, a decline is thrown again, and the provider sees the same idempotency key. `alongside`
-   * runs in the transaction that records the capture (the caller's own change, e.g. the order's status),
-   * so both are stored or neither; it also runs when the capture was recorded earlier (it must be idempotent).
+   * Asks the provider to charge a payment that is not captured yet and resolves with its reference. A
+   * decline is recorded and thrown (again, for a payment declined earlier); an unavailable provider is thrown.
    */
-  async capture(
-    orderId: string,
-    alongside?: (manager: EntityManager) => Promise<unknown>,
-  ): Promise<PaymentToCapture> {
-    const [row] = await this.payments.query<CaptureRow[]>(PAYMENTS_SQL.toCapture, [orderId]);
-    if (!row) throw new PaymentNotFoundError(orderId);
-    const payment: PaymentToCapture = {
-      orderId,
-      paymentToken: row.payment_token,
-      amount: Number(row.amount),
-      currency: row.currency,
-      status: row.status,
-      declineCode: row.decline_code,
-    };
-    if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') {
-      if (alongside) await this.payments.manager.transaction(alongside);
-      return payment;
-    }
+  async charge(payment: OrderPayment): Promise<string> {
     if (payment.status === 'DECLINED') throw new PaymentDeclinedError(payment.declineCode ?? 'declined');
     try {
       const { reference } = await this.provider.charge({
-        idempotencyKey: `order-${orderId}`,
+        idempotencyKey: `order-${payment.orderId}`,
         paymentToken: payment.paymentToken,
         amount: payment.amount,
         currency: payment.currency,
-        orderId,
+        orderId: payment.orderId,
       });
-      await this.payments.manager.transaction(async (manager) => {
-        await manager.query(PAYMENTS_SQL.captured, [orderId, reference]);
-        await alongside?.(manager);
-      });
-      this.count('captured');
-      return { ...payment, status: 'CAPTURED' };
+      return reference;
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
-        await this.payments.update({ orderId }, { status: 'DECLINED', declineCode: error.declineCode });
-        this.count('declined');
+        await this.repository.markDeclined(payment.orderId, error.declineCode);
+        this.countOutcome('declined');
       }
-      if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');
+      if (error instanceof PaymentProviderUnavailableError) this.countOutcome('provider_unavailable');
       throw error;
     }
   }
 
+  async recordCapture(manager: EntityManager, orderId: string, providerReference: string): Promise<void> {
+    await this.repository.markCaptured(manager, orderId, providerReference);
+  }
+
   /**
-   * Refunds a captured payment; `true` when a refund was issued now (idempotent). `alongside` runs in the
-   * transaction that records the refund, only when this call records it (the caller's own change, e.g. an
-   * event announcing it), so both are stored or neither.
+   * Asks the provider to refund a captured payment (idempotent); false when there is nothing to refund.
+   * The caller then records the refund (`recordRefund`).
    */
-  async refund(orderId: string, alongside?: (manager: EntityManager) => Promise<unknown>): Promise<boolean> {
-    const payment = await this.payments.findOneBy({ orderId });
-    if (!payment || payment.status !== 'CAPTURED' || !payment.providerReference) return false;
+  async refund(payment: OrderPayment): Promise<boolean> {
+    if (payment.status !== 'CAPTURED' || !payment.providerReference) return false;
     try {
       await this.provider.refund({
-        idempotencyKey: `refund-${orderId}`,
+        idempotencyKey: `refund-${payment.orderId}`,
         chargeReference: payment.providerReference,
         amount: payment.amount,
         currency: payment.currency,
-        orderId,
+        orderId: payment.orderId,
       });
+      return true;
     } catch (error) {
-      if (error instanceof PaymentProviderUnavailableError) this.count('provider_unavailable');
+      if (error instanceof PaymentProviderUnavailableError) this.countOutcome('provider_unavailable');
       throw error;
     }
-    const recorded = await this.payments.manager.transaction(async (manager) => {
-      const { affected } = await manager.update(
-        PaymentEntity,
-        { orderId, status: 'CAPTURED' },
-        { status: 'REFUNDED' },
-      );
-      if (!affected) return false; // a concurrent call recorded it
-      await alongside?.(manager);
-      return true;
-    });
-    if (!recorded) return false;
-    this.count('refunded');
-    return true;
+  }
+
+  /** False when a concurrent refund recorded it first. */
+  async recordRefund(manager: EntityManager, orderId: string): Promise<boolean> {
+    return this.repository.markRefunded(manager, orderId);
   }
 }

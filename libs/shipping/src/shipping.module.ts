@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CARRIER } from './carrier.port';
 import { ShipmentEntity } from './shipment.entity';
 import { shippingMetricProviders } from './shipping.metrics';
+import { ShippingRepository } from './shipping.repository';
 import { ShippingService } from './shipping.service';
 import { SimulatedCarrier, type SimulatedCarrierSettings } from './simulated-carrier.adapter';
 
@@ -23,6 +24,7 @@ export class ShippingModule {
         { provide: SimulatedCarrier, useValue: options.carrier ?? new SimulatedCarrier(options.simulator) },
         { provide: CARRIER, useExisting: SimulatedCarrier },
         ...shippingMetricProviders,
+        ShippingRepository,
         ShippingService,
       ],
       exports: [ShippingService, CARRIER, SimulatedCarrier],

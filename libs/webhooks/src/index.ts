@@ -18,8 +18,9 @@ export type {
 export { WebhookEndpoints } from './endpoints/webhook-endpoints.service';
 export { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from './endpoints/webhook-secret';
 export { WebhookOutbox } from './outbox/webhook-outbox';
+export { ENQUEUE_EVENT_SQL } from './outbox/webhook-outbox.sql';
+export type { OutboxEvent } from './outbox/webhook-outbox';
 export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
-export type { WebhookOutboxOptions } from './outbox/webhook-outbox.options';
 export { WEBHOOK_EVENT_TYPES } from './webhook-events';
 export type { WebhookEventType, WebhookPayload } from './webhook-events';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, verdictOf } from './webhook-retry';

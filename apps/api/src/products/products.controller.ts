@@ -1,5 +1,5 @@
 import type { Principal } from '@app/auth';
-import { decodeCursor, encodeCursor } from '@app/database';
+import { decodeCursor } from '@app/database';
 import { InventoryService } from '@app/inventory';
 import { AuditLog } from '@app/observability';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
@@ -32,12 +32,8 @@ export class ProductsController {
   async list(@Query() query: ListProductsQueryDto): Promise<ProductPageResponse> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
-    const rows = await this.inventory.listProducts(limit + 1, after);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(toProductResponse),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].sku]) : null,
-    };
+    const page = await this.inventory.listProducts(limit, after);
+    return { items: page.items.map(toProductResponse), nextCursor: page.nextCursor };
   }
 
   @Get(':sku')

@@ -1,5 +1,5 @@
 import type { Principal } from '@app/auth';
-import { decodeCursor, encodeCursor } from '@app/database';
+import { decodeCursor } from '@app/database';
 import { AuditLog } from '@app/observability';
 import {
   WebhookDeliveries,
@@ -132,12 +132,11 @@ export class WebhooksController {
     @Query() query: ListWebhookDeliveriesQueryDto,
   ): Promise<WebhookDeliveryPageResponse> {
     await this.endpoints.get(id);
-    const { items, last } = await this.deliveries.list(id, {
+    return this.deliveries.list(id, {
       status: query.status,
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
       before: query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined,
     });
-    return { items, nextCursor: last ? encodeCursor([last]) : null };
   }
 
   @Post(':id/deliveries/:eventId/redeliver')

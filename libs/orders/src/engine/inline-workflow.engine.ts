@@ -8,9 +8,8 @@ import {
 } from '@app/order-saga';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { annotateActiveSpan, OperationTelemetry } from '@app/observability';
-import { In, type DataSource } from 'typeorm';
-import { OrderEntity } from '../entities';
-import { NON_TERMINAL_STATUSES } from '../order-status';
+import type { DataSource } from 'typeorm';
+import { OrdersRepository } from '../orders.repository';
 import { WorkflowEngineUnavailableError } from '../orders.errors';
 import { OrderSagaActivitiesService } from '../saga/order-saga-activities.service';
 import { ORDER_SPAN_ATTRIBUTES, SAGA_TRACER } from '../saga/saga-tracing';
@@ -138,11 +137,9 @@ export class InlineWorkflowEngine
   async onApplicationBootstrap(): Promise<void> {
     await this.lease?.acquire();
     if (this.options.resumeOnStart === false) return;
-    const unfinished = await this.dataSource
-      .getRepository(OrderEntity)
-      .find({ where: { status: In([...NON_TERMINAL_STATUSES]) }, select: { id: true } });
+    const unfinished = await new OrdersRepository(this.dataSource).unfinished();
     if (unfinished.length > 0) this.logger.log(`resuming ${unfinished.length} unfinished order saga(s)`);
-    for (const { id } of unfinished) await this.start(id);
+    for (const id of unfinished) await this.start(id);
   }
 
   /** Before connections close (they close in onApplicationShutdown): running sagas still need the database. */

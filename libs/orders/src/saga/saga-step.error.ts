@@ -1,3 +1,5 @@
+import { ORDER_CANCELLED_FAILURE } from '@app/order-saga';
+
 /**
  * A saga step that failed for a reason the saga understands. `type` names it (`OUT_OF_STOCK`,
  * `PAYMENT_DECLINED`, `ORDER_CANCELLED`, `INFRASTRUCTURE_UNAVAILABLE`…), the way the saga and the failure
@@ -16,4 +18,9 @@ export class SagaStepError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The order was cancelled before the step could run: final, the saga compensates. */
+export function orderCancelled(orderId: string): SagaStepError {
+  return new SagaStepError(ORDER_CANCELLED_FAILURE, `order ${orderId} was cancelled`, true);
 }

@@ -1,4 +1,4 @@
-import { returningRows } from '@app/database';
+import { keysetPage, returningRows, type KeysetPage } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -139,18 +139,15 @@ export class WebhookDeliveries {
   async list(
     endpointId: string,
     { status, limit, before }: { status?: DeliveryStatus; limit: number; before?: string },
-  ): Promise<{ items: DeliveryView[]; last: string | null }> {
+  ): Promise<KeysetPage<DeliveryView>> {
     const rows: Array<DeliveryView & { seq: string }> = await this.dataSource.query(LIST_SQL, [
       endpointId,
       status ?? null,
       before ?? null,
       limit + 1,
     ]);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(({ seq: _seq, ...view }) => view),
-      last: rows.length > limit ? page[page.length - 1].seq : null,
-    };
+    const page = keysetPage(rows, limit, (row) => [row.seq]);
+    return { ...page, items: page.items.map(({ seq: _seq, ...view }) => view) };
   }
 
   /** Makes a dead or delivered event pending again for the endpoint, due now. */

@@ -1,0 +1,110 @@
+/**
+ * Every statement of the orders library. They are written out rather than built by TypeORM: the order
+ * path runs them for every order, and building them costs more CPU than running them.
+ * `benchmarks/order-placement.pgbench.sql` runs the order path's statements; a unit spec keeps it in step.
+ */
+
+/** An instant as `Date#toISOString()` writes it (UTC, milliseconds): the API's timestamp format. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * One statement that returns an order already shaped as its `OrderView` JSON: lines, history, payment
+ * and shipment come from correlated aggregates (no cross product of lines × history), and the driver
+ * hands back one parsed object, with no per-row entity mapping. A statement sees one snapshot, so the
+ * parts agree without a transaction. The payment and the shipment are read through the views the
+ * payments and shipping libraries publish (`payment_summaries`, `shipment_summaries`), never their tables.
+ * `$1` is the order id; `$2` the customer it must belong to, or NULL for any customer.
+ */
+const VIEW = `
+SELECT json_build_object(
+  'id', o.id,
+  'customerId', o.customer_id,
+  'status', o.status,
+  'currency', o.currency,
+  'total', o.total_amount,
+  'failureReason', o.failure_reason,
+  'createdAt', ${iso('o.created_at')},
+  'updatedAt', ${iso('o.updated_at')},
+  'lines', COALESCE((
+    SELECT json_agg(json_build_object(
+      'sku', l.sku, 'name', l.product_name, 'quantity', l.quantity,
+      'unitPrice', l.unit_price, 'lineTotal', l.line_total) ORDER BY l.line_no)
+    FROM order_lines l WHERE l.order_id = o.id), '[]'::json),
+  'shippingAddress', o.shipping_address,
+  'payment', (
+    SELECT json_build_object('method', p.method, 'brand', p.brand, 'last4', p.last4, 'status', p.status)
+    FROM payment_summaries p WHERE p.order_id = o.id),
+  'shipment', (
+    SELECT json_build_object('carrier', s.carrier, 'trackingNumber', s.tracking_number)
+    FROM shipment_summaries s WHERE s.order_id = o.id),
+  'cancellationRequested', o.cancel_requested_at IS NOT NULL,
+  'history', COALESCE((
+    SELECT json_agg(json_build_object(
+      'from', h.from_status, 'status', h.to_status, 'reason', h.reason, 'at', ${iso('h.occurred_at')}) ORDER BY h.id)
+    FROM order_status_history h WHERE h.order_id = o.id), '[]'::json)
+) AS view
+FROM orders o
+WHERE o.id = $1 AND ($2::varchar IS NULL OR o.customer_id = $2)`;
+
+const SAGA_ORDER = 'SELECT id, status, currency, total_amount, cancel_requested_at FROM orders WHERE id = $1';
+
+/** Orders that have not reached a final state (`$1`: the non-terminal statuses). */
+const UNFINISHED = 'status = ANY ($1)';
+
+export const ORDERS_SQL = {
+  view: VIEW,
+  insert:
+    'INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, ' +
+    "shipping_address) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+  insertLines:
+    'INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total) ' +
+    'SELECT $1::uuid, * FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::integer[], $6::integer[], $7::bigint[])',
+  byIdempotencyKey:
+    'SELECT id, customer_id, request_fingerprint, status FROM orders WHERE customer_id = $1 AND idempotency_key = $2',
+  /** A customer's orders newest first, after the keyset (`$3` created_at as UTC text, `$4` id), `$5` rows. */
+  page: `SELECT id, customer_id, status, currency, total_amount, failure_reason, created_at, updated_at,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts
+  FROM orders
+ WHERE customer_id = $1 AND ($2::varchar IS NULL OR status = $2)
+   AND ($3::timestamp IS NULL OR (created_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid))
+ ORDER BY created_at DESC, id DESC
+ LIMIT $5`,
+  /** Whichever reaches the order row first, this or the shipping claim, wins. */
+  requestCancellation: `UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+  WHERE id = $1 AND customer_id = $2 AND status = ANY ($3) AND shipping_claimed_at IS NULL
+  RETURNING id`,
+  customerOrderStatus: 'SELECT status FROM orders WHERE id = $1 AND customer_id = $2',
+  lockForTransition: 'SELECT status, created_at FROM orders WHERE id = $1 FOR UPDATE',
+  move: 'UPDATE orders SET status = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1',
+  moveWithReason:
+    'UPDATE orders SET status = $2, failure_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1',
+  recordStatus:
+    'INSERT INTO order_status_history (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
+  sagaOrder: SAGA_ORDER,
+  lockedSagaOrder: `${SAGA_ORDER} FOR UPDATE`,
+  lines: 'SELECT sku, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no',
+  /**
+   * Marks the order as being shipped unless a cancellation got there first (the same row is updated by a
+   * cancellation request, so PostgreSQL's row lock decides which of the two wins), and reads what the
+   * booking needs, in one statement: the main query sees the order as it was before the claim.
+   */
+  claimForShipping: `WITH claimed AS (
+  UPDATE orders SET shipping_claimed_at = COALESCE(shipping_claimed_at, now()), updated_at = now()
+   WHERE id = $1 AND status = 'PAID' AND cancel_requested_at IS NULL
+   RETURNING id)
+SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_requested_at,
+       EXISTS (SELECT 1 FROM claimed) AS claimed,
+       COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
+                   FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS parcels
+  FROM orders o WHERE o.id = $1`,
+  /**
+   * Unfinished orders, oldest first: `$2` only those not changed since (NULL: all), `$3` only these ids
+   * (NULL: any), `$4` at most this many (NULL: all).
+   */
+  unfinished: `SELECT id FROM orders
+ WHERE ${UNFINISHED} AND ($2::timestamptz IS NULL OR updated_at < $2) AND ($3::uuid[] IS NULL OR id = ANY ($3))
+ ORDER BY created_at
+ LIMIT $4`,
+  oldestUnfinishedAge: `SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM orders WHERE ${UNFINISHED}`,
+  countByStatus: 'SELECT status, count(*) AS count FROM orders GROUP BY status',
+} as const;
