@@ -15,33 +15,70 @@ import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.
 import { rateLimitEnvShape, rateLimitStoreSettings } from './rate-limit.config';
 import { webhookSettings, webhooksEnvShape } from './webhooks.config';
 
-/** Every environment variable the API reads, with its default. README's configuration table mirrors it. */
-const apiEnvSchema = z
+/** Every environment variable the API reads, with its default and description (docs/configuration.md). */
+export const apiEnvSchema = z
   .object({
     ...sharedEnvShape,
     ...authEnvShape,
     ...webhooksEnvShape,
     ...rateLimitEnvShape,
-    PORT: envInt(0, 65535).default(3000),
-    METRICS_PORT: envInt(0, 65535).default(9464),
-    METRICS_ENABLED: envBoolean().default(true),
-    HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: postgresUrl().optional(),
-    EMBEDDED_DATABASE_DIR: z.string().default('.data/pglite'),
-    EMBEDDED_DATABASE_PORT: envInt(0, 65535).default(5433),
-    DATABASE_GAUGES_LEASE_INTERVAL_MS: envInt(100, 300_000).default(5_000),
-    SEED_DEMO_CATALOG: envBoolean().default(true),
-    TEMPORAL_ADDRESS: temporalAddress().optional(),
-    INLINE_RESUME_ON_START: envBoolean().default(true),
+    PORT: envInt(0, 65535).default(3000).describe('API port.'),
+    METRICS_PORT: envInt(0, 65535)
+      .default(9464)
+      .describe('Port of `/metrics` (never served on the API port).'),
+    METRICS_ENABLED: envBoolean()
+      .default(true)
+      .describe("`false`: no metrics port, no HTTP or SQL timing (the observability benchmark's baseline)."),
+    HOST: z.string().default('0.0.0.0').describe('Interface the API listens on.'),
+    DATABASE_URL: postgresUrl()
+      .optional()
+      .describe(
+        'PostgreSQL URL (`postgres:` or `postgresql:`). Unset: an embedded PostgreSQL (PGlite over the Postgres wire protocol) is started.',
+      ),
+    EMBEDDED_DATABASE_DIR: z
+      .string()
+      .default('.data/pglite')
+      .describe('Where the embedded database keeps its files (git-ignored).'),
+    EMBEDDED_DATABASE_PORT: envInt(0, 65535)
+      .default(5433)
+      .describe(
+        'Port of the embedded database on 127.0.0.1 (`0`: any free port); `psql -h 127.0.0.1 -p 5433 -U postgres` works while the API runs.',
+      ),
+    DATABASE_GAUGES_LEASE_INTERVAL_MS: envInt(100, 300_000)
+      .default(5_000)
+      .describe(
+        'How often a replica tries to become (or checks it still is) the one that exports the gauges read from the database.',
+      ),
+    SEED_DEMO_CATALOG: envBoolean()
+      .default(true)
+      .describe('Load the demo catalog when the catalog is empty.'),
+    TEMPORAL_ADDRESS: temporalAddress()
+      .optional()
+      .describe('Temporal frontend `host:port`. Unset: the inline engine.'),
+    INLINE_RESUME_ON_START: envBoolean()
+      .default(true)
+      .describe('Inline engine: resume unfinished orders at start.'),
     /**
      * The inline engine holds a lease on its database, so a second API process running it there refuses
      * to start. `false` only where several processes share a database on purpose (tests, benchmarks)
      * and accept that one order's saga may run in two of them.
      */
-    INLINE_ENGINE_EXCLUSIVE: envBoolean().default(true),
-    BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024).default(1024 * 1024),
-    BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
-    BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000).default(5_000),
+    INLINE_ENGINE_EXCLUSIVE: envBoolean()
+      .default(true)
+      .describe(
+        "Inline engine: take the database's inline-engine lease, so a second API process on the same database refuses to start. `false` only for tests.",
+      ),
+    BODY_LIMIT_BYTES: envInt(1024, 16 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('Largest accepted request body (`413` beyond).'),
+    BODY_DRAIN_LIMIT_BYTES: envInt(0, 1024 * 1024 * 1024)
+      .default(32 * 1024 * 1024)
+      .describe(
+        'Most bytes of a refused body still read (and discarded) so the client reads the answer; beyond, the connection is closed.',
+      ),
+    BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000)
+      .default(5_000)
+      .describe('Longest wait for the rest of a refused body; beyond, the connection is closed.'),
   })
   // Also when other variables are invalid, so one start names every problem.
   .superRefine(requireCompleteJwksSettings, { when: () => true });

@@ -5,16 +5,29 @@ import { z } from 'zod';
 const JWKS_VARIABLES = ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The API's authentication and rate-limit variables (README's configuration table mirrors them). */
+/** The API's authentication and rate-limit variables, described for docs/configuration.md. */
 export const authEnvShape = {
-  AUTH_ISSUER: z.string().min(1).optional(),
-  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ISSUER: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The token issuer (`iss`). `AUTH_ISSUER`, `AUTH_AUDIENCE` and `AUTH_JWKS_URL`: all three or none; unset, tokens of the local development key are accepted.',
+    ),
+  AUTH_AUDIENCE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The audience tokens must name (`aud`), with `AUTH_ISSUER` and `AUTH_JWKS_URL`.'),
   // Keys fetched in clear could be swapped on the way: https, except on this machine (tests, sidecars).
   AUTH_JWKS_URL: envUrl(['https', 'http'])
     .refine((v) => v.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(v).hostname), {
       error: 'must be an https URL (http only on localhost)',
     })
-    .optional(),
+    .optional()
+    .describe(
+      "The issuer's JSON Web Key Set: https (http only on localhost), with `AUTH_ISSUER` and `AUTH_AUDIENCE`.",
+    ),
   AUTH_ALGORITHMS: z
     .string()
     .transform((v) => v.split(',').map((a) => a.trim()))
@@ -23,14 +36,28 @@ export const authEnvShape = {
         .array(z.enum(ASYMMETRIC_ALGORITHMS, { error: `expected ${ASYMMETRIC_ALGORITHMS.join(', ')}` }))
         .min(1),
     )
-    .default(['RS256', 'ES256'] satisfies AsymmetricAlgorithm[]),
-  AUTH_LOCAL_KEY_FILE: z.string().min(1).default(DEFAULT_LOCAL_KEY_FILE),
-  ORDER_RATE_LIMIT_PER_MINUTE: envInt(0, 1_000_000).default(60),
+    .default(['RS256', 'ES256'] satisfies AsymmetricAlgorithm[])
+    .describe('Signature algorithms accepted from the issuer (asymmetric ones only).'),
+  AUTH_LOCAL_KEY_FILE: z
+    .string()
+    .min(1)
+    .default(DEFAULT_LOCAL_KEY_FILE)
+    .describe(
+      'The local development key, created on first start when the JWKS variables are unset (git-ignored).',
+    ),
+  ORDER_RATE_LIMIT_PER_MINUTE: envInt(0, 1_000_000)
+    .default(60)
+    .describe(
+      '`POST /orders` per customer and minute (`0`: no limit), counted in Redis when `RATE_LIMIT_REDIS_URL` is set.',
+    ),
   OPERATOR_API_KEY: z
     .undefined({
       error: 'is no longer used: operator routes need a bearer token with the orders:admin scope',
     })
-    .optional(),
+    .optional()
+    .describe(
+      'No longer used, and refused at start: operator routes need a bearer token with the `orders:admin` scope.',
+    ),
 };
 
 type AuthEnv = z.infer<z.ZodObject<typeof authEnvShape>>;

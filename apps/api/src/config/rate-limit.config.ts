@@ -1,12 +1,20 @@
 import { envInt, envUrl } from '@app/config';
 import { z } from 'zod';
 
-/** Where the per-customer limit on POST /orders is counted (README's configuration table mirrors it). */
+/** Where the per-customer limit on POST /orders is counted, described for docs/configuration.md. */
 export const rateLimitEnvShape = {
   // Unset: each process counts on its own, so N replicas allow N times the limit.
-  RATE_LIMIT_REDIS_URL: envUrl(['redis', 'rediss']).optional(),
+  RATE_LIMIT_REDIS_URL: envUrl(['redis', 'rediss'])
+    .optional()
+    .describe(
+      'Redis (`redis://`, `rediss://`) that every replica counts the order limit in. Unset: each process counts alone (one process only).',
+    ),
   // How long a request waits for Redis before it is served without the limit.
-  RATE_LIMIT_REDIS_TIMEOUT_MS: envInt(10, 5_000).default(200),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: envInt(10, 5_000)
+    .default(200)
+    .describe(
+      'Longest a request waits for Redis; past it, or with Redis down, the request is served unlimited (fail open) and counted.',
+    ),
 };
 
 type RateLimitEnv = z.infer<z.ZodObject<typeof rateLimitEnvShape>>;

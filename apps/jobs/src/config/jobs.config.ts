@@ -12,14 +12,24 @@ import {
 } from '@app/config';
 import { z } from 'zod';
 
-/** Every environment variable the batch jobs read, with its default. */
-const jobsEnvSchema = z.object({
+/** Every environment variable the batch jobs read, with its default and description (docs/configuration.md). */
+export const jobsEnvSchema = z.object({
   ...sharedEnvShape,
-  DATABASE_URL: postgresUrl(),
-  TEMPORAL_ADDRESS: temporalAddress().optional(),
-  PUSHGATEWAY_URL: envUrl(['http', 'https']).optional(),
-  RECONCILE_STUCK_AFTER_SECONDS: envInt(60, 7 * 24 * 3600).default(900),
-  RECONCILE_BATCH_SIZE: envInt(1, 10_000).default(500),
+  DATABASE_URL: postgresUrl().describe('PostgreSQL URL (`postgres:` or `postgresql:`).'),
+  TEMPORAL_ADDRESS: temporalAddress()
+    .optional()
+    .describe(
+      'Temporal frontend `host:port`: stuck orders are handed to Temporal. Unset: the job runs their sagas itself.',
+    ),
+  PUSHGATEWAY_URL: envUrl(['http', 'https'])
+    .optional()
+    .describe("Pushgateway (http or https) that receives the run's metrics. Unset: nothing is pushed."),
+  RECONCILE_STUCK_AFTER_SECONDS: envInt(60, 7 * 24 * 3600)
+    .default(900)
+    .describe(
+      'An order that is not final and has not changed for this long is handed back to the workflow engine.',
+    ),
+  RECONCILE_BATCH_SIZE: envInt(1, 10_000).default(500).describe('Most orders one run handles.'),
 });
 
 export type JobsConfig = ReturnType<typeof toJobsConfig>;

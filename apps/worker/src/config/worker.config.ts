@@ -14,17 +14,28 @@ import { z } from 'zod';
 export { ConfigurationError } from '@app/config';
 export type { LogLevelName };
 
-/** Every environment variable the worker reads, with its default. */
-const workerEnvSchema = z.object({
+/** Every environment variable the worker reads, with its default and description (docs/configuration.md). */
+export const workerEnvSchema = z.object({
   ...sharedEnvShape,
-  TEMPORAL_ADDRESS: temporalAddress(),
-  DATABASE_URL: postgresUrl(),
-  METRICS_PORT: envInt(0, 65535).default(9465),
-  TEMPORAL_METRICS_PORT: envInt(0, 65535).default(9466),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: envInt(1, 10_000).default(50),
-  WORKER_SHUTDOWN_GRACE_MS: envInt(0, 600_000).default(10_000),
+  TEMPORAL_ADDRESS: temporalAddress().describe('Temporal frontend `host:port`.'),
+  DATABASE_URL: postgresUrl().describe('PostgreSQL URL (`postgres:` or `postgresql:`).'),
+  METRICS_PORT: envInt(0, 65535)
+    .default(9465)
+    .describe('Management port: `/metrics`, `/health/live` and `/health/ready`.'),
+  TEMPORAL_METRICS_PORT: envInt(0, 65535).default(9466).describe("Port of the Temporal SDK's own metrics."),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: envInt(1, 10_000)
+    .default(50)
+    .describe('Activities this worker runs at once.'),
+  WORKER_SHUTDOWN_GRACE_MS: envInt(0, 600_000)
+    .default(10_000)
+    .describe('On SIGTERM, how long the activities in flight get to finish.'),
   /** Workflow entry file when no prebuilt bundle sits next to main.js; defaults to the repo's order-saga. */
-  WORKFLOWS_PATH: z.string().optional(),
+  WORKFLOWS_PATH: z
+    .string()
+    .optional()
+    .describe(
+      "Workflow entry file, used when no prebuilt bundle sits next to `main.js`; unset: the repository's `libs/order-saga`.",
+    ),
 });
 
 export type WorkerConfig = ReturnType<typeof toWorkerConfig>;
