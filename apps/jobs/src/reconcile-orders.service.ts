@@ -1,5 +1,11 @@
+import { Span } from '@app/observability';
 import { OrdersRepository, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+
+export interface ReconciliationOptions {
+  stuckAfterSeconds: number;
+  batchSize: number;
+}
 
 export interface ReconciliationResult {
   examined: number;
@@ -25,7 +31,21 @@ export class ReconcileOrdersService {
     @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
   ) {}
 
-  async run(options: { stuckAfterSeconds: number; batchSize: number }): Promise<ReconciliationResult> {
+  /** One span per run (`orders.reconcile`): its settings, and how many orders it examined and resolved. */
+  @Span('orders.reconcile', (options: ReconciliationOptions) => ({
+    attributes: {
+      'reconciliation.stuck_after_seconds': options.stuckAfterSeconds,
+      'reconciliation.batch_size': options.batchSize,
+    },
+    onResult: (result: ReconciliationResult) => ({
+      attributes: {
+        'reconciliation.examined': result.examined,
+        'reconciliation.resolved': result.resolved,
+        'reconciliation.unresolved': result.unresolved,
+      },
+    }),
+  }))
+  async run(options: ReconciliationOptions): Promise<ReconciliationResult> {
     const ids = await this.orders.unfinished({
       unchangedSince: new Date(Date.now() - options.stuckAfterSeconds * 1000),
       limit: options.batchSize,

@@ -63,3 +63,6 @@ export {
   OperationTelemetry,
 } from './operations/operation-telemetry';
 export type { Operation, OperationInstruments, TraceCarrier } from './operations/operation-telemetry';
+// A method's own span, declared on the method (nestjs-otel): for operations that are not on a hot path,
+// such as a batch job's run, whose span names its inputs and, through `onResult`, what it did.
+export { Span } from 'nestjs-otel';

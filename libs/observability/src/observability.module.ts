@@ -140,11 +140,11 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
     return {
       ...base,
       global: true,
-      // Nothing from nestjs-otel. Its OpenTelemetryModule mounts a wide-event middleware on every route
-      // (through @fastify/middie on Fastify), a third of a liveness probe's CPU. Its TraceService and @Span
-      // start spans in the `nestjs-otel` scope under the active context (TraceService by name only), while
-      // OperationTelemetry's spans carry the caller's scope, kind and start attributes, and may continue a
-      // stored trace.
+      // No nestjs-otel module: its OpenTelemetryModule mounts a wide-event middleware on every route
+      // (through @fastify/middie on Fastify), a third of a liveness probe's CPU. Its `@Span` decorator is
+      // exported for methods off the hot path whose span is the method itself (a batch job's run); the
+      // request and saga paths use OperationTelemetry, whose spans carry the caller's scope, kind and start
+      // attributes, and may continue a stored trace.
       imports: [...(base.imports ?? []), prometheus, logger, TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [...(base.providers ?? []), ...providers],
