@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { Pool } from 'pg';
-import { ORDER_VIEW_QUERY } from '../../libs/orders/src/order-view.query';
+import { ORDERS_SQL } from '../../libs/orders/src/orders.sql';
 
 /**
  * The lean reference of benchmark (e): Fastify and a pg pool, no Nest, no ORM, no validation library,
@@ -12,7 +12,7 @@ const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = Fastify({ logger: false });
 
 app.get<{ Params: { id: string } }>('/orders/:id', async (request, reply) => {
-  const { rows } = await pool.query<{ view: unknown }>(ORDER_VIEW_QUERY, [request.params.id, null]);
+  const { rows } = await pool.query<{ view: unknown }>(ORDERS_SQL.view, [request.params.id, null]);
   if (rows.length === 0) return reply.code(404).send({ statusCode: 404, code: 'ORDER_NOT_FOUND' });
   return rows[0].view;
 });
