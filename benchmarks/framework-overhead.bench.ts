@@ -1,12 +1,12 @@
-import { startApi } from './support/api-process';
-import { benchKeys } from './support/bench-keys';
+import { startApiProcess } from '../tooling/app-processes';
+import { freePort } from '../tooling/free-port';
+import { launchTypeScript, waitUntilReady } from '../tooling/processes';
+import { createSigningKey } from '../tooling/tokens';
 import { createBenchDatabase } from './support/bench-database';
-import { spawnTypeScript, waitUntilReady } from './support/child-process';
 import { alternatingRounds, runLoad } from './support/load';
-import { freePort } from './support/ports';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median } from './support/stats';
-import { Teardown } from './support/teardown';
+import { benchChild, Teardown } from './support/teardown';
 
 const CONNECTIONS = 16;
 
@@ -20,20 +20,19 @@ export async function frameworkOverhead(settings: RunSettings, log: Log): Promis
   try {
     const db = await createBenchDatabase('bench_framework', teardown);
     log('starting the API (observability off) and the raw node:http server…');
-    const { keyFile } = await benchKeys(teardown);
-    const api = await startApi(
-      { name: 'framework', databaseUrl: db.url, observability: { kind: 'off' }, keyFile },
-      teardown,
+    const { keyFile } = await createSigningKey(teardown);
+    const api = await startApiProcess(
+      { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile },
+      { profile: { kind: 'benchmark', name: 'framework', observability: { kind: 'off' } }, teardown },
     );
     const liveBody = await (await fetch(`${api.baseUrl}/health/live`)).text();
     const rawPort = await freePort();
-    const raw = spawnTypeScript(
-      'benchmarks/targets/raw-http.server.ts',
-      { env: { PORT: String(rawPort), BODY: liveBody } },
-      teardown,
-    );
+    const raw = launchTypeScript('benchmarks/targets/raw-http.server.ts', {
+      env: { PORT: String(rawPort), BODY: liveBody },
+      ...benchChild(teardown),
+    });
     const rawUrl = `http://127.0.0.1:${rawPort}`;
-    await waitUntilReady(raw, `${rawUrl}/health/live`);
+    await waitUntilReady(raw, { url: `${rawUrl}/health/live` });
 
     const targets = { api: `${api.baseUrl}/health/live`, raw: `${rawUrl}/health/live` };
     type Name = keyof typeof targets;

@@ -1,15 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { startApi } from './support/api-process';
+import { startApiProcess } from '../tooling/app-processes';
+import { freePort } from '../tooling/free-port';
+import { launchTypeScript, waitUntilReady } from '../tooling/processes';
+import { createSigningKey } from '../tooling/tokens';
 import { createBenchDatabase } from './support/bench-database';
-import { benchKeys } from './support/bench-keys';
-import { spawnTypeScript, waitUntilReady } from './support/child-process';
 import { alternatingRounds, cyclingGets, runLoad } from './support/load';
 import { fillStock, placeOrders, waitForSagas } from './support/orders';
 import { startOtlpSink } from './support/otlp-sink';
-import { freePort } from './support/ports';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median } from './support/stats';
-import { Teardown } from './support/teardown';
+import { benchChild, Teardown } from './support/teardown';
 
 const CONNECTIONS = 32;
 
@@ -24,29 +24,30 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
   try {
     const db = await createBenchDatabase('bench_lean', teardown);
     const sink = await startOtlpSink(teardown);
-    const { keyFile, tokens } = await benchKeys(teardown);
+    const { keyFile, tokens } = await createSigningKey(teardown);
     log('starting the API (observability on) and the lean Fastify + pg server…');
-    const api = await startApi(
+    const api = await startApiProcess(
+      { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile },
       {
-        name: 'lean-api',
-        databaseUrl: db.url,
-        observability: { kind: 'on', otlpEndpoint: sink.endpoint },
-        keyFile,
+        profile: {
+          kind: 'benchmark',
+          name: 'lean-api',
+          observability: { kind: 'on', otlpEndpoint: sink.endpoint },
+        },
+        teardown,
       },
-      teardown,
     );
     const leanPort = await freePort();
-    const lean = spawnTypeScript(
-      'benchmarks/targets/lean-orders.server.ts',
-      { env: { PORT: String(leanPort), DATABASE_URL: db.url } },
-      teardown,
-    );
+    const lean = launchTypeScript('benchmarks/targets/lean-orders.server.ts', {
+      env: { PORT: String(leanPort), DATABASE_URL: db.url },
+      ...benchChild(teardown),
+    });
     const leanUrl = `http://127.0.0.1:${leanPort}`;
     await fillStock(db);
     // The API reads each order as its customer (a bearer token per customer: token checks are measured too).
     const placed = await placeOrders(api.baseUrl, settings.quick ? 100 : 500, tokens);
     await waitForSagas(db);
-    await waitUntilReady(lean, `${leanUrl}${placed[0].path}`);
+    await waitUntilReady(lean, { url: `${leanUrl}${placed[0].path}` });
     await sameAnswers(api.baseUrl, leanUrl, placed.slice(0, 20));
     log(`placed ${placed.length} orders; both servers answer them with the same JSON`);
 

@@ -1,10 +1,10 @@
 import { Agent, get } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { spawnTypeScript, waitUntilReady, type Child } from './support/child-process';
-import { freePort } from './support/ports';
+import { freePort } from '../tooling/free-port';
+import { launchTypeScript, waitUntilReady, type LaunchedProcess } from '../tooling/processes';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median, percentile } from './support/stats';
-import { Teardown } from './support/teardown';
+import { benchChild, Teardown } from './support/teardown';
 import type { BenchMessage, TargetMessage } from './targets/metrics-registry.server';
 
 const SERIES = 10_000;
@@ -24,14 +24,14 @@ export async function metricsScrape(settings: RunSettings, log: Log): Promise<Be
   const teardown = new Teardown();
   try {
     const port = await freePort();
-    const target = spawnTypeScript(
-      'benchmarks/targets/metrics-registry.server.ts',
-      { env: { PORT: String(port), SERIES: String(SERIES) }, ipc: true },
-      teardown,
-    );
+    const target = launchTypeScript('benchmarks/targets/metrics-registry.server.ts', {
+      env: { PORT: String(port), SERIES: String(SERIES) },
+      ipc: true,
+      ...benchChild(teardown),
+    });
     const ready = await nextMessage(target, 'ready');
     const url = `http://127.0.0.1:${port}/metrics`;
-    await waitUntilReady(target, url);
+    await waitUntilReady(target, { url });
     const scrapes = settings.quick ? 30 : 300;
 
     const bytes: Record<Format, number> = { text: 0, openMetrics: 0 };
@@ -54,7 +54,7 @@ export async function metricsScrape(settings: RunSettings, log: Log): Promise<Be
     log(
       `${ready.series.toLocaleString('en-US')} series; ${scrapes} scrapes per format over HTTP done, timing in-process renderings…`,
     );
-    target.process.send?.({ type: 'time', iterations: scrapes } satisfies BenchMessage);
+    target.child.send?.({ type: 'time', iterations: scrapes } satisfies BenchMessage);
     const { ms } = await nextMessage(target, 'timings');
     const bareMs: Record<Format, number[]> = { text: ms.bareText, openMetrics: ms.bareOpenMetrics };
     const libraryMs: Record<Format, number[]> = { text: ms.libraryText, openMetrics: ms.libraryOpenMetrics };
@@ -126,7 +126,7 @@ function label(format: Format): string {
 }
 
 function nextMessage<T extends TargetMessage['type']>(
-  child: Child,
+  child: LaunchedProcess,
   type: T,
   timeoutMs = 120_000,
 ): Promise<Extract<TargetMessage, { type: T }>> {
@@ -146,10 +146,10 @@ function nextMessage<T extends TargetMessage['type']>(
     };
     const cleanup = () => {
       clearTimeout(timer);
-      child.process.off('message', onMessage);
-      child.process.off('exit', onExit);
+      child.child.off('message', onMessage);
+      child.child.off('exit', onExit);
     };
-    child.process.on('message', onMessage);
-    child.process.once('exit', onExit);
+    child.child.on('message', onMessage);
+    child.child.once('exit', onExit);
   });
 }

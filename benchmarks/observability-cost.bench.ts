@@ -1,10 +1,11 @@
-import { startApi, type ApiProcess } from './support/api-process';
+import type { Observability } from '../tooling/app-env';
+import { startApiProcess, type MeasuredApiProcess } from '../tooling/app-processes';
+import { isListening } from '../tooling/free-port';
+import { createSigningKey } from '../tooling/tokens';
 import { createBenchDatabase } from './support/bench-database';
 import { cyclingGets, cyclingJsonPosts, runLoad, type LoadResult } from './support/load';
-import { benchKeys } from './support/bench-keys';
 import { fillStock, orderRequests, placeOrders, waitForSagas } from './support/orders';
 import { startOtlpSink, type OtlpSink } from './support/otlp-sink';
-import { isListening } from './support/ports';
 import type { BenchResult, Figure, Log, Ratio, RunSettings } from './support/report';
 import { processCpuSeconds } from './support/process-cpu';
 import {
@@ -28,7 +29,7 @@ type VariantName = 'on' | 'sampled' | 'off';
 
 interface Variant {
   name: VariantName;
-  api: ApiProcess;
+  api: MeasuredApiProcess;
   /** The collector stand-in this variant exports to (one each, so received spans are told apart). */
   sink?: OtlpSink;
 }
@@ -82,41 +83,30 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
   try {
     const db = await createBenchDatabase('bench_obs', teardown);
     const [sinkOn, sinkSampled] = [await startOtlpSink(teardown), await startOtlpSink(teardown)];
-    const { keyFile, tokens } = await benchKeys(teardown);
+    const { keyFile, tokens } = await createSigningKey(teardown);
+    const startApi = (name: string, observability: Observability, env: Record<string, string> = {}) =>
+      startApiProcess(
+        { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile, ...env },
+        { profile: { kind: 'benchmark', name, observability }, teardown },
+      );
     log('starting the API three times (observability on, on with 10 % sampling, off; same database)…');
     const on: Variant = {
       name: 'on',
       sink: sinkOn,
-      api: await startApi(
-        {
-          name: 'obs-on',
-          databaseUrl: db.url,
-          observability: { kind: 'on', otlpEndpoint: sinkOn.endpoint },
-          keyFile,
-        },
-        teardown,
-      ),
+      api: await startApi('obs-on', { kind: 'on', otlpEndpoint: sinkOn.endpoint }),
     };
     const sampled: Variant = {
       name: 'sampled',
       sink: sinkSampled,
       api: await startApi(
-        {
-          name: 'obs-sampled',
-          databaseUrl: db.url,
-          observability: { kind: 'on', otlpEndpoint: sinkSampled.endpoint },
-          keyFile,
-          env: PRODUCTION_SAMPLING,
-        },
-        teardown,
+        'obs-sampled',
+        { kind: 'on', otlpEndpoint: sinkSampled.endpoint },
+        PRODUCTION_SAMPLING,
       ),
     };
     const off: Variant = {
       name: 'off',
-      api: await startApi(
-        { name: 'obs-off', databaseUrl: db.url, observability: { kind: 'off' }, keyFile },
-        teardown,
-      ),
+      api: await startApi('obs-off', { kind: 'off' }),
     };
     await checkVariants(on, off);
     const notes = [`off: nothing listens on its METRICS_PORT; on: /metrics answers 200`];
@@ -149,7 +139,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
         const otlpBefore = sinkOn.received().bytes;
         // Drained after the previous run: one scrape.
         const spansBefore = variant.sink && (await drainedSpanCounts(variant.api.metricsUrl, variant.sink));
-        const cpuBefore = processCpuSeconds(variant.api.child.process.pid);
+        const cpuBefore = processCpuSeconds(variant.api.child.pid);
         if (variant.name !== 'off') scraper.start(variant.api.metricsUrl);
         const result = await runLoad({
           url: variant.api.baseUrl,
@@ -158,7 +148,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
           requests: endpoint.requests,
         });
         scraper.stop();
-        const cpuAfter = processCpuSeconds(variant.api.child.process.pid);
+        const cpuAfter = processCpuSeconds(variant.api.child.pid);
         const answered = Math.max(1, result.ok + result.non2xx);
         // CPU of the API process per answered request, sagas started by the run excluded (they finish after).
         const cpuUs =

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startApi } from './support/api-process';
+import { startApiProcess } from '../tooling/app-processes';
+import { testCardExpiry } from '../tooling/order-requests';
+import { launch } from '../tooling/processes';
+import { createSigningKey } from '../tooling/tokens';
 import { cliConnection, createBenchDatabase, type BenchDatabase } from './support/bench-database';
-import { spawnChild } from './support/child-process';
 import { cyclingJsonPosts, runLoad } from './support/load';
-import { testCardExpiry } from '../test/support/order-requests';
-import { benchKeys } from './support/bench-keys';
 import { fillStock, orderRequests, waitForSagas } from './support/orders';
 import type { BenchResult, Log, RunSettings } from './support/report';
 import { median } from './support/stats';
-import { Teardown } from './support/teardown';
+import { benchChild, Teardown } from './support/teardown';
 
 /** HTTP connections = the API's connection pool = pgbench clients. */
 const CONCURRENCY = 10;
@@ -32,16 +32,10 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     const appDb = await createBenchDatabase('bench_orders_app', teardown);
     const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
     log('starting the API (observability off, inline engine)…');
-    const { keyFile, tokens } = await benchKeys(teardown);
-    const api = await startApi(
-      {
-        name: 'orders',
-        databaseUrl: appDb.url,
-        observability: { kind: 'off' },
-        keyFile,
-        env: { DATABASE_POOL_MAX: String(CONCURRENCY) },
-      },
-      teardown,
+    const { keyFile, tokens } = await createSigningKey(teardown);
+    const api = await startApiProcess(
+      { DATABASE_URL: appDb.url, AUTH_LOCAL_KEY_FILE: keyFile, DATABASE_POOL_MAX: String(CONCURRENCY) },
+      { profile: { kind: 'benchmark', name: 'orders', observability: { kind: 'off' } }, teardown },
     );
     await fillStock(appDb);
     await copyDatabase(appDb, pgbenchDb, teardown);
@@ -79,7 +73,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       return { completedPerS: Number(row.n) / windowS, acceptedPerS: result.rps, p99: result.p99 };
     };
     const pgbenchRound = async (durationS: number): Promise<number> => {
-      const pgbench = spawnChild(
+      const pgbench = launch(
         'pgbench',
         [
           '-n',
@@ -95,10 +89,9 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
           String(durationS),
           ...cliConnection(pgbenchDb.name),
         ],
-        { env: {}, stdout: 'pipe' },
-        teardown,
+        { ...benchChild(teardown), stdout: 'pipe', name: 'pgbench' },
       );
-      const code = await pgbench.exit;
+      const code = await pgbench.exited;
       const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(pgbench.output());
       if (code !== 0 || !tps) throw new Error(`pgbench failed (${code}):\n${pgbench.output()}`);
       return Number(tps[1]);
@@ -169,7 +162,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
 /** The API's schema, migrations table and catalog (with its stock) copied into `to` with pg_dump. */
 async function copyDatabase(from: BenchDatabase, to: BenchDatabase, teardown: Teardown): Promise<void> {
   const quote = (args: string[]) => args.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-  const copy = spawnChild(
+  const copy = launch(
     'bash',
     [
       '-o',
@@ -178,10 +171,9 @@ async function copyDatabase(from: BenchDatabase, to: BenchDatabase, teardown: Te
       `pg_dump --no-owner --no-privileges ${quote(cliConnection(from.name))} | ` +
         `psql -q -v ON_ERROR_STOP=1 ${quote(cliConnection(to.name))}`,
     ],
-    { env: {}, stdout: 'pipe' },
-    teardown,
+    { ...benchChild(teardown), stdout: 'pipe', name: 'pg_dump | psql' },
   );
-  const code = await copy.exit;
+  const code = await copy.exited;
   if (code !== 0) throw new Error(`copying ${from.name} into ${to.name} failed (${code}):\n${copy.output()}`);
 }
 

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
-import { startApi } from './support/api-process';
+import { startApiProcess } from '../tooling/app-processes';
+import { createSigningKey } from '../tooling/tokens';
 import { createBenchDatabase } from './support/bench-database';
-import { benchKeys } from './support/bench-keys';
 import { cyclingGets, cyclingJsonPosts } from './support/load';
 import { fillStock, orderRequests, placeOrders, waitForSagas } from './support/orders';
 import { startOtlpSink } from './support/otlp-sink';
@@ -38,15 +38,17 @@ export async function soak(options: SoakOptions, log: Log): Promise<SoakReport> 
   try {
     const db = await createBenchDatabase('bench_soak', teardown);
     const sink = await startOtlpSink(teardown);
-    const { keyFile, tokens } = await benchKeys(teardown);
-    const api = await startApi(
+    const { keyFile, tokens } = await createSigningKey(teardown);
+    const api = await startApiProcess(
+      { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile },
       {
-        name: 'soak',
-        databaseUrl: db.url,
-        observability: { kind: 'on', otlpEndpoint: sink.endpoint },
-        keyFile,
+        profile: {
+          kind: 'benchmark',
+          name: 'soak',
+          observability: { kind: 'on', otlpEndpoint: sink.endpoint },
+        },
+        teardown,
       },
-      teardown,
     );
     await fillStock(db);
     const placed = await placeOrders(api.baseUrl, 200, tokens);
@@ -61,7 +63,7 @@ export async function soak(options: SoakOptions, log: Log): Promise<SoakReport> 
     const started = Date.now();
     const samples: SoakReport['samples'] = [];
     const sample = async () => {
-      const memory = await memoryOf(api.child.process.pid, api.metricsUrl);
+      const memory = await memoryOf(api.child.pid, api.metricsUrl);
       if (!memory) return;
       samples.push({ atS: Math.round((Date.now() - started) / 1000), ...memory });
       const heap = memory.heapUsedBytes === null ? 'n/a' : `${(memory.heapUsedBytes / MiB).toFixed(1)} MiB`;

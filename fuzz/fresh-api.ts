@@ -1,5 +1,5 @@
-import { startApiProcess } from '../apps/api/test/support/api-process';
-import { createTestDatabase } from '../test/support/test-database';
+import { startApiProcess } from '../tooling/app-processes';
+import { createTestDatabase } from '../tooling/database';
 import type { FuzzProfile } from './fuzz-profile';
 
 export interface FreshApi {

@@ -10,13 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { orderWorkflowId } from '@app/order-saga';
-import { startLiveTopology } from '../apps/worker/test/support/live-topology';
-import { insertProduct } from '../test/support/order-fixtures';
-import { DECLINED_CARD, orderBody } from '../test/support/order-requests';
-import { requireServer } from '../test/support/real-servers';
-import { waitFor } from '../test/support/wait-for';
+import { startLiveTopology } from '../tooling/live-topology';
+import { insertProduct } from '../tooling/order-fixtures';
+import { DECLINED_CARD, orderBody } from '../tooling/order-requests';
+import { requireServer } from '../tooling/real-servers';
+import { REPO_ROOT } from '../tooling/repo-root';
+import { waitFor } from '../tooling/wait-for';
 
-const FIXTURES = path.resolve(__dirname, '../apps/worker/test/fixtures');
+const FIXTURES = path.join(REPO_ROOT, 'apps/worker/test/fixtures');
 const SKU = 'SKU-REPLAY';
 
 async function main(): Promise<void> {

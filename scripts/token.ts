@@ -8,12 +8,8 @@
 // AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL are unset. With AUTH_JWKS_URL set the API refuses these
 // tokens: get one from the issuer instead.
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_LOCAL_KEY_FILE,
-  LOCAL_TOKEN_TTL_SECONDS,
-  loadOrCreateLocalSigningKey,
-  signAccessToken,
-} from '@app/auth';
+import { DEFAULT_LOCAL_KEY_FILE, LOCAL_TOKEN_TTL_SECONDS } from '@app/auth';
+import { AccessTokens } from '../tooling/tokens';
 
 const USAGE = `Usage: npm run --silent token -- --customer <id> [--scope <scope>]...
 
@@ -52,8 +48,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     );
     return 1;
   }
-  const key = await loadOrCreateLocalSigningKey(env.AUTH_LOCAL_KEY_FILE || DEFAULT_LOCAL_KEY_FILE);
-  const token = await signAccessToken(key, { subject: values.customer, scopes: values.scope ?? [] });
+  const tokens = await AccessTokens.fromKeyFile(env.AUTH_LOCAL_KEY_FILE || DEFAULT_LOCAL_KEY_FILE, {
+    create: true,
+  });
+  const token = await tokens.token({ subject: values.customer, scopes: values.scope ?? [] });
   process.stdout.write(`${token}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../../tooling/database';
 import type { Teardown } from './teardown';
 
 /** The PostgreSQL server the benchmarks use: the tests' one (trust auth on 127.0.0.1, `TEST_PG_ADMIN_URL`). */

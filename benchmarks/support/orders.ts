@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { AccessTokens } from '../../test/support/access-tokens';
-import { orderBody } from '../../test/support/order-requests';
+import type { AccessTokens } from '../../tooling/tokens';
+import { orderBody } from '../../tooling/order-requests';
 import type { BenchDatabase } from './bench-database';
 
 /** The demo catalog's SKUs (seeded by the API on its first start). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseExposition, valueOf } from '../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../tooling/prometheus-text';
 
 /** A process's memory at one moment, in bytes: resident set (the OS's view) and V8 heap in use. */
 export interface MemorySample {

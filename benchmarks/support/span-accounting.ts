@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SPAN_EXPORT_METRICS } from '../../libs/observability/src/metrics/metric-names';
-import { parseExposition, valueOf } from '../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../tooling/prometheus-text';
 import type { OtlpSink } from './otlp-sink';
 import type { Figure } from './report';
 

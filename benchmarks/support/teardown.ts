@@ -1,3 +1,5 @@
+import type { LaunchOptions } from '../../tooling/processes';
+
 /**
  * Everything a benchmark starts (child processes, databases, local servers) is registered here as it
  * is created and released in reverse order when the benchmark ends, fails, or the run is interrupted.
@@ -41,6 +43,14 @@ export class Teardown {
   static async closeAll(): Promise<void> {
     for (const teardown of [...Teardown.open].reverse()) await teardown.close();
   }
+}
+
+/**
+ * How a benchmark starts a process: stopped by `teardown` (SIGKILL 3 s after SIGTERM), its stdout dropped,
+ * the last 8 kB of its stderr kept for error messages.
+ */
+export function benchChild(teardown: Teardown): LaunchOptions {
+  return { teardown, stdout: 'ignore', outputTail: 8_192, killAfterMs: 3_000 };
 }
 
 /** Ctrl-C or SIGTERM: release everything, then exit with the conventional code. */

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../../test/support/free-port';
-import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
+import { freePort } from '../../tooling/free-port';
+import { startServerProcess, type ServerProcess } from '../../tooling/processes';
 import { startHttpSink, type HttpSink } from '../../test/support/http-sink';
-import { waitFor } from '../../test/support/wait-for';
-import { describeWithServers, requireServer } from '../../test/support/real-servers';
+import { waitFor } from '../../tooling/wait-for';
+import { describeWithServers } from '../../test/support/real-servers';
+import { requireServer } from '../../tooling/real-servers';
 import { runTool } from './promtool';
 
 const DIR = path.resolve(__dirname, '../alertmanager');

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
 import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
-const ROOT = path.resolve(__dirname, '../..');
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
 const services = compose.services as Record<string, any>;
-const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-const prometheus = parse(readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8'));
+const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const prometheus = parse(readFileSync(path.join(REPO_ROOT, 'ops/prometheus/prometheus.yml'), 'utf8'));
 const datasources = parse(
-  readFileSync(path.join(ROOT, 'ops/grafana/provisioning/datasources/datasources.yml'), 'utf8'),
+  readFileSync(path.join(REPO_ROOT, 'ops/grafana/provisioning/datasources/datasources.yml'), 'utf8'),
 ).datasources;
 
 /** `host:port` pairs a service listens on inside the compose network, from its published ports. */
@@ -44,14 +44,14 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
       for (const volume of service.volumes ?? []) {
         const source = String(volume).split(':')[0];
         if (!source.startsWith('./') || source.startsWith('./.secrets/')) continue;
-        expect({ service: name, source, exists: existsSync(path.join(ROOT, source)) }).toEqual({
+        expect({ service: name, source, exists: existsSync(path.join(REPO_ROOT, source)) }).toEqual({
           service: name,
           source,
           exists: true,
         });
       }
     }
-    expect(readFileSync(path.join(ROOT, '.gitignore'), 'utf8')).toContain('.secrets/');
+    expect(readFileSync(path.join(REPO_ROOT, '.gitignore'), 'utf8')).toContain('.secrets/');
   });
 
   it('gives the API and the worker configurations their own loaders accept, with the ports Prometheus scrapes', () => {
@@ -122,8 +122,9 @@ describe('Dockerfile', () => {
   });
 
   it('builds on the Node.js release the project pins', () => {
-    const pinned = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.node;
+    const pinned = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies
+      .node;
     expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${pinned.replace(/\./g, '\\.')}-`, 'm'));
-    expect(readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim()).toBe(pinned);
+    expect(readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8').trim()).toBe(pinned);
   });
 });

@@ -2,8 +2,8 @@ import { globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { FAKE_ELASTICSEARCH_VERSION } from '../../test/support/fake-elasticsearch';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
-const ROOT = path.resolve(__dirname, '../..');
 const major = (version: string) => Number(/(\d+)\.\d+\.\d+/.exec(version)?.[1]);
 const packageVersion = (file: string) =>
   (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
@@ -14,12 +14,12 @@ const packageVersion = (file: string) =>
  * Elasticsearch and Kibana image compose runs must share one major.
  */
 describe('Elasticsearch client and server majors (read from the compose file and node_modules)', () => {
-  const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+  const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
   const images = Object.fromEntries(
     ['elasticsearch', 'kibana'].map((name) => [name, String(compose.services[name].image)]),
   );
-  const installed = globSync('node_modules/**/@elastic/elasticsearch/package.json', { cwd: ROOT }).map(
-    (file) => ({ file, version: packageVersion(path.join(ROOT, file)) }),
+  const installed = globSync('node_modules/**/@elastic/elasticsearch/package.json', { cwd: REPO_ROOT }).map(
+    (file) => ({ file, version: packageVersion(path.join(REPO_ROOT, file)) }),
   );
   // The client pino-elasticsearch ships logs with, resolved the way it resolves it.
   const shipping = require.resolve('@elastic/elasticsearch/package.json', {

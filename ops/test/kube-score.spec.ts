@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { describeWithServers, requireServer } from '../../test/support/real-servers';
+import { describeWithServers } from '../../test/support/real-servers';
+import { requireServer } from '../../tooling/real-servers';
 
 const K8S = path.resolve(__dirname, '../k8s');
 /** What gets applied: the base on its own (any namespace) and every overlay. */

@@ -4,11 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../../test/support/free-port';
+import { freePort } from '../../tooling/free-port';
 import { prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
-import { describeWithServers, requireServer } from '../../test/support/real-servers';
-import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
-import { waitFor } from '../../test/support/wait-for';
+import { describeWithServers } from '../../test/support/real-servers';
+import { requireServer } from '../../tooling/real-servers';
+import { startServerProcess, type ServerProcess } from '../../tooling/processes';
+import { waitFor } from '../../tooling/wait-for';
 
 const CONFIG = path.resolve(__dirname, '../prometheus/prometheus.kubernetes.yml');
 

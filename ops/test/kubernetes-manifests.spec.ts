@@ -12,7 +12,8 @@ import { parseAllDocuments } from 'yaml';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
 import { loadJobsConfig } from '../../apps/jobs/src/config/jobs.config';
 import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config';
-import { describeWithServers, serverBinary } from '../../test/support/real-servers';
+import { describeWithServers } from '../../test/support/real-servers';
+import { serverBinary } from '../../tooling/real-servers';
 
 const K8S = path.resolve(__dirname, '../k8s');
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { requireServer, type RealServer } from '../../test/support/real-servers';
+import { requireServer, type RealServer } from '../../tooling/real-servers';
 
 export interface ToolResult {
   status: number | null;

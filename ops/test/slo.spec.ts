@@ -4,13 +4,13 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describeWithServers } from '../../test/support/real-servers';
 import { runTool, runToolAsync } from './promtool';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
-const ROOT = path.resolve(__dirname, '../..');
-const PROMETHEUS = path.join(ROOT, 'ops/prometheus');
+const PROMETHEUS = path.join(REPO_ROOT, 'ops/prometheus');
 const SPEC_FILE = 'ops/slo/slos.yml';
 const RULES_FILE = 'ops/prometheus/rules/slo.yml';
 const TEST_FILES = ['tests/slo-page.test.yml', 'tests/slo-ticket.test.yml'];
-const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 
 /** The SRE workbook's multi-window, multi-burn-rate alerts for a 30-day SLO: (long, short) windows and rate. */
 const BURN_RATE_PAIRS = {
@@ -168,14 +168,14 @@ describe('SLOs as code (ops/slo/slos.yml → Sloth → ops/prometheus/rules/slo.
 
 describeWithServers(['sloth'], 'SLO rules are Sloth 0.16 output (sloth generate)', () => {
   it('the spec validates', () => {
-    const result = runTool('sloth', ['validate', '--no-log', '-i', SPEC_FILE], ROOT);
+    const result = runTool('sloth', ['validate', '--no-log', '-i', SPEC_FILE], REPO_ROOT);
     expect(result).toMatchObject({ status: 0 });
   });
 
   it(`${RULES_FILE} is exactly what Sloth generates from ${SPEC_FILE}`, () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'sloth-')), 'slo.yml');
     try {
-      const result = runTool('sloth', ['generate', '--no-log', '-i', SPEC_FILE, '-o', out], ROOT);
+      const result = runTool('sloth', ['generate', '--no-log', '-i', SPEC_FILE, '-o', out], REPO_ROOT);
       expect(result).toMatchObject({ status: 0 });
       expect(readFileSync(out, 'utf8')).toBe(read(RULES_FILE));
     } finally {

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
-const DASHBOARDS = path.resolve(__dirname, '../../ops/grafana/dashboards');
+const DASHBOARDS = path.join(REPO_ROOT, 'ops/grafana/dashboards');
 
 export interface PanelQuery {
   dashboard: string;

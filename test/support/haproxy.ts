@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './app-process';
-import { freePort } from './free-port';
-import { requireServer } from './real-servers';
-import { startServerProcess } from './server-process';
-import { waitFor } from './wait-for';
+import { REPO_ROOT } from '../../tooling/repo-root';
+import { freePort } from '../../tooling/free-port';
+import { requireServer } from '../../tooling/real-servers';
+import { startServerProcess } from '../../tooling/processes';
+import { waitFor } from '../../tooling/wait-for';
 
 export const HAPROXY_CONFIG = path.join(REPO_ROOT, 'ops/haproxy/haproxy.cfg');
 

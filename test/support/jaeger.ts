@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from './free-port';
-import { requireServer } from './real-servers';
-import { startServerProcess, type ServerProcess } from './server-process';
-import { waitFor } from './wait-for';
+import { freePort } from '../../tooling/free-port';
+import { requireServer } from '../../tooling/real-servers';
+import { startServerProcess, type ServerProcess } from '../../tooling/processes';
+import { waitFor } from '../../tooling/wait-for';
 
 /** A span as Jaeger's query API (`/api/traces/<id>`) returns it, with its process and parent resolved. */
 export interface JaegerSpan {

@@ -5,8 +5,8 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { freePort } from './free-port';
-import { waitFor } from './wait-for';
+import { freePort } from '../../tooling/free-port';
+import { waitFor } from '../../tooling/wait-for';
 
 const run = promisify(execFile);
 

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort } from './free-port';
-import { requireServer } from './real-servers';
-import { startServerProcess } from './server-process';
+import { freePort } from '../../tooling/free-port';
+import { requireServer } from '../../tooling/real-servers';
+import { startServerProcess } from '../../tooling/processes';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
-const PROMETHEUS_DIR = path.resolve(__dirname, '../../ops/prometheus');
+const PROMETHEUS_DIR = path.join(REPO_ROOT, 'ops/prometheus');
 
 export interface RunningPrometheus {
   /** `http://127.0.0.1:<port>`, for the helpers of prometheus-api.ts. */

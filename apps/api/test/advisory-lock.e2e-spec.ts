@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS, runPendingMigrations, withAdvisoryLock } from '@app/database';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 
 /** A promise resolved from outside: holds a lock holder's work until the test lets it finish. */
 function gate<T = void>(): { opened: Promise<T>; open: (value: T) => void } {

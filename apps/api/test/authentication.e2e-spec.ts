@@ -10,7 +10,7 @@ import {
 } from '@app/auth';
 import { MetricsServer } from '@app/observability';
 import { base64url, exportSPKI, SignJWT } from 'jose';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
 
 /** Words that would tell a client why its token failed: only `auth_failures_total{reason}` may know. */

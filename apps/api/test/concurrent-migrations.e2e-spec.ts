@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MIGRATIONS } from '@app/database';
-import { startAppProcess, type AppProcess } from '../../../test/support/app-process';
-import { freePort } from '../../../test/support/free-port';
+import { startAppProcess, type AppProcess } from '../../../tooling/processes';
+import { freePort } from '../../../tooling/free-port';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { startWorkerProcess } from '../../worker/test/support/worker-process';
-import { startApiProcess } from './support/api-process';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../tooling/temporal-dev-server';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { startWorkerProcess, startApiProcess } from '../../../tooling/app-processes';
 import { startConnectionGate, type ConnectionGate } from './support/connection-gate';
 
 type LogLine = Record<string, unknown>;
@@ -67,8 +66,8 @@ describeWithServers(['temporal'], 'migrations when replicas start together on an
     };
     // All at once: none waits for another to be up.
     started = await Promise.allSettled([
-      launch('api-1', () => startApiProcess(shared, START_TIMEOUT_MS)),
-      launch('api-2', () => startApiProcess(shared, START_TIMEOUT_MS)),
+      launch('api-1', () => startApiProcess(shared, { timeoutMs: START_TIMEOUT_MS })),
+      launch('api-2', () => startApiProcess(shared, { timeoutMs: START_TIMEOUT_MS })),
       launch('worker-1', () => startWorkerProcess(firstWorker, START_TIMEOUT_MS)),
       launch('worker-2', () => startWorkerProcess(secondWorker, START_TIMEOUT_MS)),
       // The job runs and exits; it is "up" once it has logged the outcome of its migrations.

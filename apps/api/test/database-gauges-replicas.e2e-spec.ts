@@ -1,16 +1,16 @@
 import { ORDER_STATUSES } from '@app/orders';
-import { DEFAULT_CUSTOMER } from '../../../test/support/access-tokens';
+import { DEFAULT_CUSTOMER } from '../../../tooling/tokens';
 import { dashboardQueries, withAllSelected } from '../../../test/support/dashboard-queries';
-import { freePort } from '../../../test/support/free-port';
-import { requestJson } from '../../../test/support/json-request';
-import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../test/support/order-requests';
+import { freePort } from '../../../tooling/free-port';
+import { requestJson } from '../../../tooling/json-request';
+import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../tooling/order-requests';
 import { prometheusQuery, prometheusTargets, type Sample } from '../../../test/support/prometheus-api';
 import { startProjectPrometheus, type RunningPrometheus } from '../../../test/support/prometheus-server';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 /** How often a replica without the database gauges lease tries to take it. */
 const LEASE_INTERVAL_MS = 250;

@@ -2,8 +2,8 @@ import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OPERATOR, orderBody } from './support/api-harness';
-import { startApiProcess, type ApiProcess } from './support/api-process';
-import { waitFor } from '../../../test/support/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
+import { waitFor } from '../../../tooling/wait-for';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
 import { COMPLETED_ORDER_EVENTS } from './support/webhook-fixtures';
 

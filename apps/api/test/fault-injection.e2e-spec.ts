@@ -1,10 +1,10 @@
 import { MetricsServer } from '@app/observability';
 import { SimulatedPaymentProvider } from '@app/payments';
-import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
-import { productStock } from '../../../test/support/order-fixtures';
-import { waitFor } from '../../../test/support/wait-for';
+import { parseExposition, valueOf, type Exposition } from '../../../tooling/prometheus-text';
+import { productStock } from '../../../tooling/order-fixtures';
+import { waitFor } from '../../../tooling/wait-for';
 import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
-import { startApiProcess } from './support/api-process';
+import { startApiProcess } from '../../../tooling/app-processes';
 
 const SKU = 'SKU-003';
 

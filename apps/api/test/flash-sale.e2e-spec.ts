@@ -1,5 +1,5 @@
 import { isTerminalStatus, orderBody, startApi, type RunningApi } from './support/api-harness';
-import { waitFor } from '../../../test/support/wait-for';
+import { waitFor } from '../../../tooling/wait-for';
 
 describe('flash sale: 200 concurrent buyers for 50 units (real PostgreSQL)', () => {
   let api: RunningApi;

@@ -1,5 +1,5 @@
-import { ADMIN_URL } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
+import { ADMIN_URL } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 import { Client } from 'pg';
 import { startApi, type RunningApi } from './support/api-harness';
 

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
-import { requestJson } from '../../../test/support/json-request';
-import { isTerminalStatus, orderBody } from '../../../test/support/order-requests';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { requestJson } from '../../../tooling/json-request';
+import { isTerminalStatus, orderBody } from '../../../tooling/order-requests';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 /** The inline engine's session, as its lease names it in pg_stat_activity. */
 const LEASE_SESSIONS = `application_name LIKE 'orders-inline-engine/%'`;

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase } from '../../../tooling/database';
+import { REPO_ROOT } from '../../../tooling/repo-root';
 
 describe('invalid configuration stops the API at start', () => {
   it('exits 1 with a message naming each bad variable, before listening', () => {
-    const root = path.resolve(__dirname, '../../..');
     const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
-      cwd: root,
+      cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH,
         PORT: 'not-a-port',
@@ -33,13 +33,12 @@ describe('invalid configuration stops the API at start', () => {
   });
 
   it('exits 1 naming AUTH_LOCAL_KEY_FILE when the local key can be neither read nor created', async () => {
-    const root = path.resolve(__dirname, '../../..');
     const dir = await mkdtemp(path.join(tmpdir(), 'bad-key-file-'));
     const db = await createTestDatabase();
     try {
       await writeFile(path.join(dir, 'not-a-folder'), '');
       const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
-        cwd: root,
+        cwd: REPO_ROOT,
         env: {
           PATH: process.env.PATH,
           DATABASE_URL: db.url,

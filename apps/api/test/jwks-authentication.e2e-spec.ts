@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, OPERATOR_SCOPE, signAccessToken } from '@app/auth';
 import { MetricsServer } from '@app/observability';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { orderBody, startApi, type RunningApi } from './support/api-harness';
 
 const ISSUER = 'https://login.example.test/';

@@ -4,7 +4,7 @@ import {
   type LoadSummary,
   type ProgressSnapshot,
 } from '../../../load-generator';
-import { freePort } from '../../../test/support/free-port';
+import { freePort } from '../../../tooling/free-port';
 import { startApi, type RunningApi } from './support/api-harness';
 
 /** The load generator (`npm run load`) driving the real API on a fresh PostgreSQL database. */

@@ -1,10 +1,10 @@
-import { freePort } from '../../../test/support/free-port';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { freePort } from '../../../tooling/free-port';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { startFakeElasticsearch, type FakeElasticsearch } from '../../../test/support/fake-elasticsearch';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 import { orderBody } from './support/api-harness';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 /** Log shipping through pino's worker thread, from the real app in a child process. */
 describe('log shipping to Elasticsearch (child process)', () => {

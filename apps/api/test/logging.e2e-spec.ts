@@ -1,7 +1,7 @@
 import { type OtlpReceiver } from '../../../test/support/otlp-receiver';
-import { waitFor } from '../../../test/support/wait-for';
+import { waitFor } from '../../../tooling/wait-for';
 import { OPERATOR, orderBody } from './support/api-harness';
-import type { ApiProcess } from './support/api-process';
+import type { ApiProcess } from '../../../tooling/app-processes';
 import { startTracedApi, type TracedApi } from './support/traced-api';
 
 type LogLine = Record<string, any>;

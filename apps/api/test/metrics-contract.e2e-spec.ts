@@ -1,9 +1,10 @@
-import { describeWithServers, requireServer } from '../../../test/support/real-servers';
-import { waitFor } from '../../../test/support/wait-for';
+import { describeWithServers } from '../../../test/support/real-servers';
+import { requireServer } from '../../../tooling/real-servers';
+import { waitFor } from '../../../tooling/wait-for';
 import { spawnSync } from 'node:child_process';
 import { MetricsServer } from '@app/observability';
 import { SimulatedCarrier } from '@app/shipping';
-import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
+import { parseExposition, valueOf, type Exposition } from '../../../tooling/prometheus-text';
 import { DECLINED_CARD, isTerminalStatus, orderBody, startApi, type RunningApi } from './support/api-harness';
 
 /** Every metric the product documents: type and label names. Histograms are checked through their `_count` series. */

@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
-import { freePort, isListening } from '../../../test/support/free-port';
-import { orderBody } from '../../../test/support/order-requests';
-import { parseExposition } from '../../../test/support/prometheus-text';
-import { describeWithServers, requireServer } from '../../../test/support/real-servers';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { freePort, isListening } from '../../../tooling/free-port';
+import { orderBody } from '../../../tooling/order-requests';
+import { parseExposition } from '../../../tooling/prometheus-text';
+import { describeWithServers } from '../../../test/support/real-servers';
+import { requireServer } from '../../../tooling/real-servers';
+import { startServerProcess, type ServerProcess } from '../../../tooling/processes';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 const LIMIT = 5;
 /** No request may take longer than this while Redis is down or hung (the API waits at most 200 ms). */

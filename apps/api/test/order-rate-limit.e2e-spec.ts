@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadOrCreateLocalSigningKey, signAccessToken } from '@app/auth';
 import { MetricsServer } from '@app/observability';
 import { Logger } from '@nestjs/common';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { orderBody, startApi, type RunningApi } from './support/api-harness';
 
 const LIMIT = 5;

@@ -1,7 +1,7 @@
 import { SimulatedCarrier } from '@app/shipping';
 import { SimulatedPaymentProvider } from '@app/payments';
 import { DECLINED_CARD, isTerminalStatus, orderBody, startApi, type RunningApi } from './support/api-harness';
-import { DEFAULT_CUSTOMER } from '../../../test/support/access-tokens';
+import { DEFAULT_CUSTOMER } from '../../../tooling/tokens';
 
 /** The order saga on the inline engine against a real PostgreSQL database. */
 describe('order saga (inline engine, real PostgreSQL)', () => {

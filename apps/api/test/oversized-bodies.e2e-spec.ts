@@ -3,9 +3,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requestJson } from '../../../test/support/json-request';
-import { orderBody } from '../../../test/support/order-requests';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { requestJson } from '../../../tooling/json-request';
+import { orderBody } from '../../../tooling/order-requests';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 const MiB = 1024 * 1024;
 const DRAIN_LIMIT_BYTES = 32 * MiB;

@@ -1,7 +1,7 @@
-import { requestJson } from '../../../test/support/json-request';
-import { OPERATOR } from '../../../test/support/access-tokens';
-import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../test/support/order-requests';
-import { waitFor } from '../../../test/support/wait-for';
+import { requestJson } from '../../../tooling/json-request';
+import { OPERATOR } from '../../../tooling/tokens';
+import { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../tooling/order-requests';
+import { waitFor } from '../../../tooling/wait-for';
 import { startTracedApi, type TracedApi } from './support/traced-api';
 
 /** Personal data no log line, span or metric label may carry: distinctive, so a substring is a leak. */

@@ -4,11 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { REPO_ROOT } from '../../../test/support/app-process';
-import { isListening } from '../../../test/support/free-port';
-import { HOST_PATH, runNpmScript, type NpmScript } from '../../../test/support/npm-script';
-import { descendantsOf, stillRunning } from '../../../test/support/process-tree';
-import { waitFor } from '../../../test/support/wait-for';
+import { REPO_ROOT } from '../../../tooling/repo-root';
+import { isListening } from '../../../tooling/free-port';
+import {
+  HOST_PATH,
+  runNpmScript,
+  type NpmScript,
+  descendantsOf,
+  stillRunning,
+} from '../../../tooling/processes';
+import { waitFor } from '../../../tooling/wait-for';
 
 /** The Node.js release the project pins: the `node` package, whose binary npm scripts run on. */
 const PINNED = (

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../../test/support/free-port';
-import { requestJson } from '../../../test/support/json-request';
-import { insertProduct, productStock } from '../../../test/support/order-fixtures';
-import { isTerminalStatus, orderBody } from '../../../test/support/order-requests';
+import { freePort } from '../../../tooling/free-port';
+import { requestJson } from '../../../tooling/json-request';
+import { insertProduct, productStock } from '../../../tooling/order-fixtures';
+import { isTerminalStatus, orderBody } from '../../../tooling/order-requests';
 import { startOwnPostgres, type OwnPostgres } from '../../../test/support/own-postgres';
-import type { TestDatabase } from '../../../test/support/test-database';
+import type { TestDatabase } from '../../../tooling/database';
 import { figuresReporter } from '../../../test/support/test-figures';
-import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { waitFor } from '../../../tooling/wait-for';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 
 /** One line per scenario with what it measured, for the run's record. */
 const report = figuresReporter('database outage (inline engine)');

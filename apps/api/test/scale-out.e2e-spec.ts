@@ -3,18 +3,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { MIGRATIONS } from '@app/database';
 import { runLoad, type LoadSummary } from '../../../load-generator';
-import { AccessTokens, createKeyFolder, OPERATOR } from '../../../test/support/access-tokens';
-import type { AppProcess } from '../../../test/support/app-process';
-import { buildApps, type AppName, type BuiltApps } from '../../../test/support/built-apps';
-import { freePort, isListening } from '../../../test/support/free-port';
+import { AccessTokens, createKeyFolder, OPERATOR } from '../../../tooling/tokens';
+import {
+  type AppProcess,
+  buildApps,
+  type AppName,
+  type BuiltApps,
+  startServerProcess,
+  type ServerProcess,
+} from '../../../tooling/processes';
+import { freePort, isListening } from '../../../tooling/free-port';
 import { startHaproxy, type Haproxy } from '../../../test/support/haproxy';
-import { requestJson } from '../../../test/support/json-request';
-import { orderBody } from '../../../test/support/order-requests';
+import { requestJson } from '../../../tooling/json-request';
+import { orderBody } from '../../../tooling/order-requests';
 import { startOwnPostgres, type OwnPostgres } from '../../../test/support/own-postgres';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
-import { waitFor } from '../../../test/support/wait-for';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../tooling/temporal-dev-server';
+import { waitFor } from '../../../tooling/wait-for';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
 import { FAST_WEBHOOKS } from './support/webhook-fixtures';
 

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { startApi, type RunningApi } from './support/api-harness';
-
-const ROOT = path.resolve(__dirname, '../../..');
+import { REPO_ROOT } from '../../../tooling/repo-root';
 
 /** `npm run --silent token -- …`, exactly as the README has it. */
 function npmRunToken(args: string[], env: Record<string, string>) {
   return spawnSync('npm', ['run', '--silent', 'token', '--', ...args], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: 'utf8',
     timeout: 60_000,

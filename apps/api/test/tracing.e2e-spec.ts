@@ -1,9 +1,9 @@
 import { INVENTORY_SQL } from '@app/inventory';
 import { type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
-import { parseExposition, valueOf, type Exposition } from '../../../test/support/prometheus-text';
-import { waitFor } from '../../../test/support/wait-for';
+import { parseExposition, valueOf, type Exposition } from '../../../tooling/prometheus-text';
+import { waitFor } from '../../../tooling/wait-for';
 import { DECLINED_CARD, orderBody } from './support/api-harness';
-import type { ApiProcess } from './support/api-process';
+import type { ApiProcess } from '../../../tooling/app-processes';
 import { startTracedApi, type TracedApi } from './support/traced-api';
 
 const SERVER = 2;

@@ -1,5 +1,5 @@
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
-import { waitFor } from '../../../test/support/wait-for';
+import { waitFor } from '../../../tooling/wait-for';
 import { isTerminalStatus, OPERATOR, orderBody, startApi, type RunningApi } from './support/api-harness';
 import {
   COMPLETED_ORDER_EVENTS,

@@ -1,6 +1,6 @@
 import { verifyWebhookSignature } from '@app/webhooks';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
-import { waitFor } from '../../../test/support/wait-for';
+import { waitFor } from '../../../tooling/wait-for';
 import {
   DECLINED_CARD,
   isTerminalStatus,

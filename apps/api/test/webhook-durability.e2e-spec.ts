@@ -1,13 +1,13 @@
 import { WEBHOOK_DELIVER_SPAN, WEBHOOK_METRICS } from '@app/webhooks';
-import { OPERATOR } from '../../../test/support/access-tokens';
-import { requestJson } from '../../../test/support/json-request';
+import { OPERATOR } from '../../../tooling/tokens';
+import { requestJson } from '../../../tooling/json-request';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../test/support/otlp-receiver';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
-import { orderBody } from '../../../test/support/order-requests';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
+import { orderBody } from '../../../tooling/order-requests';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { startApiProcess, type ApiProcess } from '../../../tooling/app-processes';
 import {
   COMPLETED_ORDER_EVENTS,
   deliveredTypesByOrder,

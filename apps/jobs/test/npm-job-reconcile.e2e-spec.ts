@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { runNpmScript, type NpmScript } from '../../../test/support/npm-script';
-import { descendantsOf, stillRunning } from '../../../test/support/process-tree';
-import { waitFor } from '../../../test/support/wait-for';
+import { runNpmScript, type NpmScript, descendantsOf, stillRunning } from '../../../tooling/processes';
+import { waitFor } from '../../../tooling/wait-for';
 
 /**
  * `npm run job:reconcile` as a CronJob or an operator runs it. The job is held at its first step by a

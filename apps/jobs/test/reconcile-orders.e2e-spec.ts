@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '@app/database';
-import { freePort } from '../../../test/support/free-port';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
-import { insertPendingOrder, insertProduct, orderStatus } from '../../../test/support/order-fixtures';
-import { parseExposition, valueOf } from '../../../test/support/prometheus-text';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { freePort } from '../../../tooling/free-port';
+import { startServerProcess, type ServerProcess } from '../../../tooling/processes';
+import { insertPendingOrder, insertProduct, orderStatus } from '../../../tooling/order-fixtures';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
 import { loadJobsConfig } from '../src/config/jobs.config';
 import { runReconciliation } from '../src/run-reconciliation';
 

@@ -4,20 +4,21 @@ import path from 'node:path';
 import { dashboardQueries, withAllSelected, type PanelQuery } from '../../../test/support/dashboard-queries';
 import { orderWorkflowId } from '@app/order-saga';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../../../test/support/free-port';
+import { freePort } from '../../../tooling/free-port';
 import { startJaeger, type Jaeger, type JaegerSpan } from '../../../test/support/jaeger';
-import { insertProduct } from '../../../test/support/order-fixtures';
-import { DECLINED_CARD, orderBody } from '../../../test/support/order-requests';
+import { insertProduct } from '../../../tooling/order-fixtures';
+import { DECLINED_CARD, orderBody } from '../../../tooling/order-requests';
 import {
   prometheusAlerts,
   prometheusQuery,
   prometheusTargets,
   type Alert,
 } from '../../../test/support/prometheus-api';
-import { describeWithServers, requireServer } from '../../../test/support/real-servers';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
-import { waitFor } from '../../../test/support/wait-for';
-import { startLiveTopology, type LiveTopology } from './support/live-topology';
+import { describeWithServers } from '../../../test/support/real-servers';
+import { requireServer } from '../../../tooling/real-servers';
+import { startServerProcess, type ServerProcess } from '../../../tooling/processes';
+import { waitFor } from '../../../tooling/wait-for';
+import { startLiveTopology, type LiveTopology } from '../../../tooling/live-topology';
 
 const OPS = path.resolve(__dirname, '../../../ops');
 const SKU = 'TELEMETRY-1';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { freePort, isListening } from '../../../test/support/free-port';
-import { runNpmScript, type NpmScript } from '../../../test/support/npm-script';
-import { descendantsOf, stillRunning } from '../../../test/support/process-tree';
+import { freePort, isListening } from '../../../tooling/free-port';
+import { runNpmScript, type NpmScript, descendantsOf, stillRunning } from '../../../tooling/processes';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait-for';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../tooling/temporal-dev-server';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 
 const READINESS_DRAIN_MS = 300;
 const SHUTDOWN_GRACE_MS = 2_000;

@@ -15,14 +15,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { domainFailureInterceptors } from '../src/domain-failure.interceptor';
 import { DefaultLogger } from '@temporalio/worker';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
 import { createOrderActivities } from '../src/order-activities.factory';
 import {
   insertPendingOrder,
   insertProduct,
   orderStatus,
   productStock,
-} from '../../../test/support/order-fixtures';
+} from '../../../tooling/order-fixtures';
 
 describe('order activities in MockActivityEnvironment (no Temporal server; real PostgreSQL)', () => {
   let db: TestDatabase;

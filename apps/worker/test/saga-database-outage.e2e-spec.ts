@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requestJson } from '../../../test/support/json-request';
-import { insertProduct, productStock } from '../../../test/support/order-fixtures';
-import { isTerminalStatus, orderBody } from '../../../test/support/order-requests';
+import { requestJson } from '../../../tooling/json-request';
+import { insertProduct, productStock } from '../../../tooling/order-fixtures';
+import { isTerminalStatus, orderBody } from '../../../tooling/order-requests';
 import { startOwnPostgres, type OwnPostgres } from '../../../test/support/own-postgres';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../test/support/temporal-dev-server';
-import type { TestDatabase } from '../../../test/support/test-database';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../tooling/temporal-dev-server';
+import type { TestDatabase } from '../../../tooling/database';
 import { figuresReporter } from '../../../test/support/test-figures';
-import { waitFor } from '../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { waitFor } from '../../../tooling/wait-for';
+import {
+  startApiProcess,
+  type ApiProcess,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../../../tooling/app-processes';
 
 /** One line per scenario with what it measured, for the run's record. */
 const report = figuresReporter('database outage (Temporal)');

@@ -12,8 +12,8 @@ import {
 } from '@app/payments';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { insertPendingOrder, insertProduct } from '../../../test/support/order-fixtures';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { insertPendingOrder, insertProduct } from '../../../tooling/order-fixtures';
+import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
 
 interface LedgerRow {
   idempotency_key: string;

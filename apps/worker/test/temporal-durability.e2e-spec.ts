@@ -1,11 +1,11 @@
-import { insertProduct, productStock } from '../../../test/support/order-fixtures';
-import { OPERATOR } from '../../../test/support/access-tokens';
-import { orderBody } from '../../../test/support/order-requests';
+import { insertProduct, productStock } from '../../../tooling/order-fixtures';
+import { OPERATOR } from '../../../tooling/tokens';
+import { orderBody } from '../../../tooling/order-requests';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { startAppProcess } from '../../../test/support/app-process';
-import { waitFor } from '../../../test/support/wait-for';
-import type { TestDatabase } from '../../../test/support/test-database';
-import { startLiveTopology, type JsonResponse, type LiveTopology } from './support/live-topology';
+import { startAppProcess } from '../../../tooling/processes';
+import { waitFor } from '../../../tooling/wait-for';
+import type { TestDatabase } from '../../../tooling/database';
+import { startLiveTopology, type JsonResponse, type LiveTopology } from '../../../tooling/live-topology';
 
 /**
  * Captures per order in the simulated provider's ledger (`simulated_provider_ledger`), which every process

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '@app/order-saga';
 import type { Client } from '@temporalio/client';
-import { insertProduct, productStock } from '../../../test/support/order-fixtures';
-import { DECLINED_CARD, orderBody } from '../../../test/support/order-requests';
+import { insertProduct, productStock } from '../../../tooling/order-fixtures';
+import { DECLINED_CARD, orderBody } from '../../../tooling/order-requests';
 import { describeWithServers } from '../../../test/support/real-servers';
-import { waitFor } from '../../../test/support/wait-for';
-import { startLiveTopology, type LiveTopology } from './support/live-topology';
+import { waitFor } from '../../../tooling/wait-for';
+import { startLiveTopology, type LiveTopology } from '../../../tooling/live-topology';
 
 /** Activity types in the order the workflow scheduled them, read from the server's own history once it ended. */
 async function scheduledActivities(client: Client, orderId: string): Promise<string[]> {

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
 import { DEFAULT_WORKFLOWS_PATH } from '../src/workflow-code';
-
-const REPO_ROOT = path.resolve(__dirname, '../../..');
+import { REPO_ROOT } from '../../../tooling/repo-root';
 
 /** Keeps webpack's output (it explains why a bundle failed) instead of printing it. */
 function recordingLogger(): Logger & { errors: string[] } {

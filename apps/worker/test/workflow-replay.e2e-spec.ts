@@ -5,8 +5,8 @@ import { bundleWorkflowCode, Worker, type History, type Logger } from '@temporal
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { installTemporalRuntime } from '../src/temporal-runtime';
 import { DEFAULT_WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES } from '../src/workflow-code';
+import { REPO_ROOT } from '../../../tooling/repo-root';
 
-const REPO_ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 interface HistoryJson {

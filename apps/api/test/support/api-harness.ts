@@ -1,14 +1,9 @@
-import {
-  AccessTokens,
-  createKeyFolder,
-  DEFAULT_CUSTOMER,
-  type Caller,
-} from '../../../../test/support/access-tokens';
-import { requestJson } from '../../../../test/support/json-request';
+import { AccessTokens, createKeyFolder, DEFAULT_CUSTOMER, type Caller } from '../../../../tooling/tokens';
+import { requestJson } from '../../../../tooling/json-request';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { waitFor } from '../../../../test/support/wait-for';
+import { createTestDatabase, type TestDatabase } from '../../../../tooling/database';
+import { waitFor } from '../../../../tooling/wait-for';
 import { loadApiConfig } from '../../src/config/api.config';
 import { createApiApp } from '../../src/create-api-app';
 
@@ -116,6 +111,6 @@ export async function startApi(
 }
 
 /** A valid order body; override parts per test. */
-export { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../../test/support/order-requests';
-export { DEFAULT_CUSTOMER, OPERATOR } from '../../../../test/support/access-tokens';
-export type { Caller } from '../../../../test/support/access-tokens';
+export { DECLINED_CARD, isTerminalStatus, orderBody } from '../../../../tooling/order-requests';
+export { DEFAULT_CUSTOMER, OPERATOR } from '../../../../tooling/tokens';
+export type { Caller } from '../../../../tooling/tokens';

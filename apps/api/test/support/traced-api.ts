@@ -1,6 +1,6 @@
 import { startOtlpReceiver, type OtlpReceiver } from '../../../../test/support/otlp-receiver';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { startApiProcess, type ApiProcess } from './api-process';
+import { createTestDatabase, type TestDatabase } from '../../../../tooling/database';
+import { startApiProcess, type ApiProcess } from '../../../../tooling/app-processes';
 
 export interface TracedApi {
   api: ApiProcess;

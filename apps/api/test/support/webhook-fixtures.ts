@@ -1,6 +1,6 @@
 import { MetricsServer } from '@app/observability';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_METRICS } from '@app/webhooks';
-import { parseExposition, valueOf, type Exposition } from '../../../../test/support/prometheus-text';
+import { parseExposition, valueOf, type Exposition } from '../../../../tooling/prometheus-text';
 import type { WebhookReceiver } from '../../../../test/support/webhook-receiver';
 import { OPERATOR, type RunningApi } from './api-harness';
 

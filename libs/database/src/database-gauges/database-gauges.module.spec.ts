@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { register, type Gauge } from 'prom-client';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { waitFor } from '../../../../test/support/wait-for';
+import { createTestDatabase, type TestDatabase } from '../../../../tooling/database';
+import { waitFor } from '../../../../tooling/wait-for';
 import { Client } from 'pg';
 import { ADVISORY_LOCK_NAMESPACE, ADVISORY_LOCKS, AdvisoryLease } from '../advisory-lock';
 import { makeDatabaseGaugeProvider } from './database-gauge.provider';

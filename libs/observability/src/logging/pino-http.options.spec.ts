@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
-import { waitFor } from '../../../../test/support/wait-for';
+import { waitFor } from '../../../../tooling/wait-for';
 import { resolveObservabilityOptions } from '../observability.options';
 import { ecsLoggerOptions, pinoHttpOptions } from './pino-http.options';
 

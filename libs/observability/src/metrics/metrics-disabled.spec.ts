@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { METRICS_ENABLED } from '../observability.constants';
 import { ObservabilityModule } from '../observability.module';
-import { freePort, isListening } from '../../../../test/support/free-port';
+import { freePort, isListening } from '../../../../tooling/free-port';
 import { MetricsServer } from './metrics.server';
 
 @Controller('widgets')

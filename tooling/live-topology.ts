@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_CUSTOMER, OPERATOR, type Caller } from '../../../../test/support/access-tokens';
-import { freePort } from '../../../../test/support/free-port';
-import { requestJson, type JsonResponse } from '../../../../test/support/json-request';
-import { isTerminalStatus } from '../../../../test/support/order-requests';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../../test/support/temporal-dev-server';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { waitFor } from '../../../../test/support/wait-for';
-import { startApiProcess, type ApiProcess } from '../../../api/test/support/api-process';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { DEFAULT_CUSTOMER, OPERATOR, type Caller } from './tokens';
+import { freePort } from './free-port';
+import { requestJson, type JsonResponse } from './json-request';
+import { isTerminalStatus } from './order-requests';
+import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+import { createTestDatabase, type TestDatabase } from './database';
+import { waitFor } from './wait-for';
+import { startApiProcess, type ApiProcess, startWorkerProcess, type WorkerProcess } from './app-processes';
 
 export type { JsonResponse };
 

@@ -8,18 +8,19 @@ import {
   signAccessToken,
   type LocalSigningKey,
 } from '@app/auth';
+import type { ReleaseList } from './processes';
 
-/** Who a test request is sent as: a customer id (the token's `sub`), with scopes for operators. */
+/** Who a request is sent as: a customer id (the token's `sub`), with scopes for operators. */
 export type Caller = string | { subject: string; scopes: readonly string[] };
 
-/** The customer test requests are sent as unless they say otherwise. */
+/** The customer requests are sent as unless they say otherwise. */
 export const DEFAULT_CUSTOMER = 'c-42';
 /** A token with the operator scope. */
 export const OPERATOR: Caller = { subject: 'ops-1', scopes: [OPERATOR_SCOPE] };
 
 /**
- * A folder for an API's local signing key (`AUTH_LOCAL_KEY_FILE`), created per test API so suites never
- * share or leave a key behind; the API generates the key there on its first start.
+ * A folder for an API's local signing key (`AUTH_LOCAL_KEY_FILE`), created per API so runs never share or
+ * leave a key behind; the API generates the key there on its first start.
  */
 export async function createKeyFolder(): Promise<{ keyFile: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orders-auth-'));
@@ -39,8 +40,8 @@ export class AccessTokens {
   private constructor(readonly key: LocalSigningKey) {}
 
   /**
-   * Reads the key in `keyFile`, the file the API under test was started with (and created, unless
-   * `create`: then it is created here, for an API that does not use it).
+   * Reads the key in `keyFile`, the file the API was started with (and created, unless `create`: then it
+   * is created here when missing, for an API that does not use it or has not started yet).
    */
   static async fromKeyFile(keyFile: string, { create = false } = {}): Promise<AccessTokens> {
     const key = create ? await loadOrCreateLocalSigningKey(keyFile) : await readLocalSigningKey(keyFile);
@@ -62,5 +63,27 @@ export class AccessTokens {
   /** `{ authorization: 'Bearer …' }` for `caller`. */
   async headers(caller: Caller = DEFAULT_CUSTOMER): Promise<{ authorization: string }> {
     return { authorization: `Bearer ${await this.token(caller)}` };
+  }
+}
+
+/**
+ * A local signing key created now, in a folder of its own, with tokens signed by it: for APIs started on
+ * it later (AUTH_LOCAL_KEY_FILE), so that APIs sharing a database accept the same tokens. `teardown`
+ * removes it; otherwise `remove()` does.
+ */
+export async function createSigningKey(
+  teardown?: ReleaseList,
+): Promise<{ keyFile: string; tokens: AccessTokens; remove(): Promise<void> }> {
+  const folder = await createKeyFolder();
+  teardown?.defer(`remove ${folder.keyFile}`, () => folder.remove());
+  try {
+    return {
+      keyFile: folder.keyFile,
+      tokens: await AccessTokens.fromKeyFile(folder.keyFile, { create: true }),
+      remove: folder.remove,
+    };
+  } catch (error) {
+    await folder.remove();
+    throw error;
   }
 }

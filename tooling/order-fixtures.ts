@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { testCardExpiry } from './order-requests';
-import type { TestDatabase } from './test-database';
+import type { TestDatabase } from './database';
 
 export interface SeededOrder {
   orderId: string;

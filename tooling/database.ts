@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-/** The PostgreSQL the tests use: a local server with trust auth (override with TEST_PG_ADMIN_URL). */
+/**
+ * The PostgreSQL the tests, the benchmarks, the fuzzer and the scripts use: a local server with trust auth
+ * (override with TEST_PG_ADMIN_URL).
+ */
 export const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from './free-port';
+import { launch, waitUntilReady, type LaunchedProcess } from './processes';
 import { requireServer } from './real-servers';
-import { waitFor } from './wait-for';
 
 export interface TemporalDevServer {
   /** `host:port` of the frontend (gRPC), for TEMPORAL_ADDRESS. */
@@ -44,12 +43,11 @@ export async function startTemporalDevServer(): Promise<TemporalDevServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orders-temporal-'));
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  let output = '';
+  let server: LaunchedProcess | undefined;
+  let latest: LaunchedProcess | undefined; // its output stays readable once stopped
 
   const start = async () => {
-    output = '';
-    const server = spawn(
+    const started = launch(
       binary,
       [
         'server',
@@ -74,30 +72,16 @@ export async function startTemporalDevServer(): Promise<TemporalDevServer> {
         '--log-level',
         'warn',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { inheritEnv: true, killAfterMs: 10_000, name: 'temporal server start-dev' },
     );
-    child = server;
-    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(
-      async () =>
-        server.exitCode !== null ? 'exited' : (await frontendAnswers(address)) ? 'up' : 'starting',
-      (state) => state !== 'starting',
-      60_000,
-      200,
-    );
-    if (server.exitCode !== null) throw new Error(`temporal server start-dev exited:\n${output}`);
+    server = latest = started;
+    await waitUntilReady(started, { probe: () => frontendAnswers(address) }, 60_000);
   };
 
   const stop = async () => {
-    const server = child;
-    child = undefined;
-    if (!server || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    const killer = setTimeout(() => server.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
+    const stopping = server;
+    server = undefined;
+    await stopping?.stop();
   };
 
   await start().catch(async (error: unknown) => {
@@ -108,7 +92,7 @@ export async function startTemporalDevServer(): Promise<TemporalDevServer> {
   return {
     address,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    output: () => output,
+    output: () => latest?.output() ?? '',
     stop,
     start,
     close: async () => {

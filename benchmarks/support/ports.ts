@@ -1,1 +1,0 @@
-export { freePort, isListening } from '../../test/support/free-port';
