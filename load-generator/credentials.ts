@@ -1,6 +1,6 @@
 import { readLocalSigningKey, signAccessToken } from '@app/auth';
 import { decodeJwt } from 'jose';
-import { OptionsError } from './options';
+import { OptionsError } from './options-error';
 
 /** Long enough for long runs (runs without a duration go on until stopped). */
 const TOKEN_TTL_SECONDS = 7 * 24 * 3600;

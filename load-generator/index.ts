@@ -1,5 +1,6 @@
 export { ApiUnavailableError } from './api-client';
-export { DEFAULT_OPTIONS, OptionsError, parseCliArgs, resolveOptions } from './options';
+export { DEFAULT_OPTIONS, parseCliArgs, resolveOptions } from './options';
+export { OptionsError } from './options-error';
 export type { LoadOptions, LoadOptionsInput } from './options';
 export type { OrderOutcomes } from './outcomes';
 export { formatProgress, formatSummary } from './report';

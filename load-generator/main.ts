@@ -1,5 +1,6 @@
 import { ApiUnavailableError } from './api-client';
-import { HELP_TEXT, OptionsError, parseCliArgs, type CliCommand } from './options';
+import { HELP_TEXT, parseCliArgs, type CliCommand } from './options';
+import { OptionsError } from './options-error';
 import { formatProgress, formatSummary } from './report';
 import { runLoad } from './run-load';
 

@@ -1,4 +1,5 @@
-import { DEFAULT_OPTIONS, OptionsError, parseCliArgs, parseDuration, resolveOptions } from './options';
+import { DEFAULT_OPTIONS, parseCliArgs, parseDuration, resolveOptions } from './options';
+import { OptionsError } from './options-error';
 
 const run = (...argv: string[]) => {
   const command = parseCliArgs(argv);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOCAL_KEY_FILE } from '@app/auth';
+import { OptionsError } from './options-error';
 import { MIX_ACTIONS, type MixAction, type MixWeights, type TrafficMixConfig } from './traffic-mix';
 
 /** Everything a load run needs; `resolveOptions` fills in the defaults. */
@@ -28,11 +29,6 @@ export interface LoadOptions extends Omit<TrafficMixConfig, 'runTag' | 'credenti
 export type LoadOptionsInput = Partial<Omit<LoadOptions, 'mix'>> & { mix?: Partial<MixWeights> };
 
 export type CliCommand = { help: true } | { help: false; json: boolean; options: LoadOptions };
-
-/** A bad flag or option value; the message is one line meant for the user. */
-export class OptionsError extends Error {
-  override readonly name = 'OptionsError';
-}
 
 export const DEFAULT_MIX: Readonly<MixWeights> = { browse: 25, product: 20, order: 25, read: 20, list: 10 };
 
