@@ -7,15 +7,14 @@ import { apiEnvSchema } from '../apps/api/src/config/api.config';
 import { jobsEnvSchema } from '../apps/jobs/src/config/jobs.config';
 import { workerEnvSchema } from '../apps/worker/src/config/worker.config';
 import { BEGIN_MARKER, CONFIG_REFERENCE_FILE, END_MARKER } from '../scripts/config-reference';
-
-const ROOT = path.resolve(__dirname, '..');
+import { REPO_ROOT } from '../tooling/repo-root';
 
 /** `npm run docs:config -- --check [--file <page>]`, as the npm script runs it (on this Node.js). */
 function checkReference(file?: string) {
   return spawnSync(
     process.execPath,
     ['-r', '@swc-node/register', 'scripts/config-reference.ts', '--check', ...(file ? ['--file', file] : [])],
-    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
   );
 }
 
