@@ -6,7 +6,7 @@ import {
   OrderFulfilmentModule,
   OrderNotFoundError,
   OrderSagaActivitiesService,
-  transitionOrder,
+  OrdersRepository,
 } from '@app/orders';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
@@ -276,7 +276,7 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
     const { orderId } = await insertPendingOrder(db, { sku: SKU, quantity: 1 });
     const dataSource = app.get(DataSource);
     const move = (to: 'INVENTORY_RESERVED' | 'PENDING' | 'FAILED', reason?: string, id = orderId) =>
-      dataSource.transaction((manager) => transitionOrder(manager, id, to, reason));
+      dataSource.transaction((manager) => app.get(OrdersRepository).transition(manager, id, to, reason));
     const history = () =>
       db.query<{ from_status: string | null; to_status: string; reason: string | null }>(
         `SELECT from_status, to_status, reason FROM order_status_history WHERE order_id = $1 ORDER BY id`,

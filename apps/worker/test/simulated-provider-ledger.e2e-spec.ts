@@ -207,9 +207,12 @@ describe('simulated payment provider ledger shared by processes (real PostgreSQL
     });
     // Another worker retries the capture with the same key: the provider answers with the first charge.
     const retried = await worker();
-    await expect(retried.get(PaymentsService).capture(orderId)).resolves.toMatchObject({
-      status: 'CAPTURED',
-    });
+    const payments = retried.get(PaymentsService);
+    const retriedReference = await payments.charge(await payments.paymentOf(orderId));
+    expect(retriedReference).toBe(reference);
+    await retried
+      .get(DataSource)
+      .transaction((manager) => payments.recordCapture(manager, orderId, retriedReference));
 
     const [payment] = await db.query<{ provider_reference: string }>(
       'SELECT provider_reference FROM payments WHERE order_id = $1',
