@@ -135,6 +135,16 @@ module.exports = {
         dependencyTypesNot: ['type-only'],
       },
     },
+    {
+      name: 'fuzz-and-benchmarks-import-no-test-code',
+      comment:
+        'The fuzzer and the benchmarks are tools of their own: they build on the apps, the libs and their own ' +
+        'support code, never on test code (test/ folders, *.spec.ts, *.e2e-spec.ts), which changes with the ' +
+        'tests. Their own specs are tests and exempt.',
+      severity: 'error',
+      from: { path: `^(fuzz|benchmarks)/.*${NOT_SPECS}` },
+      to: { path: ['(^|/)test/', '\\.(e2e-)?spec\\.ts$'], pathNot: '^node_modules/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

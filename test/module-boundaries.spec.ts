@@ -146,6 +146,24 @@ const PROBES: Array<[scenario: string, probe: Probe]> = [
       resolvesTo: 'node_modules/@opentelemetry/api/',
     },
   ],
+  [
+    'the benchmarks import test code (a test/ folder)',
+    {
+      rule: 'fuzz-and-benchmarks-import-no-test-code',
+      folder: 'benchmarks',
+      imports: '../test/module-boundaries.spec',
+      resolvesTo: 'test/module-boundaries.spec.ts',
+    },
+  ],
+  [
+    'the fuzzer imports test code (a spec)',
+    {
+      rule: 'fuzz-and-benchmarks-import-no-test-code',
+      folder: 'fuzz',
+      imports: '../load-generator/options.spec',
+      resolvesTo: 'load-generator/options.spec.ts',
+    },
+  ],
 ];
 
 describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () => {
