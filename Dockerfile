@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One build, three images: `docker build --target api|worker|jobs .`
-ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+ARG NODE_IMAGE=node:26.10.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
