@@ -1,6 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the database files; created when missing. */
@@ -24,9 +22,15 @@ export interface EmbeddedPostgres {
 
 /**
  * Starts PostgreSQL in-process (PGlite) behind the Postgres wire protocol, so the application uses the
- * same `pg`/TypeORM code path as against a real server. Meant for local runs and demos, not production.
+ * same `pg`/TypeORM code path as against a real server. Meant for local runs and demos, not production:
+ * PGlite is a development dependency, loaded only here, so the production image (which installs no
+ * development dependency) runs without it as long as `DATABASE_URL` is set.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   await mkdir(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir);
   const server = new PGLiteSocketServer({
