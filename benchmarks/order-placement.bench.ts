@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApiProcess } from '../tooling/app-processes';
 import { testCardExpiry } from '../tooling/order-requests';
 import { launch } from '../tooling/processes';
 import { createSigningKey } from '../tooling/tokens';
+import { orderPlacementScript } from './order-placement.pgbench';
 import { cliConnection, createBenchDatabase, type BenchDatabase } from './support/bench-database';
 import { cyclingJsonPosts, runLoad } from './support/load';
 import { fillStock, orderRequests, waitForSagas } from './support/orders';
@@ -12,7 +16,6 @@ import { benchChild, Teardown } from './support/teardown';
 
 /** HTTP connections = the API's connection pool = pgbench clients. */
 const CONCURRENCY = 10;
-const PGBENCH_SCRIPT = 'benchmarks/order-placement.pgbench.sql';
 
 interface AppRound {
   completedPerS: number;
@@ -22,13 +25,18 @@ interface AppRound {
 
 /**
  * c. Orders per second reaching COMPLETED through the API (inline saga engine, real PostgreSQL) against
- * pgbench sending the same 36 statements per order (order-placement.pgbench.sql) to a database with the
+ * pgbench sending the same 39 statements per order (order-placement.pgbench.ts builds the script from the
+ * repositories' statements) to a database with the
  * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
  * throughput that the application delivers; they take turns, round after round.
  */
 export async function orderPlacement(settings: RunSettings, log: Log): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
+    const scriptDir = mkdtempSync(path.join(tmpdir(), 'order-placement-pgbench-'));
+    teardown.defer('pgbench script', () => rmSync(scriptDir, { recursive: true, force: true }));
+    const pgbenchScript = path.join(scriptDir, 'order-placement.pgbench.sql');
+    writeFileSync(pgbenchScript, orderPlacementScript());
     const appDb = await createBenchDatabase('bench_orders_app', teardown);
     const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
     log('starting the API (observability off, inline engine)…');
@@ -82,7 +90,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
           '-D',
           `expiry_year=${testCardExpiry().expiryYear}`,
           '-f',
-          PGBENCH_SCRIPT,
+          pgbenchScript,
           '-c',
           String(CONCURRENCY),
           '-T',
@@ -150,7 +158,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       ],
       notes: [
         'app orders/s count status changes to COMPLETED inside each measured window, after a ramp-up of ' +
-          `${rampS} s; pgbench runs \`pgbench -n -M extended -D expiry_year=${testCardExpiry().expiryYear} -f ${PGBENCH_SCRIPT} -c ${CONCURRENCY} -T ${settings.roundS}\``,
+          `${rampS} s; pgbench runs \`pgbench -n -M extended -D expiry_year=${testCardExpiry().expiryYear} -f <order-placement.pgbench.ts's script> -c ${CONCURRENCY} -T ${settings.roundS}\``,
       ],
       rounds,
     };
