@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../tooling/repo-root';
 
-const ROOT = path.resolve(__dirname, '..');
-const CONFIG = path.join(ROOT, '.dependency-cruiser.cjs');
+const CONFIG = path.join(REPO_ROOT, '.dependency-cruiser.cjs');
 
 /** What `npm run lint` hands dependency-cruiser: the same folders, the same configuration. */
 const LINT_CRUISE_ARGS = (() => {
   const scripts = (
-    JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { lint: string } }
+    JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { lint: string } }
   ).scripts;
   const command = /(?:^|&&)\s*depcruise\s+([^&]+)/.exec(scripts.lint);
   if (!command) throw new Error(`npm run lint runs no depcruise: ${scripts.lint}`);
@@ -19,8 +19,8 @@ const LINT_CRUISE_ARGS = (() => {
 
 /** `npm run lint`'s boundary check, exactly as lint runs it (or with other arguments). */
 const depcruise = (args = LINT_CRUISE_ARGS) =>
-  spawnSync(path.join(ROOT, 'node_modules/.bin/depcruise'), args, {
-    cwd: ROOT,
+  spawnSync(path.join(REPO_ROOT, 'node_modules/.bin/depcruise'), args, {
+    cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -180,13 +180,15 @@ describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () =
 
     beforeAll(() => {
       PROBES.forEach(([, probe], index) =>
-        writeFileSync(path.join(ROOT, probePath(probe, index)), probeSource(probe.imports)),
+        writeFileSync(path.join(REPO_ROOT, probePath(probe, index)), probeSource(probe.imports)),
       );
       result = depcruise();
     });
 
     afterAll(() => {
-      PROBES.forEach(([, probe], index) => rmSync(path.join(ROOT, probePath(probe, index)), { force: true }));
+      PROBES.forEach(([, probe], index) =>
+        rmSync(path.join(REPO_ROOT, probePath(probe, index)), { force: true }),
+      );
     });
 
     it.each(PROBES.map(([scenario, probe], index) => [scenario, probe, index] as const))(
@@ -208,10 +210,10 @@ describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () =
 
     beforeAll(() => {
       writeFileSync(
-        path.join(ROOT, typesOnly),
+        path.join(REPO_ROOT, typesOnly),
         "import type { SpanContext } from '@opentelemetry/api';\nexport type Probe = SpanContext;\n",
       );
-      writeFileSync(path.join(ROOT, runtime), probeSource('@opentelemetry/api'));
+      writeFileSync(path.join(REPO_ROOT, runtime), probeSource('@opentelemetry/api'));
       // The rule guards one existing file: a configuration extending the real one points it at the probes.
       folder = mkdtempSync(path.join(os.tmpdir(), 'boundary-probe-'));
       const probes = [typesOnly, runtime].map((file) => `^${file.replaceAll('.', '\\.')}$`);
@@ -222,7 +224,7 @@ describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () =
     });
 
     afterAll(() => {
-      for (const file of [typesOnly, runtime]) rmSync(path.join(ROOT, file), { force: true });
+      for (const file of [typesOnly, runtime]) rmSync(path.join(REPO_ROOT, file), { force: true });
       rmSync(folder, { recursive: true, force: true });
     });
 
@@ -231,7 +233,7 @@ describe('module boundaries (dependency-cruiser, .dependency-cruiser.cjs)', () =
         createRequire(__filename)(CONFIG) as { forbidden: Array<{ name: string; from: { path: string } }> }
       ).forbidden;
       const bridge = 'apps/worker/src/workflow-tracing.ts';
-      expect(existsSync(path.join(ROOT, bridge))).toBe(true);
+      expect(existsSync(path.join(REPO_ROOT, bridge))).toBe(true);
       expect(bridge).toMatch(new RegExp(rules.find((rule) => rule.name === RULE)!.from.path));
     });
 

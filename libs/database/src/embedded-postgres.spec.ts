@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../../tooling/repo-root';
 
-const ROOT = path.resolve(__dirname, '../../..');
 const run = promisify(execFile);
 
 /** Loads the database library in a Node.js process where PGlite cannot be found, as in the production image. */
@@ -22,7 +22,7 @@ database.startEmbeddedPostgres({ dataDir: require('node:os').tmpdir() + '/never-
 
 describe('the embedded PostgreSQL stays out of the production image', () => {
   it('is a development dependency: `npm ci --omit=dev` does not install it', () => {
-    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
@@ -34,7 +34,7 @@ describe('the embedded PostgreSQL stays out of the production image', () => {
 
   it('is loaded only when started: the library loads without it, and starting it names the missing package', async () => {
     const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', '-e', WITHOUT_PGLITE], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
     });
     expect(stdout.trim()).toBe('refused: Cannot find module @electric-sql/pglite');
   }, 60_000);
