@@ -200,6 +200,30 @@ describe('InventoryService (real PostgreSQL)', () => {
       expect(await counted('release')).toBe(1);
     });
 
+    it('gives the stock back once when two releases of the order run at once', async () => {
+      const sku = await product(10);
+      const orderId = await order();
+      await reserve(orderId, [{ sku, quantity: 4 }]);
+      const waitingForLock = () =>
+        dataSource.query<Array<{ waiting: number }>>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+
+      // The first release holds the reservation rows (its transaction is still open) while the second waits.
+      let second: Promise<boolean> | undefined;
+      const first = await dataSource.transaction(async (manager) => {
+        const released = await service.releaseForOrder(manager, orderId);
+        second = release(orderId);
+        await waitFor(waitingForLock, ([row]) => row.waiting === 1);
+        return released;
+      });
+
+      expect([first, await second]).toEqual([true, false]);
+      expect(await stockOf(sku)).toBe(10);
+      expect(await counted('release')).toBe(1);
+    });
+
     it('answers false for an order that holds nothing', async () => {
       await expect(release(await order())).resolves.toBe(false);
       expect(await counted('release')).toBe(0);

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { InvalidCursorError, MIGRATIONS } from '@app/database';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { waitFor } from '../../../tooling/wait-for';
 import type { OrderStatus } from './order-status';
 import { IllegalOrderTransitionError, OrderNotFoundError } from './orders.errors';
 import { OrdersRepository, type NewOrder } from './orders.repository';
+import { ORDERS_SQL } from './orders.sql';
 
 const SKU = 'ORD-SPEC-1';
 const address = {
@@ -340,6 +342,26 @@ describe('OrdersRepository (real PostgreSQL)', () => {
       await expect(orders.claimForShipping(orderId)).resolves.toMatchObject({ claimed: true });
 
       await expect(orders.requestCancellation(orderId, 'customer-1')).resolves.toBe(false);
+      expect((await row(orderId)).cancel_requested_at).toBeNull();
+    });
+
+    it('refuses a request that waited for a concurrent shipping claim of the order', async () => {
+      const orderId = await stored({}, 'PAID');
+      const waitingForLock = () =>
+        dataSource.query<Array<{ waiting: number }>>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+
+      // The claim holds the order row (its transaction is still open) while the request waits for it.
+      let requested: Promise<boolean> | undefined;
+      await dataSource.transaction(async (manager) => {
+        await manager.query(ORDERS_SQL.claimForShipping, [orderId]);
+        requested = orders.requestCancellation(orderId, 'customer-1');
+        await waitFor(waitingForLock, ([lock]) => lock.waiting === 1);
+      });
+
+      await expect(requested).resolves.toBe(false);
       expect((await row(orderId)).cancel_requested_at).toBeNull();
     });
 
