@@ -29,8 +29,12 @@ export class ArrangeShippingStep {
     annotateOrder(order);
     if (AFTER_SHIPPING.includes(order.status)) return;
     if (!claimed) {
-      if (order.cancelRequestedAt) throw orderCancelled(orderId);
-      throw new SagaStepError('ILLEGAL_TRANSITION', `order ${orderId} is ${order.status}, not PAID`, true);
+      // The claim's statement read the order as it was when the statement began: a cancellation that held
+      // the row first is only seen by reading the order again.
+      const current = await this.orders.sagaOrder(orderId);
+      if (AFTER_SHIPPING.includes(current.status)) return;
+      if (current.cancelRequestedAt) throw orderCancelled(orderId);
+      throw new SagaStepError('ILLEGAL_TRANSITION', `order ${orderId} is ${current.status}, not PAID`, true);
     }
     const booking = (await this.shipping.shipmentOf(orderId))
       ? undefined
