@@ -158,7 +158,7 @@ export async function observabilityCost(settings: RunSettings, log: Log): Promis
         if (variant.sink && spansBefore && variant.name !== 'off') {
           // Every span of the run (sagas included) exported or counted as dropped before the next run starts.
           counts = spanDelta(await drainedSpanCounts(variant.api.metricsUrl, variant.sink), spansBefore);
-          spans.record(
+          spans.observe(
             variant.name,
             endpoint.name,
             counts,

@@ -87,7 +87,7 @@ export async function runLoad(input: LoadOptionsInput, hooks: RunHooks = {}): Pr
     ctx.answered = true;
     inFlight.delete(ctx);
     stats.recordResponse(ctx.planned.action, status, performance.now() - ctx.sentAt!, ctx.planned.expected);
-    mix.record(ctx.planned, status, headers ?? {});
+    mix.tally(ctx.planned, status, headers ?? {});
   };
   /** Requests still awaiting an answer; those older than the timeout have failed (and were counted). */
   const awaitingAnswers = () => {

@@ -33,7 +33,7 @@ let ids = 0;
 /** What the API answers to an accepted order. */
 const accept = (mix: TrafficMix, request: PlannedRequest) => {
   const id = `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-  mix.record(request, 202, { Location: `/orders/${id}` });
+  mix.tally(request, 202, { Location: `/orders/${id}` });
   return id;
 };
 
@@ -146,7 +146,7 @@ describe('TrafficMix', () => {
     const replay = mix.next();
     expect(replay).toMatchObject({ action: 'replay', method: 'POST', path: '/orders', body: original.body });
     expect(replay.headers['idempotency-key']).toBe('load-test-1');
-    mix.record(replay, 202, { location: `/orders/${id}`, 'Idempotent-Replayed': 'true' });
+    mix.tally(replay, 202, { location: `/orders/${id}`, 'Idempotent-Replayed': 'true' });
     expect(mix.next().action).toBe('order'); // a replay is sent once
     expect(mix.orderCounts()).toMatchObject({
       placed: 1,
@@ -166,7 +166,7 @@ describe('TrafficMix', () => {
     );
     const id = accept(mix, mix.next());
     now += 1_000;
-    mix.record(mix.next(), 202, { location: `/orders/${id}` });
+    mix.tally(mix.next(), 202, { location: `/orders/${id}` });
     expect(mix.orderCounts()).toMatchObject({ placed: 1, replays: 1, replaysConfirmed: 0 });
   });
 
@@ -195,18 +195,18 @@ describe('TrafficMix', () => {
       expect(placed).toContain(id);
       expect(customerOf(cancel)).toBe(owners.get(id));
     }
-    mix.record(cancels[0], 202, {});
-    mix.record(cancels[1], 409, {});
+    mix.tally(cancels[0], 202, {});
+    mix.tally(cancels[1], 409, {});
     expect(mix.orderCounts()).toMatchObject({ cancelsAccepted: 1, cancelsRefused: 1 });
   });
 
   it('counts an order once: not for error answers, not for a repeated id', () => {
     const mix = new TrafficMix(config({ mix: orderOnly }), CATALOG, seededRandom(1));
     const request = mix.next();
-    mix.record(request, 400, {});
-    mix.record(request, 503, { location: '/orders/x' });
-    mix.record(request, 202, { location: '/orders/a' });
-    mix.record(request, 202, { location: '/orders/a' });
+    mix.tally(request, 400, {});
+    mix.tally(request, 503, { location: '/orders/x' });
+    mix.tally(request, 202, { location: '/orders/a' });
+    mix.tally(request, 202, { location: '/orders/a' });
     expect(mix.orderCounts().placed).toBe(1);
   });
 

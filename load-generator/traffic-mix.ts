@@ -152,7 +152,7 @@ export class TrafficMix {
   }
 
   /** Learns from an answer: accepted orders, replays and cancellations. */
-  record(request: PlannedRequest, status: number, headers: ResponseHeaders): void {
+  tally(request: PlannedRequest, status: number, headers: ResponseHeaders): void {
     if (request.action === 'cancel') {
       if (status === 202) this.counts.cancelsAccepted++;
       if (status === 409) this.counts.cancelsRefused++;

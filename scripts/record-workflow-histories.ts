@@ -3,7 +3,7 @@
 // PostgreSQL database, the API and the worker), runs one order per saga path, and downloads each
 // workflow's history with `temporal workflow show --output json`.
 //
-//   npm run workflow:history   →   apps/worker/test/fixtures/order-fulfilment.<path>.history.json
+//   npm run workflow:history   →   apps/worker/test/fixtures/order-saga.<path>.history.json
 //
 // Re-record after changing the workflow on purpose (and keep the old histories while old runs may exist).
 import { execFileSync } from 'node:child_process';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         ],
         { encoding: 'utf8' },
       );
-      const file = path.join(FIXTURES, `order-fulfilment.${name}.history.json`);
+      const file = path.join(FIXTURES, `order-saga.${name}.history.json`);
       writeFileSync(file, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
       console.log(
         `${path.relative(process.cwd(), file)}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`,

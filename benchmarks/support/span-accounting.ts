@@ -86,7 +86,7 @@ export class SpanTally {
   readonly perRoute = new Map<string, RouteSpans>();
 
   /** One drained run of a traced variant; `measuredS`: the length of a measured round (not a warm-up). */
-  record(
+  observe(
     variant: 'on' | 'sampled',
     routeName: string,
     counts: SpanCounts,

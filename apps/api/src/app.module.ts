@@ -15,7 +15,7 @@ import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
 import { OrdersController } from './orders/orders.controller';
-import { handlerOutcomeOf } from './http/api-exception.filter';
+import { failureOutcomeOf } from './http/api-exception.filter';
 import { ProductsController } from './products/products.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
@@ -46,7 +46,7 @@ export class AppModule {
           serviceName: config.service.name,
           serviceVersion: config.service.version,
           environment: config.service.environment,
-          metrics: { enabled: config.metricsEnabled, port: config.metricsPort, handlerOutcomeOf },
+          metrics: { enabled: config.metricsEnabled, port: config.metricsPort, failureOutcomeOf },
           health: { readinessDrainMs: config.readinessDrainMs, memoryLimitBytes: config.memoryLimitBytes },
           logging: config.logging,
         }),

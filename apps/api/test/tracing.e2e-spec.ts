@@ -106,7 +106,7 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
       'service.version': expect.any(String),
       'deployment.environment.name': 'test',
     });
-    expect(names).toContain('saga.orderFulfilment');
+    expect(names).toContain('saga.run');
     for (const step of SAGA_STEPS) {
       const span = spans.find((s) => s.name === step);
       expect({ step, orderId: span?.attributes['order.id'] }).toEqual({ step, orderId: order.id });

@@ -1,7 +1,7 @@
 import { DatabaseModule } from '@app/database';
 import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
-import { OrderFulfilmentModule } from '@app/orders';
+import { OrderSagaModule } from '@app/orders';
 import { SimulatedPaymentProvider } from '@app/payments';
 import { SimulatedCarrier } from '@app/shipping';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -34,7 +34,7 @@ export class WorkerModule {
           metricsRoute: true,
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
-        OrderFulfilmentModule.forRoot({ payments: { provider: payment }, shipping: { carrier } }),
+        OrderSagaModule.forRoot({ payments: { provider: payment }, shipping: { carrier } }),
         // Faults switched on through the API reach the activities here at the next refresh.
         FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
       ],

@@ -22,7 +22,7 @@ import { startLiveTopology, type LiveTopology } from '../../../tooling/live-topo
 
 const OPS = path.resolve(__dirname, '../../../ops');
 const SKU = 'TELEMETRY-1';
-const WORKFLOW = 'orderFulfilmentWorkflow';
+const WORKFLOW = 'orderSagaWorkflow';
 /** The activities of a COMPLETED order, in the order the workflow runs them. */
 const ACTIVITIES = ['reserveInventory', 'chargePayment', 'arrangeShipping', 'completeOrder'];
 /** Queries fed by the Temporal SDK or the worker's activity metrics: the ones prometheus-stack cannot test. */
@@ -305,11 +305,11 @@ describeWithServers(
       for (const line of workflowLines) {
         expect(line).toMatchObject({
           'trace.id': traceId,
-          'workflow.type': 'orderFulfilmentWorkflow',
+          'workflow.type': 'orderSagaWorkflow',
           'workflow.id': `order-${orderId}`,
           'service.name': 'orders-worker',
         });
-        expect(spanName(line['span.id'])).toBe('RunWorkflow:orderFulfilmentWorkflow');
+        expect(spanName(line['span.id'])).toBe('RunWorkflow:orderSagaWorkflow');
       }
       expect(workflowLines[1]).toMatchObject({ 'order.outcome': 'COMPLETED' });
       const workerLines = allWorkerLines.filter((l) => l.context !== 'Temporal');

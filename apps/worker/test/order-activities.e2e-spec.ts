@@ -3,7 +3,7 @@ import { ObservabilityModule } from '@app/observability';
 import type { OrderSagaActivities, OrderSagaActivityName } from '@app/order-saga';
 import {
   IllegalOrderTransitionError,
-  OrderFulfilmentModule,
+  OrderSagaModule,
   OrderNotFoundError,
   OrderSagaActivitiesService,
   OrdersRepository,
@@ -59,7 +59,7 @@ describe('order activities in MockActivityEnvironment (no Temporal server; real 
           logging: { level: 'silent' },
         }),
         DatabaseModule.forRoot({ url: db.url, applicationName: 'worker-activities-test' }),
-        OrderFulfilmentModule.forRoot({
+        OrderSagaModule.forRoot({
           payments: { simulator: { latencyMs: 0, declineRate: 0, outage: false } },
           shipping: { simulator: { latencyMs: 0, failureRate: 0 } },
         }),

@@ -19,7 +19,7 @@ function recordingLogger(): Logger & { errors: string[] } {
 }
 
 describe('workflow bundle (bundleWorkflowCode, as scripts/bundle-workflows.js and Worker.create run it)', () => {
-  it('bundles libs/order-saga/src/workflows.ts with no module ignored, exporting orderFulfilmentWorkflow', async () => {
+  it('bundles libs/order-saga/src/workflows.ts with no module ignored, exporting orderSagaWorkflow', async () => {
     const logger = recordingLogger();
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(REPO_ROOT, DEFAULT_WORKFLOWS_PATH),
@@ -28,7 +28,7 @@ describe('workflow bundle (bundleWorkflowCode, as scripts/bundle-workflows.js an
     });
 
     expect(logger.errors).toEqual([]);
-    expect(code).toContain('orderFulfilmentWorkflow');
+    expect(code).toContain('orderSagaWorkflow');
     // Activity implementations and their dependencies must stay out of the workflow sandbox.
     for (const serverOnly of ['@nestjs/', 'typeorm', 'node_modules/pg/', 'OrderSagaActivitiesService']) {
       expect(code).not.toContain(serverOnly);

@@ -31,7 +31,9 @@ const silent: Logger = {
   error: () => undefined,
 };
 
-describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories recorded from a real server)', () => {
+// The histories were recorded under the workflow's earlier type name, orderFulfilmentWorkflow, which the
+// bundle still exports: workflows started before the rename keep replaying.
+describe('orderSagaWorkflow replay (Worker.runReplayHistory on histories recorded from a real server)', () => {
   let workflowBundle: { code: string };
 
   beforeAll(async () => {
@@ -49,26 +51,20 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories r
     Worker.runReplayHistory({ workflowBundle }, history, workflowId);
 
   it.each([
-    ['order-fulfilment.completed.history.json', 'reserve → charge → ship → complete'],
+    ['order-saga.completed.history.json', 'reserve → charge → ship → complete'],
+    ['order-saga.payment-declined.history.json', 'reserve → charge declined → refund → release → failOrder'],
     [
-      'order-fulfilment.payment-declined.history.json',
-      'reserve → charge declined → refund → release → failOrder',
-    ],
-    [
-      'order-fulfilment.shipping-failed.history.json',
+      'order-saga.shipping-failed.history.json',
       'reserve → charge → ship (retried, failed) → refund → release → failOrder',
     ],
-    [
-      'order-fulfilment.cancelled.history.json',
-      'reserve → charge, cancel signal → refund → release → cancel',
-    ],
+    ['order-saga.cancelled.history.json', 'reserve → charge, cancel signal → refund → release → cancel'],
   ])('replays %s (%s) without a determinism error', async (file) => {
     const json = loadHistoryJson(file);
     await expect(replay(historyFromJSON(json), workflowIdOf(json))).resolves.toBeUndefined();
   });
 
   it('the happy-path fixture records the four activities in saga order and a COMPLETED result', () => {
-    const events = loadHistoryJson('order-fulfilment.completed.history.json').events;
+    const events = loadHistoryJson('order-saga.completed.history.json').events;
     const scheduled = events.flatMap((e) =>
       e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : [],
     );
@@ -85,11 +81,11 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories r
 
   it.each([
     [
-      'order-fulfilment.payment-declined.history.json',
+      'order-saga.payment-declined.history.json',
       ['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory', 'failOrder'],
     ],
     [
-      'order-fulfilment.shipping-failed.history.json',
+      'order-saga.shipping-failed.history.json',
       [
         'reserveInventory',
         'chargePayment',
@@ -100,7 +96,7 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories r
       ],
     ],
     [
-      'order-fulfilment.cancelled.history.json',
+      'order-saga.cancelled.history.json',
       ['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory', 'cancelOrder'],
     ],
   ])('%s schedules the compensations in reverse: %j', (file, activities) => {
@@ -116,7 +112,7 @@ describe('orderFulfilmentWorkflow replay (Worker.runReplayHistory on histories r
   });
 
   it('throws DeterminismViolationError when the history scheduled a different first activity', async () => {
-    const json = structuredClone(loadHistoryJson('order-fulfilment.completed.history.json'));
+    const json = structuredClone(loadHistoryJson('order-saga.completed.history.json'));
     const first = json.events.find(
       (e) => e.activityTaskScheduledEventAttributes,
     )!.activityTaskScheduledEventAttributes;

@@ -35,7 +35,7 @@ export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';
 export {
   DEFAULT_LATENCY_BUCKETS,
-  defaultHandlerOutcome,
+  defaultFailureOutcome,
   OBSERVABILITY_DEFAULTS,
 } from './observability.options';
 export type {

@@ -33,7 +33,7 @@ export interface MetricsOptions {
    * names, usually the error code the client reads (`OUT_OF_STOCK`, `ORDER_NOT_FOUND`…).
    * @default `HTTP_<status>` for an HttpException, `ERROR` for anything else
    */
-  handlerOutcomeOf?: (error: unknown) => string;
+  failureOutcomeOf?: (error: unknown) => string;
 }
 
 export interface HealthOptions {
@@ -115,7 +115,7 @@ export interface ObservabilityModuleOptions {
 }
 
 /** The outcome of a failed handler when the application does not name it. */
-export function defaultHandlerOutcome(error: unknown): string {
+export function defaultFailureOutcome(error: unknown): string {
   return error instanceof HttpException ? `HTTP_${error.getStatus()}` : 'ERROR';
 }
 
@@ -131,7 +131,7 @@ export const OBSERVABILITY_DEFAULTS = {
     path: '/metrics',
     defaultMetrics: true,
     latencyBuckets: DEFAULT_LATENCY_BUCKETS,
-    handlerOutcomeOf: defaultHandlerOutcome,
+    failureOutcomeOf: defaultFailureOutcome,
   },
   logging: {
     level: 'info',

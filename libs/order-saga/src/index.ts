@@ -1,5 +1,5 @@
-export { cancelOrderSignal, orderSagaStateQuery, orderWorkflowId } from './order-fulfilment.messages';
-export { orderFulfilmentWorkflow } from './order-fulfilment.workflow';
+export { cancelOrderSignal, orderSagaStateQuery, orderWorkflowId } from './order-saga.messages';
+export { orderSagaWorkflow } from './order-saga.workflow';
 export {
   COMPENSATION_STEP_OPTIONS,
   FORWARD_STEP_OPTIONS,

@@ -6,8 +6,8 @@ export type { TemporalEngineOptions } from './engine/temporal-workflow.engine';
 export { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
 export type { WorkflowEngine } from './engine/workflow-engine.port';
 export { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
-export { OrderFulfilmentModule } from './order-fulfilment.module';
-export type { OrderFulfilmentModuleOptions } from './order-fulfilment.module';
+export { OrderSagaModule } from './order-saga.module';
+export type { OrderSagaModuleOptions } from './order-saga.module';
 export {
   ALLOWED_TRANSITIONS,
   CANCELLABLE_STATUSES,

@@ -5,7 +5,7 @@ import { InlineWorkflowEngine, type InlineEngineOptions } from './engine/inline-
 import { TemporalWorkflowEngine, type TemporalEngineOptions } from './engine/temporal-workflow.engine';
 import { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
 import { WorkflowEngineReadiness } from './engine/workflow-engine.readiness';
-import { OrderFulfilmentModule, type OrderFulfilmentModuleOptions } from './order-fulfilment.module';
+import { OrderSagaModule, type OrderSagaModuleOptions } from './order-saga.module';
 import { orderMetricProviders } from './orders.metrics';
 import { OrdersService } from './orders.service';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
@@ -14,7 +14,7 @@ import { SagaStepTelemetry } from './saga/saga-step.telemetry';
 export type WorkflowEngineOptions =
   ({ type: 'inline' } & InlineEngineOptions) | ({ type: 'temporal' } & TemporalEngineOptions);
 
-export interface OrdersModuleOptions extends OrderFulfilmentModuleOptions {
+export interface OrdersModuleOptions extends OrderSagaModuleOptions {
   engine: WorkflowEngineOptions;
 }
 
@@ -22,17 +22,17 @@ export interface OrdersModuleOptions extends OrderFulfilmentModuleOptions {
 @Module({})
 export class OrdersModule {
   static forRoot(options: OrdersModuleOptions): DynamicModule {
-    const fulfilment = OrderFulfilmentModule.forRoot(options);
+    const saga = OrderSagaModule.forRoot(options);
     return {
       module: OrdersModule,
-      imports: [fulfilment],
+      imports: [saga],
       providers: [
         ...orderMetricProviders,
         engineProvider(options.engine),
         WorkflowEngineReadiness,
         OrdersService,
       ],
-      exports: [OrdersService, WORKFLOW_ENGINE, fulfilment],
+      exports: [OrdersService, WORKFLOW_ENGINE, saga],
     };
   }
 }

@@ -22,8 +22,8 @@ export {
   ALWAYS_DECLINED_CARD,
   SIMULATED_PAYMENT_DEFAULTS,
   SimulatedPaymentProvider,
-} from './simulated-payment.provider';
-export type { SimulatedPaymentSettings } from './simulated-payment.provider';
+} from './simulated-payment-provider.adapter';
+export type { SimulatedPaymentSettings } from './simulated-payment-provider.adapter';
 export { InMemorySimulatedProviderLedger } from './simulated-provider-ledger';
 export type { LedgerEntry, SimulatedProviderLedger } from './simulated-provider-ledger';
 export {

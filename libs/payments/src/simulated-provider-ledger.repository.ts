@@ -59,7 +59,7 @@ export class SimulatedProviderLedgerRepository implements SimulatedProviderLedge
     return row && entryOf(row);
   }
 
-  async record(entry: LedgerEntry): Promise<LedgerEntry> {
+  async keepFirst(entry: LedgerEntry): Promise<LedgerEntry> {
     const [inserted] = await returningRows<LedgerRow>(this.dataSource, SIMULATED_LEDGER_SQL.record, [
       entry.idempotencyKey,
       entry.kind,

@@ -21,7 +21,7 @@ export interface LedgerEntry {
  */
 export interface SimulatedProviderLedger {
   find(idempotencyKey: string): Promise<LedgerEntry | undefined>;
-  record(entry: LedgerEntry): Promise<LedgerEntry>;
+  keepFirst(entry: LedgerEntry): Promise<LedgerEntry>;
 }
 
 /**
@@ -35,7 +35,7 @@ export class InMemorySimulatedProviderLedger implements SimulatedProviderLedger 
     return this.entries.get(idempotencyKey);
   }
 
-  async record(entry: LedgerEntry): Promise<LedgerEntry> {
+  async keepFirst(entry: LedgerEntry): Promise<LedgerEntry> {
     const kept = this.entries.get(entry.idempotencyKey) ?? entry;
     this.entries.set(entry.idempotencyKey, kept);
     return kept;

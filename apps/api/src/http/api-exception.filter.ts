@@ -91,7 +91,7 @@ export function errorBodyOf(exception: unknown): ErrorBody {
 }
 
 /** A failed handler's domain outcome in `http_handler_outcomes_total`: the error code the client reads. */
-export const handlerOutcomeOf = (exception: unknown): string => errorBodyOf(exception).code;
+export const failureOutcomeOf = (exception: unknown): string => errorBodyOf(exception).code;
 
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();

@@ -10,13 +10,13 @@ import type { Counter } from 'prom-client';
 import { tap, type Observable } from 'rxjs';
 import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
-import { handlerOutcomeOf } from './handler-outcome';
+import { namedOutcomeOf } from './handler-outcome';
 import { HTTP_METRICS } from './metric-names';
 
 /**
  * Counts each handler run by its domain outcome, `http_handler_outcomes_total{handler,outcome}`: what the
  * status code alone does not say (a 422 is `OUT_OF_STOCK` or `IDEMPOTENCY_KEY_REUSED`, a 200 a first
- * answer or a replay). Failures are named by `metrics.handlerOutcomeOf`, successes by `setHandlerOutcome`
+ * answer or a replay). Failures are named by `metrics.failureOutcomeOf`, successes by `setHandlerOutcome`
  * (default `OK`). Requests that never reach a handler (404, 413, parse errors) are in `http_requests_total`.
  */
 @Injectable()
@@ -32,9 +32,9 @@ export class HandlerOutcomeInterceptor implements NestInterceptor {
     const request = execution.switchToHttp().getRequest<object>();
     return next.handle().pipe(
       tap({
-        complete: () => this.outcomes.inc({ handler, outcome: handlerOutcomeOf(request) }),
+        complete: () => this.outcomes.inc({ handler, outcome: namedOutcomeOf(request) }),
         error: (error: unknown) =>
-          this.outcomes.inc({ handler, outcome: this.options.metrics.handlerOutcomeOf(error) }),
+          this.outcomes.inc({ handler, outcome: this.options.metrics.failureOutcomeOf(error) }),
       }),
     );
   }

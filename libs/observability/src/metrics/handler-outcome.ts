@@ -13,6 +13,6 @@ export function setHandlerOutcome(request: object, outcome: string): void {
   named.set(request, outcome);
 }
 
-export function handlerOutcomeOf(request: object): string {
+export function namedOutcomeOf(request: object): string {
   return named.get(request) ?? HANDLER_OK;
 }

@@ -1,4 +1,4 @@
-import { cancelOrderSignal, orderFulfilmentWorkflow, orderWorkflowId } from '@app/order-saga';
+import { cancelOrderSignal, orderSagaWorkflow, orderWorkflowId } from '@app/order-saga';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -48,7 +48,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
   async start(orderId: string): Promise<void> {
     try {
       await this.withDeadline(() =>
-        this.client.workflow.start(orderFulfilmentWorkflow, {
+        this.client.workflow.start(orderSagaWorkflow, {
           taskQueue: this.taskQueue,
           workflowId: orderWorkflowId(orderId),
           args: [{ orderId }],
@@ -64,7 +64,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
   async requestCancellation(orderId: string): Promise<void> {
     try {
       await this.withDeadline(() =>
-        this.client.workflow.signalWithStart(orderFulfilmentWorkflow, {
+        this.client.workflow.signalWithStart(orderSagaWorkflow, {
           taskQueue: this.taskQueue,
           workflowId: orderWorkflowId(orderId),
           args: [{ orderId }],

@@ -20,7 +20,7 @@ export const PAYMENT_EVENTS = {
   unavailable: 'payment.provider_unavailable',
 } as const;
 
-/** Instrumentation scope of the saga's spans (`saga.orderFulfilment`, `saga.<step>`). */
+/** Instrumentation scope of the saga's spans (`saga.run`, `saga.<step>`). */
 export const SAGA_TRACER = 'orders-saga';
 
 /** Adds the order's business attributes to the active span (the saga step being run). */

@@ -13,13 +13,13 @@ describe('CircuitBreaker', () => {
 
   it('opens after the threshold of consecutive failures; a success in between starts the count again', () => {
     const circuit = breaker();
-    circuit.record(false);
-    circuit.record(false);
-    circuit.record(true);
-    circuit.record(false);
-    circuit.record(false);
+    circuit.report(false);
+    circuit.report(false);
+    circuit.report(true);
+    circuit.report(false);
+    circuit.report(false);
     expect(circuit.state).toBe('closed');
-    expect(circuit.record(false)).toBe(true);
+    expect(circuit.report(false)).toBe(true);
     expect(circuit.state).toBe('open');
     expect(circuit.allowance(0, 4)).toBe(0);
     expect(circuit.probeAt).toBe(1_000);
@@ -27,19 +27,19 @@ describe('CircuitBreaker', () => {
 
   it('lets one probe through after the cooldown: its success closes, its failure reopens', () => {
     const circuit = breaker();
-    for (let i = 0; i < 3; i++) circuit.record(false);
+    for (let i = 0; i < 3; i++) circuit.report(false);
     now = 999;
     expect(circuit.allowance(0, 4)).toBe(0);
     now = 1_000;
     expect(circuit.allowance(0, 4)).toBe(1);
     expect(circuit.state).toBe('half-open');
     expect(circuit.allowance(1, 4)).toBe(0); // the probe is in flight
-    circuit.record(false);
+    circuit.report(false);
     expect(circuit.state).toBe('open');
     expect(circuit.probeAt).toBe(2_000);
     now = 2_000;
     expect(circuit.allowance(0, 4)).toBe(1);
-    circuit.record(true);
+    circuit.report(true);
     expect([circuit.state, circuit.consecutiveFailures, circuit.allowance(0, 4)]).toEqual(['closed', 0, 4]);
   });
 });

@@ -39,7 +39,7 @@ export class CircuitBreaker {
   }
 
   /** Records an attempt's result; true when the circuit changed state. */
-  record(success: boolean): boolean {
+  report(success: boolean): boolean {
     const before = this.current;
     if (success) {
       this.failures = 0;

@@ -52,7 +52,7 @@ export class EndpointDeliveryState {
       });
       this.failures.length = Math.min(this.failures.length, RECENT_FAILURES_KEPT);
     }
-    return result === 'success' || attempt.retryable ? this.circuit.record(result === 'success') : false;
+    return result === 'success' || attempt.retryable ? this.circuit.report(result === 'success') : false;
   }
 
   recentFailures(): RecentFailure[] {

@@ -16,7 +16,7 @@ import { ChargePaymentStep } from './saga/steps/charge-payment.step';
 import { FinishOrderStep } from './saga/steps/finish-order.step';
 import { ReserveInventoryStep } from './saga/steps/reserve-inventory.step';
 
-export interface OrderFulfilmentModuleOptions {
+export interface OrderSagaModuleOptions {
   payments?: PaymentsModuleOptions;
   shipping?: ShippingModuleOptions;
 }
@@ -27,8 +27,8 @@ export interface OrderFulfilmentModuleOptions {
  * step (`saga/steps/`) calls the orders repository and the other domains in one direction.
  */
 @Module({})
-export class OrderFulfilmentModule {
-  static forRoot(options: OrderFulfilmentModuleOptions = {}): DynamicModule {
+export class OrderSagaModule {
+  static forRoot(options: OrderSagaModuleOptions = {}): DynamicModule {
     const domains = [
       InventoryModule,
       PaymentsModule.forRoot(options.payments),
@@ -36,7 +36,7 @@ export class OrderFulfilmentModule {
       WebhookOutboxModule,
     ];
     return {
-      module: OrderFulfilmentModule,
+      module: OrderSagaModule,
       imports: [
         TypeOrmModule.forFeature([OrderEntity, OrderLineEntity, OrderStatusHistoryEntity]),
         ...domains,

@@ -114,7 +114,7 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     if (known) return known;
     if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs);
     if (this.settings.outage) throw new PaymentProviderUnavailableError('simulated provider outage');
-    return this.ledger.record(decide());
+    return this.ledger.keepFirst(decide());
   }
 }
 

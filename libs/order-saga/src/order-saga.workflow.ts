@@ -1,5 +1,5 @@
 import { log, proxyActivities, setHandler } from '@temporalio/workflow';
-import { cancelOrderSignal, orderSagaStateQuery } from './order-fulfilment.messages';
+import { cancelOrderSignal, orderSagaStateQuery } from './order-saga.messages';
 import { ORDER_SAGA_ACTIVITY_NAMES, ORDER_SAGA_ACTIVITY_OPTIONS } from './order-saga.activity-options';
 import { runOrderSaga } from './order-saga.definition';
 import type {
@@ -10,7 +10,7 @@ import type {
 } from './order-saga.types';
 
 /** The Temporal workflow of one order: the shared saga with each activity proxied under its retry policy. */
-export async function orderFulfilmentWorkflow(input: OrderSagaInput): Promise<OrderSagaResult> {
+export async function orderSagaWorkflow(input: OrderSagaInput): Promise<OrderSagaResult> {
   const activities = Object.fromEntries(
     ORDER_SAGA_ACTIVITY_NAMES.map((name) => [
       name,
