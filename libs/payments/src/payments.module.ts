@@ -5,7 +5,10 @@ import { PAYMENT_PROVIDER } from './payment-provider.port';
 import { paymentMetricProviders } from './payments.metrics';
 import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
-import { SimulatedPaymentProvider, type SimulatedPaymentSettings } from './simulated-payment-provider.adapter';
+import {
+  SimulatedPaymentProvider,
+  type SimulatedPaymentSettings,
+} from './simulated-payment-provider.adapter';
 import { SimulatedProviderLedgerRepository } from './simulated-provider-ledger.repository';
 
 export interface PaymentsModuleOptions {
