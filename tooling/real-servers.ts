@@ -24,7 +24,7 @@ export type RealServer =
   | 'haproxy'
   | 'redis-server';
 
-/** Where the script builds them: `ORDERS_TEST_SERVERS_DIR` (documented in the README), else its default. */
+/** Where the script builds them: `ORDERS_TEST_SERVERS_DIR` (documented in docs/testing.md), else its default. */
 export const TEST_SERVERS_DIR =
   process.env.ORDERS_TEST_SERVERS_DIR || path.join(homedir(), '.cache/orders-test-servers');
 

@@ -1,8 +1,4 @@
-/**
- * Every statement of the inventory library. They are written out rather than built by TypeORM: the order
- * path runs them for every order, and building them costs more CPU than running them.
- * `benchmarks/order-placement.pgbench.sql` runs the order path's statements; a unit spec keeps it in step.
- */
+/** Every statement of the inventory library, run by its repository only (docs/architecture.md, data access). */
 const PRODUCT_COLUMNS = 'sku, name, unit_price, currency, stock, created_at, updated_at';
 
 export const INVENTORY_SQL = {

@@ -1,8 +1,4 @@
-/**
- * Every statement of the orders library. They are written out rather than built by TypeORM: the order
- * path runs them for every order, and building them costs more CPU than running them.
- * `benchmarks/order-placement.pgbench.sql` runs the order path's statements; a unit spec keeps it in step.
- */
+/** Every statement of the orders library, run by its repository only (docs/architecture.md, data access). */
 
 /** An instant as `Date#toISOString()` writes it (UTC, milliseconds): the API's timestamp format. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

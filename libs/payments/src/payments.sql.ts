@@ -1,8 +1,4 @@
-/**
- * Every statement of the payments library. They are written out rather than built by TypeORM: the order
- * path runs them for every order, and building them costs more CPU than running them.
- * `benchmarks/order-placement.pgbench.sql` runs the order path's statements; a unit spec keeps it in step.
- */
+/** Every statement of the payments library, run by its repository only (docs/architecture.md, data access). */
 export const PAYMENTS_SQL = {
   pending:
     'INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token, ' +

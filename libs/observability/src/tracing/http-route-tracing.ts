@@ -6,8 +6,8 @@ import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 /**
  * Gives the HTTP server span its route template: the HTTP instrumentation then sets `http.route` and
  * names the span `GET /orders/:id`. One synchronous Fastify hook does what a framework instrumentation
- * would, without its span per request, per handler and per hook (measured at a sixth of a traced
- * request's CPU). Handler spans come from `HandlerSpanInterceptor`.
+ * would, without its span per request, per handler and per hook, which cost a large share of a traced
+ * request's CPU. Handler spans come from `HandlerSpanInterceptor`.
  */
 @Injectable()
 export class HttpRouteTracing implements OnModuleInit {

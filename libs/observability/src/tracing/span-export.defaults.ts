@@ -4,10 +4,9 @@
  * The SDK's processor has one export in flight at a time and sends the next batch as soon as the queue
  * holds a full one, so it ships at most `maxExportBatchSize` spans per export round trip; the queue only
  * buys time while an export is slow. With the SDK's defaults (batch 512, queue 2,048), a collector
- * answering in 100 ms caps the export at ~5,000 spans/s and 0.3 s of a 7,000 spans/s load fills the
- * queue (measured: 26 % of spans dropped at that rate, 68 % at 250 ms; none with these defaults at
- * 100 ms). At the throughput BENCHMARKS.md records for `POST /orders` (120–140 orders/s, 50–60 spans each)
- * the API makes ~7,000 spans/s. The root README says how to pick a sampling ratio from these figures.
+ * answering in 100 ms caps the export at ~5,000 spans/s, and 0.3 s of a 7,000 spans/s load fills the
+ * queue, so spans are dropped; these limits keep up with such a load. An API placing 120–140 orders/s at
+ * 50–60 spans each makes ~7,000 spans/s. docs/observability.md says how to pick a sampling ratio.
  */
 export const BATCH_SPAN_PROCESSOR_DEFAULTS = {
   /**
