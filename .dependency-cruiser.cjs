@@ -110,9 +110,9 @@ module.exports = {
     {
       name: 'report-through-observability',
       comment:
-        'Apps and libs record metrics and spans through @app/observability (InjectMetric, make*Provider, ' +
-        'getMetricToken, StandaloneMetrics, annotateActiveSpan, OperationTelemetry), never prom-client, the ' +
-        'Prometheus module or OpenTelemetry directly; the apps start tracing through @app/observability/tracing ' +
+        'Apps and libs record metrics, spans and logs through @app/observability (InjectMetric, make*Provider, ' +
+        'getMetricToken, StandaloneMetrics, annotateActiveSpan, OperationTelemetry, AppLogger, AuditLog), never ' +
+        'prom-client, the Prometheus module, OpenTelemetry or pino directly; the apps start tracing through @app/observability/tracing ' +
         '(instrumentation.ts). The library itself is exempt, and so are specs, which may build instruments to ' +
         'test against.',
       severity: 'error',
@@ -120,7 +120,9 @@ module.exports = {
         path: `^(apps|libs)/[^/]+/src/.*${NOT_SPECS}`,
         pathNot: ['^libs/observability/', '^apps/worker/src/workflow-tracing\\.ts$'],
       },
-      to: { path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/|nestjs-otel)' },
+      to: {
+        path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/[^/]+|nestjs-otel|nestjs-pino|pino|pino-http)/',
+      },
     },
     {
       name: 'worker-span-bridge-names-only-opentelemetry-types',

@@ -147,6 +147,15 @@ const PROBES: Array<[scenario: string, probe: Probe]> = [
     },
   ],
   [
+    'an app logs through nestjs-pino instead of the observability library',
+    {
+      rule: 'report-through-observability',
+      folder: 'apps/api/src',
+      imports: 'nestjs-pino',
+      resolvesTo: 'node_modules/nestjs-pino/',
+    },
+  ],
+  [
     'the benchmarks import test code (a test/ folder)',
     {
       rule: 'fuzz-and-benchmarks-import-no-test-code',

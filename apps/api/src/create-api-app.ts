@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { LIVENESS_PATH, requestIdFrom } from '@app/observability';
-import { Logger } from 'nestjs-pino';
+import { AppLogger, LIVENESS_PATH, requestIdFrom } from '@app/observability';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -98,7 +97,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   await app.init();
   return app;
 }

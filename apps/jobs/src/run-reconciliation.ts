@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '@app/observability';
 import type { JobsConfig } from './config/jobs.config';
 import { pushReconciliationMetrics } from './job-metrics';
 import { JobsModule } from './jobs.module';
@@ -9,8 +9,8 @@ import { ReconcileOrdersService, type ReconciliationResult } from './reconcile-o
 export async function runReconciliation(config: JobsConfig): Promise<ReconciliationResult> {
   const started = process.hrtime.bigint();
   const app = await NestFactory.createApplicationContext(JobsModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  const logger = app.get(Logger);
+  app.useLogger(app.get(AppLogger));
+  const logger = app.get(AppLogger);
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
     const result = await app.get(ReconcileOrdersService).run(config.reconcile);

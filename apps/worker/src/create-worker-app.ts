@@ -1,4 +1,4 @@
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '@app/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkerConfig } from './config/worker.config';
@@ -20,7 +20,7 @@ export async function createWorkerApp(
       abortOnError: false,
     },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   await app.init();
   return app;
 }

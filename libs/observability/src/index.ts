@@ -66,3 +66,5 @@ export type { Operation, OperationInstruments, TraceCarrier } from './operations
 // A method's own span, declared on the method (nestjs-otel): for operations that are not on a hot path,
 // such as a batch job's run, whose span names its inputs and, through `onResult`, what it did.
 export { Span } from 'nestjs-otel';
+// The Nest logger backed by the structured (pino) log this library configures: `app.useLogger(app.get(AppLogger))`.
+export { Logger as AppLogger } from 'nestjs-pino';
