@@ -3,6 +3,7 @@ import { WebhooksDebugView } from './debug/webhooks-debug-view';
 import { WebhookAttempts } from './delivery/webhook-attempts';
 import { WebhookDeliveries } from './delivery/webhook-deliveries.repository';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
+import { WebhookEndpointsRepository } from './endpoints/webhook-endpoints.repository';
 import { WebhookEndpoints } from './endpoints/webhook-endpoints.service';
 import { webhookBacklogGaugeProviders, webhookDeliveryMetricProviders } from './webhook.metrics';
 import { resolveWebhooksOptions, WEBHOOKS_OPTIONS, type WebhooksModuleOptions } from './webhooks.options';
@@ -21,6 +22,7 @@ export class WebhooksModule {
         { provide: WEBHOOKS_OPTIONS, useValue: resolveWebhooksOptions(options) },
         ...webhookDeliveryMetricProviders,
         ...webhookBacklogGaugeProviders,
+        WebhookEndpointsRepository,
         WebhookEndpoints,
         WebhookDeliveries,
         WebhookAttempts,

@@ -1,9 +1,9 @@
 import { DebugVars } from '@app/observability';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { WebhookDeliveries } from '../delivery/webhook-deliveries.repository';
+import type { DeliveryStatus } from '../delivery/webhook-delivery.types';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
+import { WebhookEndpointsRepository } from '../endpoints/webhook-endpoints.repository';
 
 /** The name of the section in `/debug/vars`. */
 export const WEBHOOKS_DEBUG_SECTION = 'webhooks';
@@ -19,7 +19,7 @@ export const WEBHOOKS_DEBUG_SECTION = 'webhooks';
 export class WebhooksDebugView implements OnModuleInit {
   constructor(
     private readonly debugVars: DebugVars,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly endpoints: WebhookEndpointsRepository,
     private readonly deliveries: WebhookDeliveries,
     private readonly dispatcher: WebhookDispatcher,
   ) {}
@@ -30,19 +30,15 @@ export class WebhooksDebugView implements OnModuleInit {
 
   async snapshot() {
     const [endpoints, backlog, totals] = await Promise.all([
-      this.dataSource.query<Array<{ id: string; url: string; enabled: boolean; eventTypes: string[] }>>(
-        'SELECT id, url, enabled, event_types AS "eventTypes" FROM webhook_endpoints ORDER BY created_at, id',
-      ),
+      this.endpoints.overview(),
       this.deliveries.backlog(),
-      this.dataSource.query<Array<{ endpoint_id: string; status: string; n: number }>>(
-        'SELECT endpoint_id, status, count(*)::int AS n FROM webhook_deliveries GROUP BY endpoint_id, status',
-      ),
+      this.deliveries.countsByStatus(),
     ]);
     const pending = new Map(backlog.map((row) => [row.endpointId, row]));
-    const count = (endpointId: string, status?: string) =>
+    const count = (endpointId: string, status?: DeliveryStatus) =>
       totals
-        .filter((row) => row.endpoint_id === endpointId && (!status || row.status === status))
-        .reduce((sum, row) => sum + Number(row.n), 0);
+        .filter((row) => row.endpointId === endpointId && (!status || row.status === status))
+        .reduce((sum, row) => sum + row.count, 0);
     const states = this.dispatcher.endpointStates();
     return {
       endpoints: endpoints.map((endpoint) => {

@@ -8,6 +8,7 @@ import {
   BACKLOG_SQL,
   CLAIM_SQL,
   DELIVERED_SQL,
+  DELIVERY_COUNTS_SQL,
   DELIVERY_STATUS_SQL,
   DUE_ENDPOINTS_SQL,
   EXPIRE_SQL,
@@ -17,6 +18,7 @@ import {
 } from './webhook-deliveries.sql';
 import type {
   ClaimedDelivery,
+  DeliveryCount,
   DeliveryStatus,
   DeliveryView,
   EndpointBacklog,
@@ -133,6 +135,13 @@ export class WebhookDeliveries {
     this.backlogReading = { at: now, rows };
     rows.catch(() => (this.backlogReading = undefined));
     return rows;
+  }
+
+  /** How many deliveries each endpoint has in each status (a status it has none in is left out). */
+  async countsByStatus(): Promise<DeliveryCount[]> {
+    const rows: Array<{ endpoint_id: string; status: DeliveryStatus; n: number }> =
+      await this.dataSource.query(DELIVERY_COUNTS_SQL);
+    return rows.map((row) => ({ endpointId: row.endpoint_id, status: row.status, count: Number(row.n) }));
   }
 
   /** An endpoint's deliveries, newest first; `before` is the last page's cursor (an event sequence). */

@@ -125,3 +125,7 @@ RETURNING d.status`;
 export const DELIVERY_STATUS_SQL = `
 SELECT d.status FROM webhook_deliveries d JOIN webhook_events ev ON ev.seq = d.event_seq
  WHERE d.endpoint_id = $1 AND ev.id = $2`;
+
+/** Deliveries per endpoint and status, of every endpoint that has any. */
+export const DELIVERY_COUNTS_SQL =
+  'SELECT endpoint_id, status, count(*)::int AS n FROM webhook_deliveries GROUP BY endpoint_id, status';

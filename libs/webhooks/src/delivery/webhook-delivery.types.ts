@@ -44,3 +44,10 @@ export interface EndpointBacklog {
   pending: number;
   oldestPendingAgeSeconds: number;
 }
+
+/** How many of an endpoint's deliveries are in one status. */
+export interface DeliveryCount {
+  endpointId: string;
+  status: DeliveryStatus;
+  count: number;
+}
