@@ -1,4 +1,3 @@
-import type { AuditLog } from '@app/observability';
 import type { WebhookOutbox } from '@app/webhooks';
 import { Histogram, Registry } from 'prom-client';
 import type { EntityManager } from 'typeorm';
@@ -7,6 +6,7 @@ import type { OrderView } from '../order.view';
 import { IllegalOrderTransitionError, OrderNotFoundError } from '../orders.errors';
 import type { OrdersRepository, TransitionResult } from '../orders.repository';
 import { OrderProgress } from './order-progress';
+import { AuditRecorder } from './steps/step-spec.fixture';
 
 /** Orders in memory, moved by the lifecycle's own rules the way the repository moves them. */
 class FakeOrders {
@@ -39,7 +39,7 @@ describe('OrderProgress (in-memory orders and outbox)', () => {
   const manager = {} as EntityManager;
   let orders: FakeOrders;
   let enqueued: Array<{ type: string; orderId: string; payload: unknown }>;
-  let audits: string[];
+  let audit: AuditRecorder;
   let progress: OrderProgress;
 
   const observations = async (outcome: string) =>
@@ -51,18 +51,17 @@ describe('OrderProgress (in-memory orders and outbox)', () => {
     registry.resetMetrics();
     orders = new FakeOrders();
     enqueued = [];
-    audits = [];
+    audit = new AuditRecorder();
     const outbox = {
       enqueue: async (_m: EntityManager, event: { type: string; orderId: string; payload: unknown }) => {
         enqueued.push(event);
         return [];
       },
     };
-    const audit = { record: (action: string) => audits.push(action) };
     progress = new OrderProgress(
       orders as unknown as OrdersRepository,
       outbox as unknown as WebhookOutbox,
-      audit as unknown as AuditLog,
+      audit.log,
       processing,
     );
   });
@@ -132,14 +131,14 @@ describe('OrderProgress (in-memory orders and outbox)', () => {
       progress.finished('COMPLETED', { moved: true, createdAt: new Date(Date.now() - 5_000) }, 'o-1');
 
       expect(await observations('COMPLETED')).toBe(1);
-      expect(audits).toEqual(['order-completed']);
+      expect(audit.actions).toEqual(['order-completed']);
     });
 
     it('neither times nor audits a final state reached earlier (a repeated step)', async () => {
       progress.finished('FAILED', { moved: false, createdAt: new Date() }, 'o-1', 'OUT_OF_STOCK');
 
       expect(await observations('FAILED')).toBe(0);
-      expect(audits).toEqual([]);
+      expect(audit.actions).toEqual([]);
     });
   });
 });

@@ -1,5 +1,3 @@
-import { MIGRATIONS } from '@app/database';
-import type { AuditLog } from '@app/observability';
 import {
   CarrierUnavailableError,
   ShippingRepository,
@@ -7,17 +5,23 @@ import {
   type Carrier,
   type ShipmentRequest,
 } from '@app/shipping';
-import { WebhookOutbox } from '@app/webhooks';
 import { randomUUID } from 'node:crypto';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../../tooling/database';
+import { Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import type { OrderStatus } from '../../order-status';
 import { IllegalOrderTransitionError, OrderNotFoundError } from '../../orders.errors';
 import { OrdersRepository } from '../../orders.repository';
-import { OrderProgress } from '../order-progress';
 import { SagaStepError } from '../saga-step.error';
 import { ArrangeShippingStep } from './arrange-shipping.step';
+import {
+  eventsOf,
+  failureOf,
+  insertOrder,
+  insertProduct,
+  openStepSpecDatabase,
+  orderProgressOn,
+  type StepSpecDatabase,
+} from './step-spec.fixture';
 
 /** A carrier that books unless told otherwise, keeps every request, and runs `during` while booking. */
 class FakeCarrier implements Carrier {
@@ -48,7 +52,7 @@ const address = {
  * shipping, a cancellation is refused, and a shipped order is never undone.
  */
 describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
-  let db: TestDatabase;
+  let database: StepSpecDatabase;
   let dataSource: DataSource;
   let carrier: FakeCarrier;
   let step: ArrangeShippingStep;
@@ -66,12 +70,7 @@ describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
     )?.value ?? 0;
   /** An order of two lines (1 × SHP-B, 3 × SHP-A), in `status`. */
   const order = async (status: OrderStatus = 'PAID') => {
-    const orderId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address)
-       VALUES ($1, 'customer-1', $2, $3, 'EUR', 400, $4)`,
-      [orderId, 'f'.repeat(64), status, JSON.stringify(address)],
-    );
+    const orderId = await insertOrder(dataSource, { status, total: 400, shippingAddress: address });
     await dataSource.query(
       `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total)
        VALUES ($1, 1, 'SHP-B', 'B', 1, 100, 100), ($1, 2, 'SHP-A', 'A', 3, 100, 300)`,
@@ -91,56 +90,18 @@ describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
         [orderId],
       )
     )[0];
-  const eventsOf = async (orderId: string) =>
-    (
-      await dataSource.query<Array<{ type: string }>>(
-        'SELECT type FROM webhook_events WHERE order_id = $1 ORDER BY seq',
-        [orderId],
-      )
-    ).map((row) => row.type);
-  const failureOf = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
 
   beforeAll(async () => {
-    db = await createTestDatabase('shipping_step_spec');
-    dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    for (const sku of SKUS)
-      await dataSource.query(
-        `INSERT INTO products (sku, name, unit_price, currency, stock) VALUES ($1, $1, 100, 'EUR', 0)`,
-        [sku],
-      );
-    await dataSource.query(
-      `INSERT INTO webhook_endpoints (id, url, secret, event_types)
-       VALUES (gen_random_uuid(), 'https://hooks.example.com/x', 'whsec_x', '{shipment.created}')`,
-    );
+    database = await openStepSpecDatabase('shipping_step_spec', ['shipment.created']);
+    dataSource = database.dataSource;
+    for (const sku of SKUS) await insertProduct(dataSource, sku, 0);
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => database?.close());
   beforeEach(() => {
     registry.resetMetrics();
     carrier = new FakeCarrier();
     const orders = new OrdersRepository(dataSource);
-    const progress = new OrderProgress(
-      orders,
-      new WebhookOutbox(
-        dataSource,
-        new Counter({ name: 'webhook_events_total', help: 'test', labelNames: ['endpoint'], registers: [] }),
-      ),
-      { record: () => undefined } as unknown as AuditLog,
-      new Histogram({
-        name: 'order_processing_seconds',
-        help: 'test',
-        labelNames: ['outcome'],
-        registers: [],
-      }),
-    );
+    const progress = orderProgressOn(dataSource, { orders });
     const shipping = new ShippingService(new ShippingRepository(dataSource), carrier, arrangement);
     step = new ArrangeShippingStep(dataSource, orders, shipping, progress);
   });
@@ -162,7 +123,7 @@ describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
     ]);
     expect(await shipmentsOf(orderId)).toEqual([{ carrier: 'FAKE-POST', tracking_number: 'TRK-1' }]);
     expect(await orderRow(orderId)).toEqual({ status: 'SHIPPED', shipping_claimed_at: expect.any(Date) });
-    expect(await eventsOf(orderId)).toEqual(['shipment.created']);
+    expect(await eventsOf(dataSource, orderId)).toEqual(['shipment.created']);
     expect(await arrangements('booked')).toBe(1);
   });
 
@@ -174,7 +135,7 @@ describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
 
     expect(carrier.requests).toHaveLength(1);
     expect(await shipmentsOf(orderId)).toHaveLength(1);
-    expect(await eventsOf(orderId)).toEqual(['shipment.created']);
+    expect(await eventsOf(dataSource, orderId)).toEqual(['shipment.created']);
   });
 
   it.each(['SHIPPED', 'COMPLETED'] as const)('does nothing for an order already %s', async (status) => {
@@ -265,7 +226,7 @@ describe('ArrangeShippingStep (real PostgreSQL, fake carrier)', () => {
     expect(error).toMatchObject({ from: 'FAILED', to: 'SHIPPED' });
     expect(await shipmentsOf(orderId)).toEqual([{ carrier: 'FAKE-POST', tracking_number: 'TRK-1' }]);
     expect((await orderRow(orderId)).status).toBe('FAILED');
-    expect(await eventsOf(orderId)).toEqual([]);
+    expect(await eventsOf(dataSource, orderId)).toEqual([]);
   });
 
   it('throws OrderNotFoundError for an order that does not exist', async () => {

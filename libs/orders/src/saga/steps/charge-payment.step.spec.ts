@@ -1,5 +1,3 @@
-import { MIGRATIONS } from '@app/database';
-import type { AuditLog } from '@app/observability';
 import {
   PaymentDeclinedError,
   PaymentProviderUnavailableError,
@@ -10,17 +8,24 @@ import {
   type PaymentStatus,
   type RefundRequest,
 } from '@app/payments';
-import { WebhookOutbox } from '@app/webhooks';
 import { randomUUID } from 'node:crypto';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../../tooling/database';
+import { Counter, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import type { OrderStatus } from '../../order-status';
 import { IllegalOrderTransitionError } from '../../orders.errors';
 import { OrdersRepository } from '../../orders.repository';
-import { OrderProgress } from '../order-progress';
 import { SagaStepError } from '../saga-step.error';
 import { ChargePaymentStep } from './charge-payment.step';
+import {
+  AuditRecorder,
+  eventsOf,
+  failureOf,
+  insertOrder,
+  openStepSpecDatabase,
+  orderProgressOn,
+  statusOf,
+  type StepSpecDatabase,
+} from './step-spec.fixture';
 
 /**
  * A provider that captures unless told otherwise, keeps every request, and runs `during` while a call is
@@ -55,11 +60,11 @@ class FakeProvider implements PaymentProvider {
 
 /** INVENTORY_RESERVED → PAID and its compensation (the refund), against a real PostgreSQL. */
 describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
-  let db: TestDatabase;
+  let database: StepSpecDatabase;
   let dataSource: DataSource;
   let provider: FakeProvider;
   let step: ChargePaymentStep;
-  const audits: string[] = [];
+  let audit: AuditRecorder;
   const registry = new Registry();
   const compensations = new Counter({
     name: 'order_saga_compensations_total',
@@ -83,12 +88,7 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
     status: OrderStatus = 'INVENTORY_RESERVED',
     payment: { status?: PaymentStatus; reference?: string; declineCode?: string } = {},
   ) => {
-    const orderId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address)
-       VALUES ($1, 'customer-1', $2, $3, 'EUR', 2500, '{}')`,
-      [orderId, 'f'.repeat(64), status],
-    );
+    const orderId = await insertOrder(dataSource, { status, total: 2500 });
     await dataSource.query(
       `INSERT INTO payments (order_id, method, card_brand, card_last4, expiry_month, expiry_year, payment_token,
                              amount, currency, status, provider_reference, decline_code)
@@ -103,59 +103,20 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
         Array<{ status: string; provider_reference: string | null; decline_code: string | null }>
       >('SELECT status, provider_reference, decline_code FROM payments WHERE order_id = $1', [orderId])
     )[0];
-  const statusOf = async (orderId: string) =>
-    (
-      await dataSource.query<Array<{ status: string }>>('SELECT status FROM orders WHERE id = $1', [orderId])
-    )[0].status;
-  const eventsOf = async (orderId: string) =>
-    (
-      await dataSource.query<Array<{ type: string }>>(
-        'SELECT type FROM webhook_events WHERE order_id = $1 ORDER BY seq',
-        [orderId],
-      )
-    ).map((row) => row.type);
-  const failureOf = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
 
   beforeAll(async () => {
-    db = await createTestDatabase('charge_step_spec');
-    dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.query(
-      `INSERT INTO webhook_endpoints (id, url, secret, event_types)
-       VALUES (gen_random_uuid(), 'https://hooks.example.com/x', 'whsec_x', '{payment.captured,payment.refunded}')`,
-    );
+    database = await openStepSpecDatabase('charge_step_spec', ['payment.captured', 'payment.refunded']);
+    dataSource = database.dataSource;
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => database?.close());
   beforeEach(() => {
     registry.resetMetrics();
-    audits.length = 0;
+    audit = new AuditRecorder();
     provider = new FakeProvider();
     const orders = new OrdersRepository(dataSource);
-    const audit = { record: (action: string) => audits.push(action) } as unknown as AuditLog;
-    const progress = new OrderProgress(
-      orders,
-      new WebhookOutbox(
-        dataSource,
-        new Counter({ name: 'webhook_events_total', help: 'test', labelNames: ['endpoint'], registers: [] }),
-      ),
-      audit,
-      new Histogram({
-        name: 'order_processing_seconds',
-        help: 'test',
-        labelNames: ['outcome'],
-        registers: [],
-      }),
-    );
+    const progress = orderProgressOn(dataSource, { orders, audit: audit.log });
     const payments = new PaymentsService(new PaymentsRepository(dataSource), provider, processed);
-    step = new ChargePaymentStep(dataSource, orders, payments, progress, audit, compensations);
+    step = new ChargePaymentStep(dataSource, orders, payments, progress, audit.log, compensations);
   });
 
   describe('invoke', () => {
@@ -172,10 +133,10 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
         provider_reference: `ch_${orderId}`,
         decline_code: null,
       });
-      expect(await statusOf(orderId)).toBe('PAID');
-      expect(await eventsOf(orderId)).toEqual(['payment.captured']);
+      expect(await statusOf(dataSource, orderId)).toBe('PAID');
+      expect(await eventsOf(dataSource, orderId)).toEqual(['payment.captured']);
       expect(await counted('captured')).toBe(1);
-      expect(audits).toEqual(['payment-captured']);
+      expect(audit.actions).toEqual(['payment-captured']);
     });
 
     it('does nothing the second time: no second charge, event or count', async () => {
@@ -185,7 +146,7 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
       await step.invoke(orderId);
 
       expect(provider.charges).toHaveLength(1);
-      expect(await eventsOf(orderId)).toEqual(['payment.captured']);
+      expect(await eventsOf(dataSource, orderId)).toEqual(['payment.captured']);
       expect(await counted('captured')).toBe(1);
     });
 
@@ -207,7 +168,7 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
       await step.invoke(orderId);
 
       expect(provider.charges).toEqual([]);
-      expect(await statusOf(orderId)).toBe('PAID');
+      expect(await statusOf(dataSource, orderId)).toBe('PAID');
       expect((await paymentOf(orderId)).provider_reference).toBe('ch_earlier');
       expect(await counted('captured')).toBe(0);
     });
@@ -221,7 +182,7 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
       expect(error).toBeInstanceOf(SagaStepError);
       expect(error).toMatchObject({ type: 'ORDER_CANCELLED', nonRetryable: true });
       expect(provider.charges).toEqual([]);
-      expect(await statusOf(orderId)).toBe('INVENTORY_RESERVED');
+      expect(await statusOf(dataSource, orderId)).toBe('INVENTORY_RESERVED');
     });
 
     it('fails with a final PAYMENT_DECLINED, recording the decline and leaving the order where it was', async () => {
@@ -237,10 +198,10 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
         provider_reference: null,
         decline_code: 'insufficient_funds',
       });
-      expect(await statusOf(orderId)).toBe('INVENTORY_RESERVED');
+      expect(await statusOf(dataSource, orderId)).toBe('INVENTORY_RESERVED');
       expect(await counted('declined')).toBe(1);
-      expect(audits).toEqual(['payment-declined']);
-      expect(await eventsOf(orderId)).toEqual([]);
+      expect(audit.actions).toEqual(['payment-declined']);
+      expect(await eventsOf(dataSource, orderId)).toEqual([]);
     });
 
     it('fails again with PAYMENT_DECLINED for a payment declined earlier, without asking the provider', async () => {
@@ -262,14 +223,14 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
       expect(error).toBeInstanceOf(SagaStepError);
       expect(error).toMatchObject({ type: 'PAYMENT_PROVIDER_UNAVAILABLE', nonRetryable: false });
       expect((await paymentOf(orderId)).status).toBe('PENDING');
-      expect(await statusOf(orderId)).toBe('INVENTORY_RESERVED');
+      expect(await statusOf(dataSource, orderId)).toBe('INVENTORY_RESERVED');
       expect(await counted('provider_unavailable')).toBe(1);
 
       provider.chargeError = undefined;
       await step.invoke(orderId);
 
       expect(provider.charges.map((c) => c.idempotencyKey)).toEqual([`order-${orderId}`, `order-${orderId}`]);
-      expect(await statusOf(orderId)).toBe('PAID');
+      expect(await statusOf(dataSource, orderId)).toBe('PAID');
     });
 
     it('keeps a capture whose move is refused (the order failed meanwhile) and throws once it is recorded', async () => {
@@ -286,10 +247,10 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
         status: 'CAPTURED',
         provider_reference: `ch_${orderId}`,
       });
-      expect(await statusOf(orderId)).toBe('FAILED');
+      expect(await statusOf(dataSource, orderId)).toBe('FAILED');
       expect(await counted('captured')).toBe(1);
-      expect(await eventsOf(orderId)).toEqual([]);
-      expect(audits).toEqual([]);
+      expect(await eventsOf(dataSource, orderId)).toEqual([]);
+      expect(audit.actions).toEqual([]);
 
       // The capture it kept is what compensation refunds.
       provider.during = undefined;
@@ -315,10 +276,10 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
         },
       ]);
       expect((await paymentOf(orderId)).status).toBe('REFUNDED');
-      expect(await eventsOf(orderId)).toEqual(['payment.refunded']);
+      expect(await eventsOf(dataSource, orderId)).toEqual(['payment.refunded']);
       expect(await counted('refunded')).toBe(1);
       expect(await refundsCompensated()).toBe(1);
-      expect(audits).toEqual(['payment-refunded']);
+      expect(audit.actions).toEqual(['payment-refunded']);
     });
 
     it.each(['PENDING', 'DECLINED'] as const)(
@@ -347,8 +308,8 @@ describe('ChargePaymentStep (real PostgreSQL, fake payment provider)', () => {
 
       expect(await counted('refunded')).toBe(0);
       expect(await refundsCompensated()).toBe(0);
-      expect(await eventsOf(orderId)).toEqual([]);
-      expect(audits).toEqual([]);
+      expect(await eventsOf(dataSource, orderId)).toEqual([]);
+      expect(audit.actions).toEqual([]);
     });
 
     it('fails with a retryable PAYMENT_PROVIDER_UNAVAILABLE while the provider is down, keeping the capture', async () => {

@@ -1,22 +1,23 @@
-import { MIGRATIONS } from '@app/database';
-import type { AuditLog } from '@app/observability';
-import { WebhookOutbox } from '@app/webhooks';
-import { randomUUID } from 'node:crypto';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../../tooling/database';
+import type { DataSource } from 'typeorm';
 import type { OrderStatus } from '../../order-status';
 import { IllegalOrderTransitionError } from '../../orders.errors';
-import { OrdersRepository } from '../../orders.repository';
-import { OrderProgress } from '../order-progress';
 import { FinishOrderStep } from './finish-order.step';
+import {
+  AuditRecorder,
+  eventsOf,
+  insertOrder,
+  openStepSpecDatabase,
+  orderProgressOn,
+  type StepSpecDatabase,
+} from './step-spec.fixture';
 
 /** The saga's last step (completed, failed or cancelled), against a real PostgreSQL. */
 describe('FinishOrderStep (real PostgreSQL)', () => {
-  let db: TestDatabase;
+  let database: StepSpecDatabase;
   let dataSource: DataSource;
   let step: FinishOrderStep;
-  const audits: Array<{ action: string; fields: Record<string, unknown>; outcome?: string }> = [];
+  let audit: AuditRecorder;
   const registry = new Registry();
   const processing = new Histogram({
     name: 'order_processing_seconds',
@@ -41,16 +42,8 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
   const failures = async (reason: string) =>
     (await errors.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
   /** An order in `status`, created 90 seconds ago. */
-  const order = async (status: OrderStatus) => {
-    const orderId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address,
-                           created_at)
-       VALUES ($1, 'customer-1', $2, $3, 'EUR', 100, '{}', now() - interval '90 seconds')`,
-      [orderId, 'f'.repeat(64), status],
-    );
-    return orderId;
-  };
+  const order = (status: OrderStatus) =>
+    insertOrder(dataSource, { status, total: 100, createdSecondsAgo: 90 });
   const orderRow = async (orderId: string) =>
     (
       await dataSource.query<Array<{ status: string; failure_reason: string | null }>>(
@@ -63,45 +56,24 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
       'SELECT from_status, to_status, reason FROM order_status_history WHERE order_id = $1 ORDER BY id',
       [orderId],
     );
-  const eventsOf = async (orderId: string) =>
-    (
-      await dataSource.query<Array<{ type: string }>>(
-        'SELECT type FROM webhook_events WHERE order_id = $1 ORDER BY seq',
-        [orderId],
-      )
-    ).map((row) => row.type);
 
   beforeAll(async () => {
-    db = await createTestDatabase('finish_step_spec');
-    dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.query(
-      `INSERT INTO webhook_endpoints (id, url, secret, event_types)
-       VALUES (gen_random_uuid(), 'https://hooks.example.com/x', 'whsec_x', '{order.completed,order.failed,order.cancelled}')`,
-    );
-    const audit = {
-      record: (action: string, fields: Record<string, unknown>, outcome?: string) =>
-        audits.push({ action, fields, outcome }),
-    } as unknown as AuditLog;
-    const progress = new OrderProgress(
-      new OrdersRepository(dataSource),
-      new WebhookOutbox(
-        dataSource,
-        new Counter({ name: 'webhook_events_total', help: 'test', labelNames: ['endpoint'], registers: [] }),
-      ),
-      audit,
-      processing,
-    );
-    step = new FinishOrderStep(dataSource, progress, errors);
+    database = await openStepSpecDatabase('finish_step_spec', [
+      'order.completed',
+      'order.failed',
+      'order.cancelled',
+    ]);
+    dataSource = database.dataSource;
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => database?.close());
   beforeEach(() => {
     registry.resetMetrics();
-    audits.length = 0;
+    audit = new AuditRecorder();
+    step = new FinishOrderStep(
+      dataSource,
+      orderProgressOn(dataSource, { audit: audit.log, processing }),
+      errors,
+    );
   });
 
   describe('complete', () => {
@@ -113,12 +85,12 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
       expect(await historyOf(orderId)).toEqual([
         { from_status: 'SHIPPED', to_status: 'COMPLETED', reason: null },
       ]);
-      expect(await eventsOf(orderId)).toEqual(['order.completed']);
+      expect(await eventsOf(dataSource, orderId)).toEqual(['order.completed']);
       const { count, sum } = await processed('COMPLETED');
       expect(count).toBe(1);
       expect(sum).toBeGreaterThanOrEqual(90);
       expect(sum).toBeLessThan(120);
-      expect(audits).toEqual([
+      expect(audit.records).toEqual([
         {
           action: 'order-completed',
           fields: { 'order.id': orderId, 'order.processing_seconds': sum },
@@ -134,8 +106,8 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
       await step.complete(orderId);
 
       expect((await processed('COMPLETED')).count).toBe(1);
-      expect(await eventsOf(orderId)).toEqual(['order.completed']);
-      expect(audits).toHaveLength(1);
+      expect(await eventsOf(dataSource, orderId)).toEqual(['order.completed']);
+      expect(audit.records).toHaveLength(1);
     });
 
     it('refuses to complete an order that has not shipped', async () => {
@@ -145,7 +117,7 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
 
       expect((await orderRow(orderId)).status).toBe('PAID');
       expect((await processed('COMPLETED')).count).toBe(0);
-      expect(await eventsOf(orderId)).toEqual([]);
+      expect(await eventsOf(dataSource, orderId)).toEqual([]);
     });
   });
 
@@ -162,10 +134,10 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
         expect(await historyOf(orderId)).toEqual([
           { from_status: status, to_status: 'FAILED', reason: 'PAYMENT_DECLINED' },
         ]);
-        expect(await eventsOf(orderId)).toEqual(['order.failed']);
+        expect(await eventsOf(dataSource, orderId)).toEqual(['order.failed']);
         expect(await failures('PAYMENT_DECLINED')).toBe(1);
         expect((await processed('FAILED')).count).toBe(1);
-        expect(audits).toEqual([
+        expect(audit.records).toEqual([
           {
             action: 'order-failed',
             fields: expect.objectContaining({
@@ -210,9 +182,9 @@ describe('FinishOrderStep (real PostgreSQL)', () => {
         expect(await historyOf(orderId)).toEqual([
           { from_status: status, to_status: 'CANCELLED', reason: 'CANCELLED_BY_CUSTOMER' },
         ]);
-        expect(await eventsOf(orderId)).toEqual(['order.cancelled']);
+        expect(await eventsOf(dataSource, orderId)).toEqual(['order.cancelled']);
         expect((await processed('CANCELLED')).count).toBe(1);
-        expect(audits.map((a) => [a.action, a.outcome])).toEqual([['order-cancelled', 'success']]);
+        expect(audit.records.map((a) => [a.action, a.outcome])).toEqual([['order-cancelled', 'success']]);
       },
     );
 

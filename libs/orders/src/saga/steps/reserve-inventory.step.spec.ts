@@ -1,20 +1,24 @@
-import { MIGRATIONS } from '@app/database';
 import { InventoryRepository, InventoryService } from '@app/inventory';
-import type { AuditLog } from '@app/observability';
-import { WebhookOutbox } from '@app/webhooks';
 import { randomUUID } from 'node:crypto';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../../tooling/database';
+import { Counter, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import { IllegalOrderTransitionError, OrderNotFoundError } from '../../orders.errors';
 import { OrdersRepository } from '../../orders.repository';
-import { OrderProgress } from '../order-progress';
 import { SagaStepError } from '../saga-step.error';
 import { ReserveInventoryStep } from './reserve-inventory.step';
+import {
+  failureOf,
+  insertOrder,
+  insertProduct,
+  openStepSpecDatabase,
+  orderProgressOn,
+  statusOf,
+  type StepSpecDatabase,
+} from './step-spec.fixture';
 
 /** PENDING → INVENTORY_RESERVED and its compensation, against a real PostgreSQL. */
 describe('ReserveInventoryStep (real PostgreSQL)', () => {
-  let db: TestDatabase;
+  let database: StepSpecDatabase;
   let dataSource: DataSource;
   let step: ReserveInventoryStep;
   const registry = new Registry();
@@ -30,16 +34,8 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
   /** A product of its own for the test, and a PENDING order of `quantity` units of it. */
   const pendingOrder = async (quantity: number, stock = 10) => {
     const sku = `RSV-${randomUUID().slice(0, 8)}`;
-    const orderId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO products (sku, name, unit_price, currency, stock) VALUES ($1, $1, 100, 'EUR', $2)`,
-      [sku, stock],
-    );
-    await dataSource.query(
-      `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address)
-       VALUES ($1, 'customer-1', $2, 'PENDING', 'EUR', $3, '{}')`,
-      [orderId, 'f'.repeat(64), quantity * 100],
-    );
+    await insertProduct(dataSource, sku, stock);
+    const orderId = await insertOrder(dataSource, { status: 'PENDING', total: quantity * 100 });
     await dataSource.query(
       `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total)
        VALUES ($1, 1, $2, $2, $3, 100, $4)`,
@@ -53,10 +49,6 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
   const productStock = async (sku: string) =>
     (await dataSource.query<Array<{ stock: number }>>('SELECT stock FROM products WHERE sku = $1', [sku]))[0]
       .stock;
-  const orderStatus = async (orderId: string) =>
-    (
-      await dataSource.query<Array<{ status: string }>>('SELECT status FROM orders WHERE id = $1', [orderId])
-    )[0].status;
   const reservations = (orderId: string) =>
     dataSource.query('SELECT sku, quantity, status FROM inventory_reservations WHERE order_id = $1', [
       orderId,
@@ -68,37 +60,12 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
         [orderId],
       )
     ).map((row) => row.to_status);
-  const failureOf = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
 
   beforeAll(async () => {
-    db = await createTestDatabase('reserve_step_spec');
-    dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    database = await openStepSpecDatabase('reserve_step_spec');
+    dataSource = database.dataSource;
     const orders = new OrdersRepository(dataSource);
-    const progress = new OrderProgress(
-      orders,
-      new WebhookOutbox(
-        dataSource,
-        new Counter({
-          name: 'webhook_events_total',
-          help: 'test',
-          labelNames: ['endpoint'],
-          registers: [registry],
-        }),
-      ),
-      { record: () => undefined } as unknown as AuditLog,
-      new Histogram({
-        name: 'order_processing_seconds',
-        help: 'test',
-        labelNames: ['outcome'],
-        registers: [registry],
-      }),
-    );
+    const progress = orderProgressOn(dataSource, { orders });
     const inventory = new InventoryService(
       new InventoryRepository(dataSource),
       new Counter({
@@ -110,10 +77,7 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
     );
     step = new ReserveInventoryStep(dataSource, orders, inventory, progress, compensations);
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => database?.close());
   beforeEach(() => registry.resetMetrics());
 
   describe('invoke', () => {
@@ -145,7 +109,7 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
 
       expect(await productStock(sku)).toBe(10);
       expect(await reservations(orderId)).toEqual([]);
-      expect(await orderStatus(orderId)).toBe(status);
+      expect(await statusOf(dataSource, orderId)).toBe(status);
     });
 
     it('refuses an order whose cancellation was requested with a final ORDER_CANCELLED, taking nothing', async () => {
@@ -157,7 +121,7 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
       expect(error).toBeInstanceOf(SagaStepError);
       expect(error).toMatchObject({ type: 'ORDER_CANCELLED', nonRetryable: true });
       expect(await productStock(sku)).toBe(10);
-      expect(await orderStatus(orderId)).toBe('PENDING');
+      expect(await statusOf(dataSource, orderId)).toBe('PENDING');
     });
 
     it('fails with a final OUT_OF_STOCK when the stock is short, taking nothing and leaving the order PENDING', async () => {
@@ -169,7 +133,7 @@ describe('ReserveInventoryStep (real PostgreSQL)', () => {
       expect(error).toMatchObject({ type: 'OUT_OF_STOCK', nonRetryable: true });
       expect(await productStock(sku)).toBe(2);
       expect(await reservations(orderId)).toEqual([]);
-      expect(await orderStatus(orderId)).toBe('PENDING');
+      expect(await statusOf(dataSource, orderId)).toBe('PENDING');
     });
 
     it('takes no stock for an order that already failed: the refused move rolls the reservation back', async () => {

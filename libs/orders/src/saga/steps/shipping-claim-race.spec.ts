@@ -1,38 +1,30 @@
-import { MIGRATIONS } from '@app/database';
-import type { AuditLog } from '@app/observability';
 import { ShippingRepository, ShippingService, type Carrier } from '@app/shipping';
-import { WebhookOutbox } from '@app/webhooks';
-import { randomUUID } from 'node:crypto';
-import { Counter, Histogram } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../../tooling/database';
+import { Histogram } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import { waitFor } from '../../../../../tooling/wait-for';
 import { CANCELLABLE_STATUSES } from '../../order-status';
 import { OrdersRepository } from '../../orders.repository';
 import { ORDERS_SQL } from '../../orders.sql';
-import { OrderProgress } from '../order-progress';
 import { ArrangeShippingStep } from './arrange-shipping.step';
+import {
+  insertOrder,
+  openStepSpecDatabase,
+  orderProgressOn,
+  type StepSpecDatabase,
+} from './step-spec.fixture';
 
 /**
  * A customer's cancellation and the shipping claim reach the same PAID order at once, the cancellation
  * first: the claim waits for the cancellation's row lock, then finds the order no longer claimable.
  */
 describe('shipping claim behind a concurrent cancellation (real PostgreSQL)', () => {
-  let db: TestDatabase;
+  let database: StepSpecDatabase;
   let dataSource: DataSource;
   let orders: OrdersRepository;
   let step: ArrangeShippingStep;
   const carrier: Carrier = { name: 'FAKE-POST', createShipment: jest.fn() };
 
-  const paidOrder = async () => {
-    const orderId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address)
-       VALUES ($1, 'customer-1', $2, 'PAID', 'EUR', 100, '{}')`,
-      [orderId, 'f'.repeat(64)],
-    );
-    return orderId;
-  };
+  const paidOrder = () => insertOrder(dataSource, { status: 'PAID', total: 100 });
   const waiters = async () =>
     (
       await dataSource.query<Array<{ waiting: number }>>(
@@ -53,25 +45,10 @@ describe('shipping claim behind a concurrent cancellation (real PostgreSQL)', ()
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('shipping_claim_race_spec');
-    dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    database = await openStepSpecDatabase('shipping_claim_race_spec');
+    dataSource = database.dataSource;
     orders = new OrdersRepository(dataSource);
-    const progress = new OrderProgress(
-      orders,
-      new WebhookOutbox(
-        dataSource,
-        new Counter({ name: 'webhook_events_total', help: 'test', labelNames: ['endpoint'], registers: [] }),
-      ),
-      { record: () => undefined } as unknown as AuditLog,
-      new Histogram({
-        name: 'order_processing_seconds',
-        help: 'test',
-        labelNames: ['outcome'],
-        registers: [],
-      }),
-    );
+    const progress = orderProgressOn(dataSource, { orders });
     const shipping = new ShippingService(
       new ShippingRepository(dataSource),
       carrier,
@@ -84,10 +61,7 @@ describe('shipping claim behind a concurrent cancellation (real PostgreSQL)', ()
     );
     step = new ArrangeShippingStep(dataSource, orders, shipping, progress);
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('claimForShipping does not claim an order whose cancellation held the row first', async () => {
     const orderId = await paidOrder();
