@@ -25,7 +25,7 @@ interface AppRound {
 
 /**
  * c. Orders per second reaching COMPLETED through the API (inline saga engine, real PostgreSQL) against
- * pgbench sending the same 39 statements per order (order-placement.pgbench.ts builds the script from the
+ * pgbench sending the same 38 statements per order (order-placement.pgbench.ts builds the script from the
  * repositories' statements) to a database with the
  * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
  * throughput that the application delivers; they take turns, round after round.

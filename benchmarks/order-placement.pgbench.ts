@@ -114,7 +114,6 @@ export function orderPlacementScript(): string {
     statement(SHIPPING_SQL.find, [':order_id']),
     ...transaction(
       statement(SHIPPING_SQL.record, [':order_id', "'SIM-EXPRESS'", "'SIM' || :token::text"]),
-      statement(SHIPPING_SQL.find, [':order_id']),
       ...move('PAID', 'SHIPPED'),
       ...announce('shipment.created'),
     ),

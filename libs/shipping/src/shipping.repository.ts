@@ -1,3 +1,4 @@
+import { returningRows } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -28,12 +29,19 @@ export class ShippingRepository {
       : null;
   }
 
-  /** Keeps the first booking recorded for the order and returns it. */
+  /**
+   * Keeps the first booking recorded for the order, in one statement: true when this one was recorded,
+   * false when an earlier booking stands.
+   */
   async insert(
     manager: EntityManager,
     booking: Pick<ShipmentEntity, 'orderId' | 'carrier' | 'trackingNumber'>,
-  ): Promise<ShipmentEntity> {
-    await manager.query(SHIPPING_SQL.record, [booking.orderId, booking.carrier, booking.trackingNumber]);
-    return (await this.find(booking.orderId, manager))!;
+  ): Promise<boolean> {
+    const recorded = await returningRows(manager, SHIPPING_SQL.record, [
+      booking.orderId,
+      booking.carrier,
+      booking.trackingNumber,
+    ]);
+    return recorded.length === 1;
   }
 }

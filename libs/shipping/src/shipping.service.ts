@@ -42,8 +42,8 @@ export class ShippingService {
     }
   }
 
-  /** Records the booking; a booking recorded earlier for the order stands and is returned. */
-  async recordBooking(manager: EntityManager, booking: ShipmentBooking): Promise<ShipmentEntity> {
+  /** Records the booking; a booking recorded earlier for the order stands (false is returned then). */
+  async recordBooking(manager: EntityManager, booking: ShipmentBooking): Promise<boolean> {
     return this.repository.insert(manager, booking);
   }
 }
