@@ -52,6 +52,7 @@ export function orderPlacementScript(): string {
           literal(
             '{"city": "Berlin", "name": "Ada", "line1": "1 Main St", "country": "DE", "postalCode": "10115"}',
           ),
+          literal('4bf92f3577b34da6a3ce929d0e0e4736'),
         ],
         'gset',
         'RETURNING id AS order_id',

@@ -1,5 +1,5 @@
 import { Span } from '@app/observability';
-import { OrdersRepository, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
+import { OrdersRepository, toRun, WORKFLOW_ENGINE, type WorkflowEngine } from '@app/orders';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 export interface ReconciliationOptions {
@@ -18,9 +18,10 @@ export interface ReconciliationResult {
 
 /**
  * Finds orders that stopped moving (not final, untouched for longer than the threshold) and hands each
- * back to the workflow engine: Temporal starts the workflow if none runs (the id is derived from the
- * order, so a running one is left alone); the inline engine runs the saga here. Activities are
- * idempotent, so resuming from the first step is safe. Whatever is still unfinished is reported.
+ * back to the workflow engine to resume from its recorded state: Temporal starts a new run when the
+ * workflow is closed or gone (a running one is left alone); the inline engine runs the saga here. The
+ * steps the order completed are not run again, and the others are idempotent. Whatever is still
+ * unfinished is reported.
  */
 @Injectable()
 export class ReconcileOrdersService {
@@ -46,20 +47,23 @@ export class ReconcileOrdersService {
     }),
   }))
   async run(options: ReconciliationOptions): Promise<ReconciliationResult> {
-    const ids = await this.orders.unfinished({
+    // The operators' list of stuck orders (GET /admin/orders/stuck) is this same query.
+    const stuck = await this.orders.unfinished({
       unchangedSince: new Date(Date.now() - options.stuckAfterSeconds * 1000),
       limit: options.batchSize,
     });
-    for (const id of ids) {
+    for (const order of stuck) {
       try {
-        await this.engine.start(id);
+        await this.engine.resume(toRun(order));
       } catch (error) {
-        this.logger.warn(`could not resume order ${id}: ${String(error)}`);
+        this.logger.warn(`could not resume order ${order.id}: ${String(error)}`);
       }
     }
     await this.engine.whenIdle(); // sagas this process runs itself (inline engine) finish before the report
 
-    const unresolvedOrderIds = ids.length === 0 ? [] : await this.orders.unfinished({ ids });
+    const ids = stuck.map((order) => order.id);
+    const unresolvedOrderIds =
+      ids.length === 0 ? [] : (await this.orders.unfinished({ ids })).map((order) => order.id);
     for (const id of unresolvedOrderIds)
       this.logger.warn({ message: 'order still unfinished after reconciliation', 'order.id': id });
     return {

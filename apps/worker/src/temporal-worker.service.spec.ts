@@ -1,6 +1,6 @@
 import { StandaloneMetrics } from '@app/observability';
 import { ORDER_SAGA_ACTIVITY_NAMES } from '@app/order-saga';
-import { SagaStepTelemetry, type OrderSagaActivitiesService } from '@app/orders';
+import { SagaStepTelemetry, type OrderSagaActivitiesService, type OrdersRepository } from '@app/orders';
 import { Logger } from '@nestjs/common';
 import { NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalWorkerOptions } from './temporal-worker.options';
@@ -62,10 +62,19 @@ const steps = new SagaStepTelemetry(
     labelNames: ['activity', 'outcome', 'engine'],
   }),
   metrics.counter({ name: 'test_saga_steps_total', help: 'test', labelNames: ['step', 'outcome'] }),
+  { recordStepAttempt: async () => undefined } as unknown as OrdersRepository,
 );
 
 describe('TemporalWorkerService (Temporal connection and Worker faked)', () => {
-  const connection = { close: jest.fn(async () => undefined) };
+  const connection = {
+    close: jest.fn(async () => undefined),
+    // The order search attributes are registered already.
+    operatorService: {
+      listSearchAttributes: async () => ({
+        customAttributes: { OrderStatus: 2, OrderStatusChangedAt: 6, CustomerId: 2, OrderTotal: 3 },
+      }),
+    },
+  };
   const activitiesService = Object.fromEntries(
     ORDER_SAGA_ACTIVITY_NAMES.map((name) => [name, jest.fn(async () => name)]),
   ) as unknown as OrderSagaActivitiesService;

@@ -10,6 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
+import { registerOrderSearchAttributes } from './search-attributes';
 import { ReadinessChecks } from '@app/observability';
 import { activityTelemetryInterceptors } from './activity-telemetry.interceptor';
 import { domainFailureInterceptors } from './domain-failure.interceptor';
@@ -67,6 +68,9 @@ export class TemporalWorkerService
       throw new Error(`Cannot connect to Temporal at ${address}: ${messageOf(error)}`, { cause: error });
     });
     try {
+      const registered = await registerOrderSearchAttributes(this.connection.operatorService, namespace);
+      if (registered.length > 0)
+        this.logger.log(`registered search attributes ${registered.join(', ')} on namespace "${namespace}"`);
       const { workflowModules, ...workflowCode } = resolveWorkflowCode(this.options.workflowsPath);
       this.worker = await Worker.create({
         connection: this.connection,

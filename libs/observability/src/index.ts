@@ -54,7 +54,7 @@ export {
 } from './metrics/domain-metrics';
 export type { Counter, Gauge, Histogram } from './metrics/domain-metrics';
 export { StandaloneMetrics } from './metrics/standalone-metrics';
-export { addActiveSpanEvent, annotateActiveSpan } from './tracing/active-span';
+export { addActiveSpanEvent, annotateActiveSpan, sampledTraceId } from './tracing/active-span';
 export type { SpanAttributes } from './tracing/active-span';
 export {
   currentTraceCarrier,

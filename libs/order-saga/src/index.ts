@@ -1,5 +1,7 @@
 export { cancelOrderSignal, orderSagaStateQuery, orderWorkflowId } from './order-saga.messages';
 export { orderSagaWorkflow } from './order-saga.workflow';
+export { ORDER_SEARCH_ATTRIBUTES, orderSearchAttributes } from './order-saga.search-attributes';
+export type { OrderSearchFacts } from './order-saga.search-attributes';
 export {
   COMPENSATION_STEP_OPTIONS,
   FORWARD_STEP_OPTIONS,
@@ -20,7 +22,9 @@ export type {
   OrderSagaActivityName,
   OrderSagaInput,
   OrderSagaPhase,
+  OrderSagaProgress,
   OrderSagaResult,
+  OrderSagaStatus,
   OrderSagaRuntime,
   OrderSagaState,
 } from './order-saga.types';

@@ -2,6 +2,7 @@ import { failureReasonOf, isCancellation } from './order-saga.failures';
 import {
   ORDER_CANCELLED_FAILURE,
   type OrderSagaInput,
+  type OrderSagaProgress,
   type OrderSagaResult,
   type OrderSagaRuntime,
   type OrderSagaState,
@@ -15,15 +16,22 @@ class CancellationRequested extends Error {
 interface SagaStep {
   activity: 'reserveInventory' | 'chargePayment' | 'arrangeShipping';
   compensation?: 'releaseInventory' | 'refundPayment';
+  /** The status the order is in once the step succeeded. */
+  reaches: OrderSagaProgress;
 }
 
 /** reserve → charge → ship; each compensation is registered before its step, since a step may succeed
  *  and still report an error (a lost response). Compensations are idempotent no-ops when nothing happened. */
 export const ORDER_SAGA_STEPS: readonly SagaStep[] = [
-  { activity: 'reserveInventory', compensation: 'releaseInventory' },
-  { activity: 'chargePayment', compensation: 'refundPayment' },
-  { activity: 'arrangeShipping' },
+  { activity: 'reserveInventory', compensation: 'releaseInventory', reaches: 'INVENTORY_RESERVED' },
+  { activity: 'chargePayment', compensation: 'refundPayment', reaches: 'PAID' },
+  { activity: 'arrangeShipping', reaches: 'SHIPPED' },
 ];
+
+/** How many forward steps an order in this status has completed (0 when it starts from the first). */
+function completedStepCount(resumeFrom: OrderSagaProgress | undefined): number {
+  return resumeFrom ? ORDER_SAGA_STEPS.findIndex((step) => step.reaches === resumeFrom) + 1 : 0;
+}
 
 /**
  * The order saga, written once. The Temporal workflow and the inline engine both run this function;
@@ -53,19 +61,26 @@ export async function runOrderSaga(
     });
   };
   const compensations: Array<'releaseInventory' | 'refundPayment'> = [];
+  const alreadyDone = completedStepCount(input.resumeFrom);
 
   try {
-    for (const step of ORDER_SAGA_STEPS) {
-      if (runtime.isCancellationRequested()) throw new CancellationRequested('cancellation requested');
+    for (const [index, step] of ORDER_SAGA_STEPS.entries()) {
       if (step.compensation) compensations.unshift(step.compensation);
+      if (index < alreadyDone) {
+        state.completedSteps.push(step.activity);
+        continue;
+      }
+      if (runtime.isCancellationRequested()) throw new CancellationRequested('cancellation requested');
       update({ currentActivity: step.activity });
       await activities[step.activity](orderId);
       state.completedSteps.push(step.activity);
+      runtime.onOrderStatus?.(step.reaches);
     }
     // Shipping is the pivot: once the parcel left, the order only moves forward (no refund, no restock).
     compensations.length = 0;
     update({ currentActivity: 'completeOrder' });
     await activities.completeOrder(orderId);
+    runtime.onOrderStatus?.('COMPLETED');
     update({ phase: 'COMPLETED' });
     return { orderId, outcome: 'COMPLETED', failureReason: null };
   } catch (error) {
@@ -80,11 +95,13 @@ export async function runOrderSaga(
     if (cancelled) {
       update({ currentActivity: 'cancelOrder' });
       await activities.cancelOrder(orderId);
+      runtime.onOrderStatus?.('CANCELLED');
       update({ phase: 'CANCELLED' });
       return { orderId, outcome: 'CANCELLED', failureReason: null };
     }
     update({ currentActivity: 'failOrder' });
     await activities.failOrder(orderId, failureReason!);
+    runtime.onOrderStatus?.('FAILED');
     update({ phase: 'FAILED' });
     return { orderId, outcome: 'FAILED', failureReason };
   }

@@ -3,8 +3,19 @@
  * it must stay free of side effects and of Node.js imports.
  */
 
+/** The statuses a forward step leaves the order in: where a resumed saga picks up. */
+export type OrderSagaProgress = 'INVENTORY_RESERVED' | 'PAID' | 'SHIPPED';
+
+/** The statuses the saga moves an order to, in the names of the orders library. */
+export type OrderSagaStatus = OrderSagaProgress | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
 export interface OrderSagaInput {
   orderId: string;
+  /**
+   * Resume an order from its recorded state: the steps that reached this status are not run again (their
+   * compensations stay registered). Absent: from the first step.
+   */
+  resumeFrom?: OrderSagaProgress;
 }
 
 /**
@@ -75,4 +86,6 @@ export interface OrderSagaRuntime {
   activities: OrderSagaActivities;
   isCancellationRequested(): boolean;
   onStateChange?(state: OrderSagaState): void;
+  /** Called after each activity that moved the order, with the status it reached. */
+  onOrderStatus?(status: OrderSagaStatus): void;
 }

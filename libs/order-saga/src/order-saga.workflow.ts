@@ -1,13 +1,18 @@
-import { log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { cancelOrderSignal, orderSagaStateQuery } from './order-saga.messages';
 import { ORDER_SAGA_ACTIVITY_NAMES, ORDER_SAGA_ACTIVITY_OPTIONS } from './order-saga.activity-options';
 import { runOrderSaga } from './order-saga.definition';
+import { ORDER_SEARCH_ATTRIBUTES } from './order-saga.search-attributes';
 import type {
   OrderSagaActivities,
   OrderSagaInput,
   OrderSagaResult,
   OrderSagaState,
+  OrderSagaStatus,
 } from './order-saga.types';
+
+/** Histories recorded before the workflow kept its search attributes current replay without the upserts. */
+const SEARCH_ATTRIBUTES_PATCH = 'order-search-attributes';
 
 /** The Temporal workflow of one order: the shared saga with each activity proxied under its retry policy. */
 export async function orderSagaWorkflow(input: OrderSagaInput): Promise<OrderSagaResult> {
@@ -33,6 +38,14 @@ export async function orderSagaWorkflow(input: OrderSagaInput): Promise<OrderSag
     isCancellationRequested: () => cancellationRequested,
     onStateChange: (next) => {
       state = next;
+    },
+    onOrderStatus: (status: OrderSagaStatus) => {
+      if (!patched(SEARCH_ATTRIBUTES_PATCH)) return;
+      // Workflow time: deterministic on replay, and the moment the activity that moved the order returned.
+      upsertSearchAttributes([
+        { key: ORDER_SEARCH_ATTRIBUTES.status, value: status },
+        { key: ORDER_SEARCH_ATTRIBUTES.statusChangedAt, value: new Date() },
+      ]);
     },
   });
   log.info('order saga finished', {

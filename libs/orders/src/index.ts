@@ -3,8 +3,10 @@ export { InlineWorkflowEngine } from './engine/inline-workflow.engine';
 export type { InlineEngineOptions } from './engine/inline-workflow.engine';
 export { TemporalWorkflowEngine } from './engine/temporal-workflow.engine';
 export type { TemporalEngineOptions } from './engine/temporal-workflow.engine';
-export { WORKFLOW_ENGINE } from './engine/workflow-engine.port';
-export type { WorkflowEngine } from './engine/workflow-engine.port';
+export { resumePointOf, WORKFLOW_ENGINE } from './engine/workflow-engine.port';
+export type { OrderToRun, ResumeOutcome, SagaExecution, WorkflowEngine } from './engine/workflow-engine.port';
+export { OrderAdministration } from './admin/order-administration.service';
+export type { OperatorOrderView, StuckOrder } from './admin/order-administration.service';
 export { OrderEntity, OrderLineEntity, OrderStatusHistoryEntity } from './entities';
 export { OrderSagaModule } from './order-saga.module';
 export type { OrderSagaModuleOptions } from './order-saga.module';
@@ -22,6 +24,7 @@ export {
   IdempotencyKeyReusedError,
   IllegalOrderTransitionError,
   MixedCurrenciesError,
+  OrderAlreadyFinishedError,
   OrderNotCancellableError,
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
@@ -34,10 +37,14 @@ export {
 } from './orders.metrics';
 export { OrdersModule } from './orders.module';
 export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
-export { OrdersRepository } from './orders.repository';
+export { OrdersRepository, toRun } from './orders.repository';
 export type {
   IdempotentOrder,
   NewOrder,
+  OrderSearch,
+  SagaStepAttempt,
+  SagaStepRecord,
+  UnfinishedOrder,
   SagaOrder,
   ShippingClaim,
   TransitionResult,

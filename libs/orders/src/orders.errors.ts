@@ -55,3 +55,14 @@ export class WorkflowEngineUnavailableError extends Error {
     super(`workflow engine unavailable for order ${orderId}`, options);
   }
 }
+
+/** A resume of an order that already reached a final state: there is nothing left to drive. */
+export class OrderAlreadyFinishedError extends Error {
+  override readonly name = 'OrderAlreadyFinishedError';
+  constructor(
+    readonly orderId: string,
+    readonly status: OrderStatus,
+  ) {
+    super(`order ${orderId} is already ${status}: there is nothing to resume`);
+  }
+}

@@ -8,6 +8,7 @@ import { WorkflowEngineReadiness } from './engine/workflow-engine.readiness';
 import { OrderSagaModule, type OrderSagaModuleOptions } from './order-saga.module';
 import { orderMetricProviders } from './orders.metrics';
 import { OrdersService } from './orders.service';
+import { OrderAdministration } from './admin/order-administration.service';
 import { OrderSagaActivitiesService } from './saga/order-saga-activities.service';
 import { SagaStepTelemetry } from './saga/saga-step.telemetry';
 
@@ -18,7 +19,10 @@ export interface OrdersModuleOptions extends OrderSagaModuleOptions {
   engine: WorkflowEngineOptions;
 }
 
-/** Order use cases (place, read, list, cancel) on top of the saga, run by the configured engine. */
+/**
+ * Order use cases on top of the saga, run by the configured engine: the customer's (place, read, list,
+ * cancel) and the operators' (search, read any order, cancel, list stuck orders, resume).
+ */
 @Module({})
 export class OrdersModule {
   static forRoot(options: OrdersModuleOptions): DynamicModule {
@@ -31,8 +35,9 @@ export class OrdersModule {
         engineProvider(options.engine),
         WorkflowEngineReadiness,
         OrdersService,
+        OrderAdministration,
       ],
-      exports: [OrdersService, WORKFLOW_ENGINE, saga],
+      exports: [OrdersService, OrderAdministration, WORKFLOW_ENGINE, saga],
     };
   }
 }

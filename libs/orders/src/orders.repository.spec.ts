@@ -34,6 +34,7 @@ describe('OrdersRepository (real PostgreSQL)', () => {
     lines: [
       { lineNo: 1, sku: SKU, productName: 'Spec product', quantity: 2, unitPrice: 1250, lineTotal: 2500 },
     ],
+    traceId: null,
     ...patch,
   });
   /** Stores an order as acceptance does, then puts it in `status` (set directly, as a fixture). */
@@ -414,28 +415,42 @@ describe('OrdersRepository (real PostgreSQL)', () => {
   });
 
   describe('unfinished', () => {
-    it('answers the orders that have not reached a final state, oldest first', async () => {
+    it('answers the orders that have not reached a final state, least recently changed first', async () => {
       const ids: Record<string, string> = {};
       for (const [i, status] of (
         ['SHIPPED', 'COMPLETED', 'PENDING', 'FAILED', 'PAID', 'CANCELLED', 'INVENTORY_RESERVED'] as const
       ).entries()) {
         ids[status] = await stored({}, status);
         await dataSource.query(
-          `UPDATE orders SET created_at = now() - make_interval(mins => $2) WHERE id = $1`,
+          `UPDATE orders SET updated_at = now() - make_interval(mins => $2) WHERE id = $1`,
           [ids[status], 100 - i],
         );
       }
+      const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 
-      await expect(orders.unfinished({ ids: Object.values(ids) })).resolves.toEqual([
+      expect(idsOf(await orders.unfinished({ ids: Object.values(ids) }))).toEqual([
         ids.SHIPPED,
         ids.PENDING,
         ids.PAID,
         ids.INVENTORY_RESERVED,
       ]);
-      await expect(orders.unfinished({ ids: Object.values(ids), limit: 2 })).resolves.toEqual([
+      expect(idsOf(await orders.unfinished({ ids: Object.values(ids), limit: 2 }))).toEqual([
         ids.SHIPPED,
         ids.PENDING,
       ]);
+      const [shipped] = await orders.unfinished({ ids: [ids.SHIPPED] });
+      expect(shipped).toEqual({
+        id: ids.SHIPPED,
+        customerId: 'customer-1',
+        status: 'SHIPPED',
+        currency: 'EUR',
+        total: 2500,
+        failureReason: null,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        cancellationRequested: false,
+      });
+      expect(Date.now() - Date.parse(shipped.updatedAt)).toBeGreaterThan(99 * 60_000);
     });
 
     it('answers only the orders unchanged since the given instant', async () => {
@@ -445,16 +460,18 @@ describe('OrdersRepository (real PostgreSQL)', () => {
         stale,
       ]);
 
-      await expect(
-        orders.unfinished({ ids: [stale, fresh], unchangedSince: new Date(Date.now() - 60_000) }),
-      ).resolves.toEqual([stale]);
+      const unchanged = await orders.unfinished({
+        ids: [stale, fresh],
+        unchangedSince: new Date(Date.now() - 60_000),
+      });
+      expect(unchanged.map((order) => order.id)).toEqual([stale]);
     });
 
     it('answers every unfinished order without a filter', async () => {
       const orderId = await stored();
       const finished = await stored({}, 'COMPLETED');
 
-      const all = await orders.unfinished();
+      const all = (await orders.unfinished()).map((order) => order.id);
 
       expect(all).toContain(orderId);
       expect(all).not.toContain(finished);

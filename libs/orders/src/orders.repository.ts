@@ -3,6 +3,7 @@ import type { ShippingAddress } from '@app/shipping';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { OrderToRun } from './engine/workflow-engine.port';
 import type { OrderEntity } from './entities';
 import { canTransition, CANCELLABLE_STATUSES, NON_TERMINAL_STATUSES, type OrderStatus } from './order-status';
 import type { OrderSummaryView, OrderView } from './order.view';
@@ -32,6 +33,8 @@ export interface NewOrder {
     unitPrice: number;
     lineTotal: number;
   }>;
+  /** The trace of the request that placed the order, when it was sampled. */
+  traceId: string | null;
 }
 
 /** What a repeated request is compared with. */
@@ -48,6 +51,58 @@ export interface ShippingClaim {
   >;
   claimed: boolean;
   parcels: Array<{ sku: string; quantity: number }>;
+}
+
+/** An order that has not reached a final state, as operators and the reconciliation job list it. */
+export interface UnfinishedOrder extends OrderSummaryView {
+  cancellationRequested: boolean;
+}
+
+/** The order as an engine (re)starts its saga. */
+export function toRun(order: OrderSummaryView): OrderToRun {
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    total: order.total,
+    status: order.status,
+    statusChangedAt: new Date(order.updatedAt),
+  };
+}
+
+/** Operators' search: every filter is optional; the page is newest first. */
+export interface OrderSearch {
+  statuses?: OrderStatus[];
+  customerId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  failureReason?: string;
+  sku?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** One saga step of an order as the step log keeps it (every attempt updates it). */
+export interface SagaStepRecord {
+  step: string;
+  attempts: number;
+  /** `completed`, or the failure type of the last attempt. */
+  outcome: string;
+  /** The last failed attempt's error, kept after a later success. */
+  lastError: string | null;
+  firstStartedAt: string;
+  lastStartedAt: string;
+  lastFinishedAt: string;
+  lastDurationMs: number;
+}
+
+/** One attempt of a saga step, as the step telemetry reports it. */
+export interface SagaStepAttempt {
+  orderId: string;
+  step: string;
+  outcome: string;
+  error: string | null;
+  startedAt: Date;
+  finishedAt: Date;
 }
 
 export interface UnfinishedOrdersFilter {
@@ -85,6 +140,7 @@ export class OrdersRepository {
       order.currency,
       order.total,
       order.shippingAddress,
+      order.traceId,
     ]);
     if (inserted.length === 0) return false;
     const { lines } = order;
@@ -141,8 +197,11 @@ export class OrdersRepository {
     return { ...page, items: page.items.map(toSummary) };
   }
 
-  /** Records the customer's cancellation request; false when the order cannot be cancelled (any more). */
-  async requestCancellation(orderId: string, customerId: string): Promise<boolean> {
+  /**
+   * Records a cancellation request, of the customer's own order or (no customer) of any order for an
+   * operator; false when the order cannot be cancelled (any more).
+   */
+  async requestCancellation(orderId: string, customerId: string | null): Promise<boolean> {
     const requested = await returningRows(this.dataSource, ORDERS_SQL.requestCancellation, [
       orderId,
       customerId,
@@ -151,11 +210,12 @@ export class OrdersRepository {
     return requested.length > 0;
   }
 
-  async statusOf(orderId: string, customerId: string): Promise<OrderStatus | null> {
-    const [row] = await this.dataSource.query<Array<{ status: OrderStatus }>>(
-      ORDERS_SQL.customerOrderStatus,
-      [orderId, customerId],
-    );
+  /** The order's status; null when there is no such order (of that customer, when one is given). */
+  async statusOf(orderId: string, customerId: string | null): Promise<OrderStatus | null> {
+    const [row] = await this.dataSource.query<Array<{ status: OrderStatus }>>(ORDERS_SQL.orderStatus, [
+      orderId,
+      customerId,
+    ]);
     return row?.status ?? null;
   }
 
@@ -214,15 +274,73 @@ export class OrdersRepository {
     };
   }
 
-  /** Ids of the orders that have not reached a final state, oldest first. */
-  async unfinished(filter: UnfinishedOrdersFilter = {}): Promise<string[]> {
-    const rows = await this.dataSource.query<Array<{ id: string }>>(ORDERS_SQL.unfinished, [
-      NON_TERMINAL_STATUSES,
-      filter.unchangedSince ?? null,
-      filter.ids ?? null,
-      filter.limit ?? null,
+  /**
+   * The orders that have not reached a final state, least recently changed first: the stuck orders of the
+   * operators' list and of the reconciliation job, and those the inline engine resumes on start.
+   */
+  async unfinished(filter: UnfinishedOrdersFilter = {}): Promise<UnfinishedOrder[]> {
+    const rows = await this.dataSource.query<Array<OrderSummaryRow & { cancellation_requested: boolean }>>(
+      ORDERS_SQL.unfinished,
+      [NON_TERMINAL_STATUSES, filter.unchangedSince ?? null, filter.ids ?? null, filter.limit ?? null],
+    );
+    return rows.map((row) => ({ ...toSummary(row), cancellationRequested: row.cancellation_requested }));
+  }
+
+  /** Any customer's orders matching the operator's filters, newest first (keyset pages). */
+  async search(query: OrderSearch): Promise<KeysetPage<OrderSummaryView>> {
+    const [createdAt, id] = query.cursor ? decodeCursor(query.cursor, 2) : [null, null];
+    const rows = await this.dataSource.query<Array<OrderSummaryRow & { cursor_ts: string }>>(
+      ORDERS_SQL.search,
+      [
+        query.statuses?.length ? query.statuses : null,
+        query.customerId ?? null,
+        query.createdFrom ?? null,
+        query.createdTo ?? null,
+        query.failureReason ?? null,
+        query.sku ?? null,
+        createdAt,
+        id,
+        query.limit + 1,
+      ],
+    );
+    const page = keysetPage(rows, query.limit, (row) => [row.cursor_ts, row.id]);
+    return { ...page, items: page.items.map(toSummary) };
+  }
+
+  /** The trace that placed the order and its saga steps; null when there is no such order. */
+  async operatorDetails(
+    orderId: string,
+  ): Promise<{ traceId: string | null; steps: SagaStepRecord[] } | null> {
+    const [row] = await this.dataSource.query<Array<{ trace_id: string | null; steps: SagaStepRecord[] }>>(
+      ORDERS_SQL.operatorDetails,
+      [orderId],
+    );
+    return row ? { traceId: row.trace_id, steps: row.steps } : null;
+  }
+
+  /** The saga steps of each of these orders, oldest first. */
+  async stepsOf(orderIds: string[]): Promise<Map<string, SagaStepRecord[]>> {
+    const steps = new Map<string, SagaStepRecord[]>(orderIds.map((id) => [id, []]));
+    if (orderIds.length === 0) return steps;
+    const rows = await this.dataSource.query<Array<{ order_id: string; step: SagaStepRecord }>>(
+      ORDERS_SQL.stepsOf,
+      [orderIds],
+    );
+    for (const row of rows) steps.get(row.order_id)?.push(row.step);
+    return steps;
+  }
+
+  /** Adds an attempt to the order's step log (one statement, outside any saga transaction). */
+  async recordStepAttempt(attempt: SagaStepAttempt): Promise<void> {
+    await this.dataSource.query(ORDERS_SQL.recordStepAttempt, [
+      attempt.orderId,
+      attempt.step,
+      attempt.outcome,
+      attempt.error === null ? null : attempt.error.slice(0, 500),
+      attempt.startedAt,
+      attempt.finishedAt,
+      Math.max(0, Math.round(attempt.finishedAt.getTime() - attempt.startedAt.getTime())),
     ]);
-    return rows.map((row) => row.id);
   }
 
   /** Seconds since the oldest unfinished order was created; 0 when there is none. */

@@ -156,7 +156,14 @@ describe('OrdersService (in-memory repository, fake engine and domains)', () => 
         orderId: order.id,
         payload: placed.order,
       });
-      expect(engine.start).toHaveBeenCalledWith(order.id);
+      expect(engine.start).toHaveBeenCalledWith(
+        expect.objectContaining({
+          id: order.id,
+          customerId: order.customerId,
+          total: order.total,
+          status: 'PENDING',
+        }),
+      );
       expect(await total(created)).toBe(1);
     });
 
@@ -179,7 +186,9 @@ describe('OrdersService (in-memory repository, fake engine and domains)', () => 
 
       await service.placeOrder(command({ idempotencyKey: 'key-1' }));
 
-      expect(engine.start).toHaveBeenCalledWith(first.order.id);
+      expect(engine.start).toHaveBeenCalledWith(
+        expect.objectContaining({ id: first.order.id, status: 'PENDING' }),
+      );
     });
 
     it('does not start the saga again on a replay once the order has moved on', async () => {
@@ -272,7 +281,7 @@ describe('OrdersService (in-memory repository, fake engine and domains)', () => 
       expect([...orders.stored.keys()]).toEqual(['winner-id']);
       expect(payments.recordPending).not.toHaveBeenCalled();
       expect(outbox.enqueue).not.toHaveBeenCalled();
-      expect(engine.start).toHaveBeenCalledWith('winner-id');
+      expect(engine.start).toHaveBeenCalledWith(expect.objectContaining({ id: 'winner-id' }));
       expect(await total(created)).toBe(0);
       expect(await total(replays)).toBe(1);
     });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { KeysetPage } from '@app/database';
 import { InventoryService } from '@app/inventory';
-import { AuditLog, InjectMetric, type Counter } from '@app/observability';
+import { AuditLog, InjectMetric, sampledTraceId, type Counter } from '@app/observability';
 import { PaymentsService } from '@app/payments';
 import { WebhookOutbox } from '@app/webhooks';
 import { Inject, Injectable } from '@nestjs/common';
@@ -9,7 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WORKFLOW_ENGINE, type WorkflowEngine } from './engine/workflow-engine.port';
 import { ORDER_METRICS } from './orders.metrics';
-import { OrdersRepository, type IdempotentOrder } from './orders.repository';
+import { OrdersRepository, toRun, type IdempotentOrder } from './orders.repository';
 import type { OrderSummaryView, OrderView } from './order.view';
 import {
   IdempotencyKeyReusedError,
@@ -79,6 +79,7 @@ export class OrdersService {
         total,
         shippingAddress: command.shippingAddress,
         lines,
+        traceId: sampledTraceId() ?? null,
       });
       if (!inserted) return null; // a concurrent request with the same key won
       await this.payments.recordPending(
@@ -103,7 +104,7 @@ export class OrdersService {
       'order.total': total,
       'order.currency': currencies[0],
     });
-    await this.engine.start(orderId);
+    await this.engine.start(toRun(accepted));
     return { order: accepted, replayed: false };
   }
 
@@ -148,8 +149,9 @@ export class OrdersService {
     if (existing.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(existing.id);
     this.replays.inc();
     // The first request may have stored the order and then failed to reach the engine: start is idempotent.
-    if (existing.status === 'PENDING') await this.engine.start(existing.id);
-    return { order: await this.getOrder(existing.customerId, existing.id), replayed: true };
+    const order = await this.getOrder(existing.customerId, existing.id);
+    if (order.status === 'PENDING') await this.engine.start(toRun(order));
+    return { order, replayed: true };
   }
 }
 

@@ -47,29 +47,79 @@ const SAGA_ORDER = 'SELECT id, status, currency, total_amount, cancel_requested_
 /** Orders that have not reached a final state (`$1`: the non-terminal statuses). */
 const UNFINISHED = 'status = ANY ($1)';
 
+const SUMMARY_COLUMNS =
+  'id, customer_id, status, currency, total_amount, failure_reason, created_at, updated_at';
+
+/** The keyset's created_at, as UTC text with microseconds (a JavaScript Date would lose them). */
+const CURSOR_TS = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts`;
+
+/** A row of `order_saga_steps` as operators read it. */
+const STEP_JSON = `json_build_object(
+  'step', s.step, 'attempts', s.attempts, 'outcome', s.outcome, 'lastError', s.last_error,
+  'firstStartedAt', ${iso('s.first_started_at')}, 'lastStartedAt', ${iso('s.last_started_at')},
+  'lastFinishedAt', ${iso('s.last_finished_at')}, 'lastDurationMs', s.last_duration_ms)`;
+
 export const ORDERS_SQL = {
   view: VIEW,
   insert:
     'INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, ' +
-    "shipping_address) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+    "shipping_address, trace_id) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
   insertLines:
     'INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total) ' +
     'SELECT $1::uuid, * FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::integer[], $6::integer[], $7::bigint[])',
   byIdempotencyKey:
     'SELECT id, customer_id, request_fingerprint, status FROM orders WHERE customer_id = $1 AND idempotency_key = $2',
   /** A customer's orders newest first, after the keyset (`$3` created_at as UTC text, `$4` id), `$5` rows. */
-  page: `SELECT id, customer_id, status, currency, total_amount, failure_reason, created_at, updated_at,
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts
+  page: `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
   FROM orders
  WHERE customer_id = $1 AND ($2::varchar IS NULL OR status = $2)
    AND ($3::timestamp IS NULL OR (created_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid))
  ORDER BY created_at DESC, id DESC
  LIMIT $5`,
-  /** Whichever reaches the order row first, this or the shipping claim, wins. */
+  /**
+   * Any customer's orders for operators, newest first, after the keyset (`$7` created_at as UTC text, `$8`
+   * id), `$9` rows. Each filter is NULL when absent: `$1` statuses, `$2` customer, `$3`/`$4` created from /
+   * to (inclusive), `$5` failure reason, `$6` a SKU among the lines. PostgreSQL plans the statement with
+   * the values bound, so the absent filters fall away and each search uses its index.
+   */
+  search: `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
+  FROM orders o
+ WHERE ($1::varchar[] IS NULL OR o.status = ANY ($1))
+   AND ($2::varchar IS NULL OR o.customer_id = $2)
+   AND ($3::timestamptz IS NULL OR o.created_at >= $3)
+   AND ($4::timestamptz IS NULL OR o.created_at <= $4)
+   AND ($5::varchar IS NULL OR o.failure_reason = $5)
+   AND ($6::varchar IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = $6))
+   AND ($7::timestamp IS NULL OR (o.created_at, o.id) < ($7::timestamp AT TIME ZONE 'UTC', $8::uuid))
+ ORDER BY o.created_at DESC, o.id DESC
+ LIMIT $9`,
+  /** What operators see beyond the order's view: the trace that placed it and its saga steps. */
+  operatorDetails: `SELECT o.trace_id,
+       COALESCE((SELECT json_agg(${STEP_JSON} ORDER BY s.first_started_at, s.step)
+                   FROM order_saga_steps s WHERE s.order_id = o.id), '[]'::json) AS steps
+  FROM orders o WHERE o.id = $1`,
+  /** The steps of several orders (`$1` ids). */
+  stepsOf: `SELECT s.order_id, ${STEP_JSON} AS step FROM order_saga_steps s WHERE s.order_id = ANY ($1)
+ ORDER BY s.order_id, s.first_started_at, s.step`,
+  /**
+   * One attempt of a saga step: `$1` order, `$2` step, `$3` outcome, `$4` error (NULL on success), `$5`
+   * started, `$6` finished, `$7` duration in ms. The last error stays after a later success.
+   */
+  recordStepAttempt: `INSERT INTO order_saga_steps AS s
+       (order_id, step, attempts, outcome, last_error, first_started_at, last_started_at, last_finished_at, last_duration_ms)
+VALUES ($1, $2, 1, $3, $4, $5, $5, $6, $7)
+ON CONFLICT (order_id, step) DO UPDATE SET
+       attempts = s.attempts + 1, outcome = EXCLUDED.outcome, last_error = COALESCE(EXCLUDED.last_error, s.last_error),
+       last_started_at = EXCLUDED.last_started_at, last_finished_at = EXCLUDED.last_finished_at,
+       last_duration_ms = EXCLUDED.last_duration_ms`,
+  /**
+   * Whichever reaches the order row first, this or the shipping claim, wins. `$2`: the customer the order
+   * must belong to, or NULL (an operator acting for the customer).
+   */
   requestCancellation: `UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
-  WHERE id = $1 AND customer_id = $2 AND status = ANY ($3) AND shipping_claimed_at IS NULL
+  WHERE id = $1 AND ($2::varchar IS NULL OR customer_id = $2) AND status = ANY ($3) AND shipping_claimed_at IS NULL
   RETURNING id`,
-  customerOrderStatus: 'SELECT status FROM orders WHERE id = $1 AND customer_id = $2',
+  orderStatus: 'SELECT status FROM orders WHERE id = $1 AND ($2::varchar IS NULL OR customer_id = $2)',
   lockForTransition: 'SELECT status, created_at FROM orders WHERE id = $1 FOR UPDATE',
   move: 'UPDATE orders SET status = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1',
   moveWithReason:
@@ -97,9 +147,9 @@ SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_
    * Unfinished orders, oldest first: `$2` only those not changed since (NULL: all), `$3` only these ids
    * (NULL: any), `$4` at most this many (NULL: all).
    */
-  unfinished: `SELECT id FROM orders
+  unfinished: `SELECT ${SUMMARY_COLUMNS}, cancel_requested_at IS NOT NULL AS cancellation_requested FROM orders
  WHERE ${UNFINISHED} AND ($2::timestamptz IS NULL OR updated_at < $2) AND ($3::uuid[] IS NULL OR id = ANY ($3))
- ORDER BY created_at
+ ORDER BY updated_at, id
  LIMIT $4`,
   oldestUnfinishedAge: `SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM orders WHERE ${UNFINISHED}`,
   countByStatus: 'SELECT status, count(*) AS count FROM orders GROUP BY status',

@@ -1,5 +1,6 @@
 import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
+import { OrderAdministration1764400000000 } from './1764400000000-order-administration.migration';
 import { ReadContracts1764300000000 } from './1764300000000-read-contracts.migration';
 import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
 import { Webhooks1764000000000 } from './1764000000000-webhooks.migration';
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Webhooks1764000000000,
   SimulatedProviderLedger1764200000000,
   ReadContracts1764300000000,
+  OrderAdministration1764400000000,
 ];

@@ -1,4 +1,4 @@
-import { trace, type Attributes } from '@opentelemetry/api';
+import { trace, TraceFlags, type Attributes } from '@opentelemetry/api';
 
 export type { Attributes as SpanAttributes } from '@opentelemetry/api';
 
@@ -13,4 +13,13 @@ export function annotateActiveSpan(attributes: Attributes): void {
 
 export function addActiveSpanEvent(name: string, attributes?: Attributes): void {
   trace.getActiveSpan()?.addEvent(name, attributes);
+}
+
+/**
+ * The id of the trace being recorded, so that a record can point at it (an order at the trace that placed
+ * it); undefined when no span is active or the trace is not sampled (it would lead nowhere).
+ */
+export function sampledTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && context.traceFlags & TraceFlags.SAMPLED ? context.traceId : undefined;
 }

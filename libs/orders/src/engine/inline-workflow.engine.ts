@@ -4,12 +4,13 @@ import {
   ORDER_SAGA_ACTIVITY_OPTIONS,
   runOrderSaga,
   type OrderSagaActivities,
+  type OrderSagaInput,
   type OrderSagaResult,
 } from '@app/order-saga';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { annotateActiveSpan, OperationTelemetry } from '@app/observability';
 import type { DataSource } from 'typeorm';
-import { OrdersRepository } from '../orders.repository';
+import { OrdersRepository, toRun } from '../orders.repository';
 import { WorkflowEngineUnavailableError } from '../orders.errors';
 import { OrderSagaActivitiesService } from '../saga/order-saga-activities.service';
 import { ORDER_SPAN_ATTRIBUTES, SAGA_TRACER } from '../saga/saga-tracing';
@@ -17,7 +18,13 @@ import type { SagaStepTelemetry } from '../saga/saga-step.telemetry';
 import { stepFailure } from '../saga/step-failure.policy';
 import { EngineStoppedError, runWithRetry } from './activity-retry';
 import { InlineEngineLease, type InlineEngineLeaseHolder } from './inline-engine.lease';
-import type { WorkflowEngine } from './workflow-engine.port';
+import {
+  resumePointOf,
+  type OrderToRun,
+  type ResumeOutcome,
+  type SagaExecution,
+  type WorkflowEngine,
+} from './workflow-engine.port';
 
 /** The span of a whole saga run (its steps' spans are its children). */
 const sagaTelemetry = new OperationTelemetry({ tracerName: SAGA_TRACER });
@@ -81,7 +88,22 @@ export class InlineWorkflowEngine
       : undefined;
   }
 
-  async start(orderId: string): Promise<void> {
+  async start(order: OrderToRun): Promise<void> {
+    this.run(order.id, { orderId: order.id });
+  }
+
+  /** Runs the saga again from the order's recorded state, unless this process runs it already. */
+  async resume(order: OrderToRun): Promise<ResumeOutcome> {
+    if (this.runs.has(order.id)) return 'already-running';
+    this.run(order.id, { orderId: order.id, resumeFrom: resumePointOf(order.status) });
+    return 'started';
+  }
+
+  async describe(orderId: string): Promise<SagaExecution> {
+    return { engine: 'inline', running: this.runs.has(orderId) };
+  }
+
+  private run(orderId: string, input: OrderSagaInput): void {
     if (this.unavailable) throw new WorkflowEngineUnavailableError(orderId);
     if (this.runs.has(orderId) || this.stopping.signal.aborted) return;
     const run: InlineRun = { cancellationRequested: false, done: Promise.resolve(undefined) };
@@ -89,10 +111,10 @@ export class InlineWorkflowEngine
     // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
     run.done = sagaTelemetry
       .run({ span: 'saga.run', attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } }, async () => {
-        const result = await runOrderSaga(
-          { orderId },
-          { activities: this.activities, isCancellationRequested: () => run.cancellationRequested },
-        );
+        const result = await runOrderSaga(input, {
+          activities: this.activities,
+          isCancellationRequested: () => run.cancellationRequested,
+        });
         annotateActiveSpan({
           'saga.outcome': result.outcome,
           ...(result.failureReason ? { [ORDER_SPAN_ATTRIBUTES.failureReason]: result.failureReason } : {}),
@@ -117,7 +139,7 @@ export class InlineWorkflowEngine
   async requestCancellation(orderId: string): Promise<void> {
     const run = this.runs.get(orderId);
     if (run) run.cancellationRequested = true;
-    else await this.start(orderId); // the first activity sees the stored cancellation request
+    else this.run(orderId, { orderId }); // the first activity sees the stored cancellation request
   }
 
   /** Down only once another process took the lease: this one then refuses orders (readiness 503). */
@@ -136,7 +158,7 @@ export class InlineWorkflowEngine
     if (this.options.resumeOnStart === false) return;
     const unfinished = await new OrdersRepository(this.dataSource).unfinished();
     if (unfinished.length > 0) this.logger.log(`resuming ${unfinished.length} unfinished order saga(s)`);
-    for (const id of unfinished) await this.start(id);
+    for (const order of unfinished) await this.resume(toRun(order));
   }
 
   /** Before connections close (they close in onApplicationShutdown): running sagas still need the database. */

@@ -1,10 +1,22 @@
-import { cancelOrderSignal, orderSagaWorkflow, orderWorkflowId } from '@app/order-saga';
+import {
+  cancelOrderSignal,
+  orderSagaWorkflow,
+  orderSearchAttributes,
+  orderWorkflowId,
+  type OrderSagaInput,
+} from '@app/order-saga';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowEngineUnavailableError } from '../orders.errors';
-import type { WorkflowEngine } from './workflow-engine.port';
+import {
+  resumePointOf,
+  type OrderToRun,
+  type ResumeOutcome,
+  type SagaExecution,
+  type WorkflowEngine,
+} from './workflow-engine.port';
 
 export interface TemporalEngineOptions {
   /** Frontend address, `host:port`. */
@@ -45,20 +57,71 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
     return this.client.withDeadline(Date.now() + this.callTimeoutMs, call);
   }
 
-  async start(orderId: string): Promise<void> {
+  /**
+   * Starts the order's workflow with its search attributes. A workflow of that id that exists, running or
+   * closed, is left alone (REJECT_DUPLICATE): a repeated start never runs a finished saga again.
+   */
+  async start(order: OrderToRun): Promise<void> {
     try {
-      await this.withDeadline(() =>
-        this.client.workflow.start(orderSagaWorkflow, {
-          taskQueue: this.taskQueue,
-          workflowId: orderWorkflowId(orderId),
-          args: [{ orderId }],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        }),
-      );
+      await this.startWorkflow(order, { orderId: order.id }, WorkflowIdReusePolicy.REJECT_DUPLICATE);
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      throw new WorkflowEngineUnavailableError(orderId, { cause: error });
+      throw new WorkflowEngineUnavailableError(order.id, { cause: error });
     }
+  }
+
+  /**
+   * Starts a new run of the order's workflow from its recorded state when the previous run is closed
+   * (completed, failed, terminated, timed out) or gone (ALLOW_DUPLICATE allows exactly that); a running
+   * workflow refuses the start, and is left to run.
+   */
+  async resume(order: OrderToRun): Promise<ResumeOutcome> {
+    try {
+      await this.startWorkflow(
+        order,
+        { orderId: order.id, resumeFrom: resumePointOf(order.status) },
+        WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'already-running';
+      throw new WorkflowEngineUnavailableError(order.id, { cause: error });
+    }
+  }
+
+  /** The latest run of the order's workflow; NOT_FOUND or UNAVAILABLE instead of failing the caller. */
+  async describe(orderId: string): Promise<SagaExecution> {
+    const workflowId = orderWorkflowId(orderId);
+    try {
+      const description = await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowId).describe(),
+      );
+      return {
+        engine: 'temporal',
+        workflowId,
+        runId: description.runId,
+        status: description.status.name,
+      };
+    } catch (error) {
+      const status = error instanceof WorkflowNotFoundError ? 'NOT_FOUND' : 'UNAVAILABLE';
+      return { engine: 'temporal', workflowId, runId: null, status };
+    }
+  }
+
+  private async startWorkflow(
+    order: OrderToRun,
+    input: OrderSagaInput,
+    workflowIdReusePolicy: WorkflowIdReusePolicy,
+  ): Promise<void> {
+    await this.withDeadline(() =>
+      this.client.workflow.start(orderSagaWorkflow, {
+        taskQueue: this.taskQueue,
+        workflowId: orderWorkflowId(order.id),
+        args: [input],
+        workflowIdReusePolicy,
+        typedSearchAttributes: orderSearchAttributes(order),
+      }),
+    );
   }
 
   async requestCancellation(orderId: string): Promise<void> {
