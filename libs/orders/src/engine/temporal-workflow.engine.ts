@@ -5,7 +5,7 @@ import {
   orderWorkflowId,
   type OrderSagaInput,
 } from '@app/order-saga';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
@@ -40,6 +40,9 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
   private readonly client: Client;
   private readonly taskQueue: string;
   private readonly callTimeoutMs: number;
+  private readonly namespace: string;
+  private readonly logger = new Logger(TemporalWorkflowEngine.name);
+  private warnedUnregistered = false;
 
   constructor(options: TemporalEngineOptions) {
     this.connection = Connection.lazy({ address: options.address });
@@ -50,6 +53,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
       interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
     });
     this.taskQueue = options.taskQueue ?? 'orders';
+    this.namespace = options.namespace ?? 'default';
     this.callTimeoutMs = options.callTimeoutMs ?? 5_000;
   }
 
@@ -108,20 +112,38 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
     }
   }
 
+  /**
+   * Starts the workflow with the order's search attributes. A namespace where no worker has registered
+   * them yet refuses them: the order is still started without them (it must not be refused for that), and
+   * the worker, which registers them before it polls, keeps the status attributes current from then on.
+   */
   private async startWorkflow(
     order: OrderToRun,
     input: OrderSagaInput,
     workflowIdReusePolicy: WorkflowIdReusePolicy,
   ): Promise<void> {
-    await this.withDeadline(() =>
-      this.client.workflow.start(orderSagaWorkflow, {
-        taskQueue: this.taskQueue,
-        workflowId: orderWorkflowId(order.id),
-        args: [input],
-        workflowIdReusePolicy,
-        typedSearchAttributes: orderSearchAttributes(order),
-      }),
-    );
+    const start = (withAttributes: boolean) =>
+      this.withDeadline(() =>
+        this.client.workflow.start(orderSagaWorkflow, {
+          taskQueue: this.taskQueue,
+          workflowId: orderWorkflowId(order.id),
+          args: [input],
+          workflowIdReusePolicy,
+          ...(withAttributes ? { typedSearchAttributes: orderSearchAttributes(order) } : {}),
+        }),
+      );
+    try {
+      await start(true);
+    } catch (error) {
+      if (!isUnregisteredSearchAttribute(error)) throw error;
+      if (!this.warnedUnregistered) {
+        this.warnedUnregistered = true;
+        this.logger.warn(
+          `namespace "${this.namespace}" lacks the order search attributes: workflows start without them until a worker registers them (docs/operations.md)`,
+        );
+      }
+      await start(false);
+    }
   }
 
   async requestCancellation(orderId: string): Promise<void> {
@@ -157,4 +179,16 @@ export class TemporalWorkflowEngine implements WorkflowEngine, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close();
   }
+}
+
+/** gRPC's INVALID_ARGUMENT status code. */
+const INVALID_ARGUMENT = 3;
+
+/** Temporal's refusal of a search attribute the namespace does not define (INVALID_ARGUMENT). */
+function isUnregisteredSearchAttribute(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === INVALID_ARGUMENT && /search attribute/i.test(cause.message))
+      return true;
+  }
+  return false;
 }
