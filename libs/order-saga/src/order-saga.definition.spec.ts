@@ -149,4 +149,66 @@ describe('runOrderSaga', () => {
     expect(result).toEqual({ orderId: 'o-7', outcome: 'CANCELLED', failureReason: null });
     expect(calls.at(-1)).toBe('cancelOrder');
   });
+
+  describe('resumed from the recorded state', () => {
+    it('skips the steps the order completed and reports each status it reaches', async () => {
+      const { calls, activities } = recordingActivities();
+      const statuses: string[] = [];
+      const rt = { ...runtime(activities), onOrderStatus: (status: string) => statuses.push(status) };
+
+      const result = await runOrderSaga({ orderId: 'o-r1', resumeFrom: 'INVENTORY_RESERVED' }, rt);
+
+      expect(result.outcome).toBe('COMPLETED');
+      expect(calls).toEqual(['chargePayment', 'arrangeShipping', 'completeOrder']);
+      expect(statuses).toEqual(['PAID', 'SHIPPED', 'COMPLETED']);
+      expect(rt.states.at(-1)?.completedSteps).toEqual([
+        'reserveInventory',
+        'chargePayment',
+        'arrangeShipping',
+      ]);
+    });
+
+    it('still compensates the skipped steps when a later one fails', async () => {
+      const { calls, activities } = recordingActivities({
+        arrangeShipping: ApplicationFailure.nonRetryable('no carrier', 'SHIPPING_FAILED'),
+      });
+
+      const result = await runOrderSaga({ orderId: 'o-r2', resumeFrom: 'PAID' }, runtime(activities));
+
+      expect(result).toEqual({ orderId: 'o-r2', outcome: 'FAILED', failureReason: 'SHIPPING_FAILED' });
+      expect(calls).toEqual([
+        'arrangeShipping',
+        'refundPayment',
+        'releaseInventory',
+        'failOrder:SHIPPING_FAILED',
+      ]);
+    });
+
+    it('only completes an order that had shipped, even with a cancellation requested', async () => {
+      const { calls, activities } = recordingActivities();
+
+      const result = await runOrderSaga(
+        { orderId: 'o-r3', resumeFrom: 'SHIPPED' },
+        runtime(activities, () => true),
+      );
+
+      expect(result.outcome).toBe('COMPLETED');
+      expect(calls).toEqual(['completeOrder']);
+    });
+
+    it('cancels a resumed order before its next step, compensating what it had done', async () => {
+      const { calls, activities } = recordingActivities();
+      const statuses: string[] = [];
+      const rt = {
+        ...runtime(activities, () => true),
+        onOrderStatus: (status: string) => statuses.push(status),
+      };
+
+      const result = await runOrderSaga({ orderId: 'o-r4', resumeFrom: 'INVENTORY_RESERVED' }, rt);
+
+      expect(result.outcome).toBe('CANCELLED');
+      expect(calls).toEqual(['releaseInventory', 'cancelOrder']);
+      expect(statuses).toEqual(['CANCELLED']);
+    });
+  });
 });

@@ -65,12 +65,13 @@ export async function runOrderSaga(
 
   try {
     for (const [index, step] of ORDER_SAGA_STEPS.entries()) {
-      if (step.compensation) compensations.unshift(step.compensation);
       if (index < alreadyDone) {
+        if (step.compensation) compensations.unshift(step.compensation);
         state.completedSteps.push(step.activity);
         continue;
       }
       if (runtime.isCancellationRequested()) throw new CancellationRequested('cancellation requested');
+      if (step.compensation) compensations.unshift(step.compensation);
       update({ currentActivity: step.activity });
       await activities[step.activity](orderId);
       state.completedSteps.push(step.activity);
