@@ -14,6 +14,7 @@ import { RequestAuthenticator } from './auth/request-authenticator';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
 import type { ApiConfig } from './config/api.config';
+import { AdminOrdersController } from './orders/admin-orders.controller';
 import { OrdersController } from './orders/orders.controller';
 import { failureOutcomeOf } from './http/api-exception.filter';
 import { ProductsController } from './products/products.controller';
@@ -69,7 +70,13 @@ export class AppModule {
         // Endpoints, the dispatcher of the outbox the order domain writes, the backlog gauges.
         WebhooksModule.forRoot(config.webhooks),
       ],
-      controllers: [OrdersController, ProductsController, FaultsController, WebhooksController],
+      controllers: [
+        OrdersController,
+        AdminOrdersController,
+        ProductsController,
+        FaultsController,
+        WebhooksController,
+      ],
       providers,
     };
   }

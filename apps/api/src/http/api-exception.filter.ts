@@ -3,6 +3,7 @@ import { ProductNotFoundError, StockLimitExceededError } from '@app/inventory';
 import {
   IdempotencyKeyReusedError,
   MixedCurrenciesError,
+  OrderAlreadyFinishedError,
   OrderNotCancellableError,
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
@@ -24,6 +25,7 @@ const DOMAIN_ERRORS: Array<[new (...args: never[]) => Error, Translation]> = [
   [OrderNotFoundError, (e) => errorBody(404, 'ORDER_NOT_FOUND', e.message)],
   [ProductNotFoundError, (e) => errorBody(404, 'PRODUCT_NOT_FOUND', e.message)],
   [OrderNotCancellableError, (e) => errorBody(409, 'ORDER_NOT_CANCELLABLE', e.message)],
+  [OrderAlreadyFinishedError, (e) => errorBody(409, 'ORDER_ALREADY_FINISHED', e.message)],
   [
     IdempotencyKeyReusedError,
     (e) =>
