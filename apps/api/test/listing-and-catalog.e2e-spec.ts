@@ -75,6 +75,11 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths).sort()).toEqual([
       '/admin/faults',
+      '/admin/orders',
+      '/admin/orders/stuck',
+      '/admin/orders/{id}',
+      '/admin/orders/{id}/cancel',
+      '/admin/orders/{id}/resume',
       '/admin/webhooks',
       '/admin/webhooks/{id}',
       '/admin/webhooks/{id}/deliveries',

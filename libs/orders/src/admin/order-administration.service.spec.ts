@@ -156,6 +156,38 @@ describe('OrderAdministration (real PostgreSQL, engine faked)', () => {
     });
   });
 
+  describe('stuck, while a cancellation is compensated', () => {
+    it('names the compensation and the activity it attempted last', async () => {
+      const id = await order('PAID', 3_600);
+      await spec.dataSource.query('UPDATE orders SET cancel_requested_at = now() WHERE id = $1', [id]);
+      await spec.dataSource.query(`UPDATE orders SET updated_at = now() - interval '1 hour' WHERE id = $1`, [
+        id,
+      ]);
+      const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
+      for (const [step, secondsAgo] of [
+        ['chargePayment', 30],
+        ['refundPayment', 20],
+        ['releaseInventory', 10],
+      ] as const)
+        await orders.recordStepAttempt({
+          orderId: id,
+          step,
+          outcome: step === 'releaseInventory' ? 'INFRASTRUCTURE_UNAVAILABLE' : 'completed',
+          error: null,
+          startedAt: at(secondsAgo),
+          finishedAt: at(secondsAgo),
+        });
+
+      const stuck = (await administration.stuck(900, 1_000)).find((s) => s.id === id);
+
+      expect(stuck).toMatchObject({
+        cancellationRequested: true,
+        currentStep: 'compensation',
+        lastAttempt: { step: 'releaseInventory', outcome: 'INFRASTRUCTURE_UNAVAILABLE' },
+      });
+    });
+  });
+
   describe('resume', () => {
     it('hands the order to the engine from its recorded state and audits it', async () => {
       const id = await order('PAID', 1_000);

@@ -33,7 +33,10 @@ export interface StuckOrder extends UnfinishedOrder {
   currentStep: string;
   /** What that step waits for. */
   waitingFor: string;
-  /** That step's record in the step log, when it was attempted. */
+  /**
+   * That step's record in the step log, when it was attempted (for a cancellation, the compensation
+   * activity attempted last). The log is written just after each attempt returns.
+   */
   lastAttempt: SagaStepRecord | null;
 }
 
@@ -107,11 +110,15 @@ export class OrderAdministration {
       const next = order.cancellationRequested
         ? { step: 'compensation', waitingFor: 'the cancellation to be compensated' }
         : NEXT_STEP[order.status];
+      const records = steps.get(order.id) ?? [];
       return {
         ...order,
         currentStep: next.step,
         waitingFor: next.waitingFor,
-        lastAttempt: steps.get(order.id)?.find((record) => record.step === next.step) ?? null,
+        // Compensation runs several activities: the one attempted last is where it waits.
+        lastAttempt: order.cancellationRequested
+          ? (records.toSorted((a, b) => b.lastStartedAt.localeCompare(a.lastStartedAt))[0] ?? null)
+          : (records.find((record) => record.step === next.step) ?? null),
       };
     });
   }

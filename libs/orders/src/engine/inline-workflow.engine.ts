@@ -95,7 +95,8 @@ export class InlineWorkflowEngine
   /** Runs the saga again from the order's recorded state, unless this process runs it already. */
   async resume(order: OrderToRun): Promise<ResumeOutcome> {
     if (this.runs.has(order.id)) return 'already-running';
-    this.run(order.id, { orderId: order.id, resumeFrom: resumePointOf(order.status) });
+    if (!this.run(order.id, { orderId: order.id, resumeFrom: resumePointOf(order.status) }))
+      throw new WorkflowEngineUnavailableError(order.id); // shutting down: the next process resumes it
     return 'started';
   }
 
@@ -103,9 +104,11 @@ export class InlineWorkflowEngine
     return { engine: 'inline', running: this.runs.has(orderId) };
   }
 
-  private run(orderId: string, input: OrderSagaInput): void {
+  /** Runs the saga here unless it already runs; false when the process is stopping its sagas. */
+  private run(orderId: string, input: OrderSagaInput): boolean {
     if (this.unavailable) throw new WorkflowEngineUnavailableError(orderId);
-    if (this.runs.has(orderId) || this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted) return false;
+    if (this.runs.has(orderId)) return true;
     const run: InlineRun = { cancellationRequested: false, done: Promise.resolve(undefined) };
     this.runs.set(orderId, run);
     // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
@@ -134,6 +137,7 @@ export class InlineWorkflowEngine
         return undefined;
       })
       .finally(() => this.runs.delete(orderId));
+    return true;
   }
 
   async requestCancellation(orderId: string): Promise<void> {
