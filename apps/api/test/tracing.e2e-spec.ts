@@ -2,7 +2,7 @@ import { INVENTORY_SQL } from '@app/inventory';
 import { type OtlpReceiver, type ReceivedSpan } from '../../../test/support/otlp-receiver';
 import { parseExposition, valueOf, type Exposition } from '../../../tooling/prometheus-text';
 import { waitFor } from '../../../tooling/wait-for';
-import { DECLINED_CARD, orderBody } from './support/api-harness';
+import { DECLINED_CARD, OPERATOR, orderBody } from './support/api-harness';
 import type { ApiProcess } from '../../../tooling/app-processes';
 import { startTracedApi, type TracedApi } from './support/traced-api';
 
@@ -123,6 +123,20 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     expect(sql.map((s) => s.attributes['db.query.text'])).toContain(INVENTORY_SQL.take); // the reservation
     // The handler's span, under the server span, carries the domain ids the handler declares (@LogContext).
     expect(spans.find((s) => s.name === 'OrdersController.place')?.attributes['order.id']).toBe(order.id);
+  });
+
+  it("records the trace that placed an order, which operators read on the order's admin view", async () => {
+    const response = await post(orderBody());
+    const order = await finalOrder(response.headers.get('location')!);
+    const spans = await traceOf(order.id);
+    const server = spans.find((s) => s.kind === SERVER && s.attributes['http.route'] === '/orders')!;
+
+    const admin = await fetch(`${api.baseUrl}/admin/orders/${order.id}`, {
+      headers: await api.tokens.headers(OPERATOR),
+    });
+
+    expect(admin.status).toBe(200);
+    expect(((await admin.json()) as { traceId: string | null }).traceId).toBe(server.traceId);
   });
 
   it('marks a declined payment as an ERROR span carrying the decline event', async () => {
