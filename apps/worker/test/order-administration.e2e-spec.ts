@@ -551,9 +551,18 @@ describeWithServers(['temporal'], 'order administration on a real Temporal serve
         await expect(gates.gathered).resolves.toBeUndefined();
 
         for (const worker of workers) {
-          const ready = await fetch(`${worker.baseUrl.replace('[::1]', '127.0.0.1')}/health/ready`);
-          expect(ready.status).toBe(200);
-          expect(await ready.json()).toMatchObject({ info: { temporal_worker: { status: 'up' } } });
+          const url = `${worker.baseUrl.replace('[::1]', '127.0.0.1')}/health/ready`;
+          // Ready once it polls; just after two boots on busy cores, event-loop lag may hold readiness back.
+          const ready = await waitFor(
+            async () => {
+              const response = await fetch(url);
+              return { status: response.status, body: await response.json() };
+            },
+            (answer) => answer.status === 200,
+            30_000,
+            100,
+          );
+          expect(ready.body).toMatchObject({ info: { temporal_worker: { status: 'up', state: 'RUNNING' } } });
         }
         const registered = workers.map(
           (worker) =>
