@@ -25,10 +25,12 @@ interface AppRound {
 
 /**
  * c. Orders per second reaching COMPLETED through the API (inline saga engine, real PostgreSQL) against
- * pgbench sending the same 38 statements per order (order-placement.pgbench.ts builds the script from the
+ * pgbench sending the same 42 statements per order (order-placement.pgbench.ts builds the script from the
  * repositories' statements) to a database with the
  * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
- * throughput that the application delivers; they take turns, round after round.
+ * throughput that the application delivers. A third side runs the script without the saga's step log (its
+ * 4 upserts per order) on a copy of its own, so that what the step log costs PostgreSQL is a ratio of the
+ * same run; the three take turns, round after round.
  */
 export async function orderPlacement(settings: RunSettings, log: Log): Promise<BenchResult> {
   const teardown = new Teardown();
@@ -37,8 +39,11 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     teardown.defer('pgbench script', () => rmSync(scriptDir, { recursive: true, force: true }));
     const pgbenchScript = path.join(scriptDir, 'order-placement.pgbench.sql');
     writeFileSync(pgbenchScript, orderPlacementScript());
+    const noLogScript = path.join(scriptDir, 'order-placement-without-step-log.pgbench.sql');
+    writeFileSync(noLogScript, orderPlacementScript({ stepLog: false }));
     const appDb = await createBenchDatabase('bench_orders_app', teardown);
     const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
+    const noLogDb = await createBenchDatabase('bench_orders_pgbench_nolog', teardown);
     log('starting the API (observability off, inline engine)…');
     const { keyFile, tokens } = await createSigningKey(teardown);
     const api = await startApiProcess(
@@ -47,7 +52,9 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     );
     await fillStock(appDb);
     await copyDatabase(appDb, pgbenchDb, teardown);
+    await copyDatabase(appDb, noLogDb, teardown);
     const pgbenchBaseline = await workCounters(pgbenchDb); // the copy's own work is not pgbench's
+    const noLogBaseline = await workCounters(noLogDb);
     const bodies = await orderRequests(5_000, tokens);
     // Completions lag acceptances at first: each round counts only after the saga pipeline has filled.
     const rampS = Math.min(2, settings.warmupS);
@@ -80,7 +87,10 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       const windowS = (to.getTime() - from.getTime()) / 1000;
       return { completedPerS: Number(row.n) / windowS, acceptedPerS: result.rps, p99: result.p99 };
     };
-    const pgbenchRound = async (durationS: number): Promise<number> => {
+    const pgbenchRound = async (
+      durationS: number,
+      { script, db }: { script: string; db: BenchDatabase } = { script: pgbenchScript, db: pgbenchDb },
+    ): Promise<number> => {
       const pgbench = launch(
         'pgbench',
         [
@@ -90,12 +100,12 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
           '-D',
           `expiry_year=${testCardExpiry().expiryYear}`,
           '-f',
-          pgbenchScript,
+          script,
           '-c',
           String(CONCURRENCY),
           '-T',
           String(durationS),
-          ...cliConnection(pgbenchDb.name),
+          ...cliConnection(db.name),
         ],
         { ...benchChild(teardown), stdout: 'pipe', name: 'pgbench' },
       );
@@ -105,13 +115,20 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       return Number(tps[1]);
     };
 
+    const noLogRound = (durationS: number) => pgbenchRound(durationS, { script: noLogScript, db: noLogDb });
+
     await appRound(settings.warmupS);
     await pgbenchRound(settings.warmupS);
+    await noLogRound(settings.warmupS);
     const app: AppRound[] = [];
     const pgbench: number[] = [];
+    const noLog: number[] = [];
     const rounds: unknown[] = [];
+    const sides = ['app', 'pgbench', 'pgbench without step log'] as const;
     for (let round = 0; round < settings.rounds; round += 1) {
-      for (const who of round % 2 === 0 ? (['app', 'pgbench'] as const) : (['pgbench', 'app'] as const)) {
+      // A B C, B C A, C A B, …: no side always runs first.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]);
+      for (const who of order) {
         if (who === 'app') {
           const result = await appRound(settings.roundS);
           app.push(result);
@@ -121,10 +138,11 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
               `(${result.acceptedPerS.toFixed(0)} POST /orders answered 202 per s, p99 ${result.p99} ms)`,
           );
         } else {
-          const tps = await pgbenchRound(settings.roundS);
-          pgbench.push(tps);
+          const tps =
+            who === 'pgbench' ? await pgbenchRound(settings.roundS) : await noLogRound(settings.roundS);
+          (who === 'pgbench' ? pgbench : noLog).push(tps);
           rounds.push({ round: round + 1, who, ordersPerS: tps });
-          log(`round ${round + 1}/${settings.rounds} pgbench: ${tps.toFixed(0)} orders/s`);
+          log(`round ${round + 1}/${settings.rounds} ${who}: ${tps.toFixed(0)} orders/s`);
         }
       }
     }
@@ -133,8 +151,10 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     await sleep(500);
     const appWork = perOrder(await workCounters(appDb));
     const pgbenchWork = perOrder(await workCounters(pgbenchDb), pgbenchBaseline);
+    const noLogWork = perOrder(await workCounters(noLogDb), noLogBaseline);
     const appRate = median(app.map((r) => r.completedPerS));
     const pgbenchRate = median(pgbench);
+    const noLogRate = median(noLog);
     return {
       id: 'c',
       title: 'Order placement',
@@ -143,22 +163,31 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
         'warm-up': `${settings.warmupS} s`,
         rounds: `${settings.rounds} × ${settings.roundS} s each`,
       },
-      ratios: [{ name: 'orders/s COMPLETED: app / pgbench', value: appRate / pgbenchRate }],
+      ratios: [
+        { name: 'orders/s COMPLETED: app / pgbench', value: appRate / pgbenchRate },
+        { name: 'pgbench orders/s: with step log / without', value: pgbenchRate / noLogRate },
+      ],
       figures: [
         { name: 'app: orders reaching COMPLETED', value: appRate, unit: 'orders/s' },
         { name: 'pgbench: same statements', value: pgbenchRate, unit: 'orders/s' },
+        { name: 'pgbench: same statements without the step log', value: noLogRate, unit: 'orders/s' },
         { name: 'app: POST /orders accepted', value: median(app.map((r) => r.acceptedPerS)), unit: 'req/s' },
         { name: 'app: POST /orders p99', value: median(app.map((r) => r.p99)), unit: 'ms' },
         { name: 'transactions per order: app', value: appWork.transactions, unit: '' },
         { name: 'transactions per order: pgbench', value: pgbenchWork.transactions, unit: '' },
+        { name: 'transactions per order: pgbench without step log', value: noLogWork.transactions, unit: '' },
         { name: 'rows inserted per order: app', value: appWork.inserted, unit: '' },
         { name: 'rows inserted per order: pgbench', value: pgbenchWork.inserted, unit: '' },
+        { name: 'rows inserted per order: pgbench without step log', value: noLogWork.inserted, unit: '' },
         { name: 'rows updated per order: app', value: appWork.updated, unit: '' },
         { name: 'rows updated per order: pgbench', value: pgbenchWork.updated, unit: '' },
+        { name: 'rows updated per order: pgbench without step log', value: noLogWork.updated, unit: '' },
       ],
       notes: [
         'app orders/s count status changes to COMPLETED inside each measured window, after a ramp-up of ' +
           `${rampS} s; pgbench runs \`pgbench -n -M extended -D expiry_year=${testCardExpiry().expiryYear} -f <order-placement.pgbench.ts's script> -c ${CONCURRENCY} -T ${settings.roundS}\``,
+        'pgbench without step log runs the same command with `orderPlacementScript({ stepLog: false })` ' +
+          '(the 4 order_saga_steps upserts left out) on a copy of its own',
       ],
       rounds,
     };

@@ -31,17 +31,34 @@ describe("benchmark (c)'s pgbench script, built from the repositories' statement
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends 38 statements per order in 5 transactions, every parameter bound', () => {
-    const lines = orderPlacementScript().split('\n');
-    const statements = lines.filter(
-      (line) => /(;|\\gset)$/.test(line) && !/^(START TRANSACTION|COMMIT);$/.test(line),
-    );
-    expect(statements).toHaveLength(38);
-    expect(lines.filter((line) => line === 'START TRANSACTION;')).toHaveLength(5);
+  const statementsOf = (script: string) =>
+    script
+      .split('\n')
+      .filter((line) => /(;|\\gset)$/.test(line) && !/^(START TRANSACTION|COMMIT);$/.test(line));
+
+  it('sends 42 statements per order in 5 transactions, every parameter bound', () => {
+    const script = orderPlacementScript();
+    const statements = statementsOf(script);
+    expect(statements).toHaveLength(42);
+    expect(script.split('\n').filter((line) => line === 'START TRANSACTION;')).toHaveLength(5);
     expect(statements.filter((line) => /\$\d/.test(line))).toEqual([]);
   });
 
-  it('takes orders from PENDING to COMPLETED, as the saga does, with each status recorded', async () => {
+  it("logs each saga step after the step's transaction; without the step log, the same statements less those 4", () => {
+    const lines = orderPlacementScript().split('\n');
+    const withoutLog = statementsOf(orderPlacementScript({ stepLog: false }));
+    expect(withoutLog).toHaveLength(38);
+    const logged = statementsOf(lines.join('\n')).filter((line) => !withoutLog.includes(line));
+    expect(logged).toEqual([
+      expect.stringMatching(/^INSERT INTO order_saga_steps .*'reserveInventory'/),
+      expect.stringMatching(/^INSERT INTO order_saga_steps .*'chargePayment'/),
+      expect.stringMatching(/^INSERT INTO order_saga_steps .*'arrangeShipping'/),
+      expect.stringMatching(/^INSERT INTO order_saga_steps .*'completeOrder'/),
+    ]);
+    for (const line of logged) expect(lines[lines.indexOf(line) - 1]).toBe('COMMIT;');
+  });
+
+  it('takes orders from PENDING to COMPLETED, as the saga does, with each status and step recorded', async () => {
     const file = path.join(dir, 'order-placement.pgbench.sql');
     writeFileSync(file, orderPlacementScript());
     const expiryYear = new Date().getUTCFullYear() + 3;
@@ -58,9 +75,17 @@ describe("benchmark (c)'s pgbench script, built from the repositories' statement
       db.url,
     ]);
 
-    const orders = await db.query<{ status: string; history: string[]; payment: string; shipments: number }>(
+    const orders = await db.query<{
+      status: string;
+      history: string[];
+      steps: string[];
+      payment: string;
+      shipments: number;
+    }>(
       `SELECT o.status,
               (SELECT array_agg(h.to_status ORDER BY h.id) FROM order_status_history h WHERE h.order_id = o.id) AS history,
+              (SELECT array_agg(s.step || ' ' || s.outcome || ' ' || s.attempts ORDER BY s.step)
+                 FROM order_saga_steps s WHERE s.order_id = o.id) AS steps,
               (SELECT p.status FROM payments p WHERE p.order_id = o.id) AS payment,
               (SELECT count(*)::int FROM shipments s WHERE s.order_id = o.id) AS shipments
          FROM orders o`,
@@ -70,6 +95,12 @@ describe("benchmark (c)'s pgbench script, built from the repositories' statement
       expect(order).toEqual({
         status: 'COMPLETED',
         history: ['PENDING', 'INVENTORY_RESERVED', 'PAID', 'SHIPPED', 'COMPLETED'],
+        steps: [
+          'arrangeShipping completed 1',
+          'chargePayment completed 1',
+          'completeOrder completed 1',
+          'reserveInventory completed 1',
+        ],
         payment: 'CAPTURED',
         shipments: 1,
       });
