@@ -8,6 +8,7 @@ import { metricsScrape } from './metrics-scrape.bench';
 import { leanReference } from './lean-reference.bench';
 import { observabilityCost } from './observability-cost.bench';
 import { orderPlacement } from './order-placement.bench';
+import { orderSearch } from './order-search.bench';
 import { soak, soakMarkdown } from './soak.bench';
 import { ADMIN_URL } from './support/bench-database';
 import {
@@ -31,13 +32,15 @@ const BENCHMARKS: Record<
   c: { title: 'Order placement (app vs pgbench, same statements)', run: orderPlacement },
   d: { title: '/metrics scrape time with 10k series', run: metricsScrape },
   e: { title: 'API against a lean Fastify + pg server', run: leanReference },
+  f: { title: 'Operator order search at 100,000 orders', run: orderSearch },
 };
 
 const USAGE = `npm run bench [-- [--quick] [--only a,c]]
 npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
-  e  API GET /orders/:id vs a lean Fastify + pg server`;
+  e  API GET /orders/:id vs a lean Fastify + pg server
+  f  operator order search at 100,000 orders (p50 / p99 against 50 ms)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -74,7 +77,7 @@ async function main(): Promise<number> {
     console.log(`\n${soakMarkdown(report)}\n\nRaw samples: ${path.relative(process.cwd(), file)}`);
     return 0;
   }
-  const selected = (values.only ?? 'a,b,c,d,e').split(',').map((id) => id.trim().toLowerCase());
+  const selected = (values.only ?? 'a,b,c,d,e,f').split(',').map((id) => id.trim().toLowerCase());
   const unknown = selected.filter((id) => !(id in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s) ${unknown.join(', ')}\n${USAGE}`);

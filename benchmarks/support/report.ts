@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { formatNumber } from './stats';
 
-export type BenchId = 'a' | 'b' | 'c' | 'd' | 'e';
+export type BenchId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 export interface Figure {
   name: string;
