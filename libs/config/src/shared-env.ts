@@ -15,6 +15,11 @@ export const sharedEnvShape = {
     .enum(LOG_LEVELS)
     .default('info')
     .describe('Log level; `silent` also silences the audit stream.'),
+  LOG_SAMPLING_RATIO: envRatio()
+    .optional()
+    .describe(
+      'Share of traces whose `info`/`debug` lines are kept, by trace id; warnings, errors, audit and untraced lines always are ([more](observability.md#log-sampling)).',
+    ),
   SHUTDOWN_READINESS_DRAIN_MS: envInt(0, 120_000)
     .default(5_000)
     .describe('On SIGTERM, how long readiness answers 503 before the server stops accepting.'),
@@ -106,10 +111,14 @@ export function workflowEngineSettings<Inline extends { resumeOnStart: boolean }
     : { type: 'inline' as const, infrastructureRetryMs: env.SAGA_INFRASTRUCTURE_RETRY_MS, ...inline };
 }
 
-/** Log level and, when ELASTICSEARCH_URL is set, shipping to Elasticsearch (unset: stdout only). */
+/**
+ * Log level, log sampling (unset: every line) and, when ELASTICSEARCH_URL is set, shipping to Elasticsearch
+ * (unset: stdout only).
+ */
 export function loggingSettings(env: SharedEnv) {
   return {
     level: env.LOG_LEVEL,
+    samplingRatio: env.LOG_SAMPLING_RATIO,
     elasticsearch: env.ELASTICSEARCH_URL
       ? { url: env.ELASTICSEARCH_URL, indexPrefix: env.ELASTICSEARCH_INDEX_PREFIX }
       : undefined,

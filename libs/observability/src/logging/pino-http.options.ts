@@ -8,6 +8,7 @@ import {
   withoutCredentialHeaders,
   withoutSecrets,
 } from './log-redaction';
+import { logSamplingHooks, processLogSamplingStats, type LogSamplingStats } from './log-sampling';
 import { requestIdFrom } from './request-id';
 
 const QUIET_PATHS = /^\/(health\/|metrics)/;
@@ -44,10 +45,21 @@ export function ecsLoggerOptions(options: ResolvedObservabilityOptions, eventDat
  * pino-http: one `request completed` line per request (successful probes and scrapes excluded), at `warn` for 4xx
  * and `error` for 5xx, with a request id taken from `X-Request-Id` when the caller sent a sane one.
  * Trace and span ids are added by the OpenTelemetry pino instrumentation (`trace.id`, `span.id`).
+ *
+ * With a `samplingRatio` below 1, the `info` and `debug` lines of that share of traces only are written
+ * (`logSamplingHooks`): this is the application logger, of which every per-request logger is a child, so the
+ * request's own lines and its `request completed` line follow one decision. The audit stream has a logger
+ * of its own, never sampled.
  */
-export function pinoHttpOptions(options: ResolvedObservabilityOptions): Options {
+export function pinoHttpOptions(
+  options: ResolvedObservabilityOptions,
+  samplingRatio?: number,
+  samplingStats: LogSamplingStats = processLogSamplingStats,
+): Options {
+  const hooks = logSamplingHooks(samplingRatio, samplingStats);
   return {
     ...ecsLoggerOptions(options),
+    ...(hooks && { hooks }),
     // Fastify assigns its own request ids (configure it with `requestIdFrom`); this serves Express.
     genReqId: (request: IncomingMessage, response: ServerResponse) => {
       const id = requestIdFrom(request.headers);
