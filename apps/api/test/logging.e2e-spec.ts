@@ -1,4 +1,6 @@
 import { type OtlpReceiver } from '../../../test/support/otlp-receiver';
+import { freePort } from '../../../tooling/free-port';
+import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { waitFor } from '../../../tooling/wait-for';
 import { OPERATOR, orderBody } from './support/api-harness';
 import type { ApiProcess } from '../../../tooling/app-processes';
@@ -210,5 +212,87 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     expect(refusal).toMatchObject({ 'log.level': 'warn', http: { response: { status_code: 403 } } });
     expect(refusal?.req.headers.authorization).toBe('[REDACTED]');
     expect(api.output()).not.toContain(operator.authorization.split('.')[2]);
+  });
+});
+
+/** The real app with LOG_SAMPLING_RATIO=0: no trace keeps its info lines, and what is always written still is. */
+describe('log sampling (child process, LOG_SAMPLING_RATIO=0)', () => {
+  let traced: TracedApi;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    metricsPort = await freePort();
+    traced = await startTracedApi({
+      NODE_ENV: 'test',
+      LOG_SAMPLING_RATIO: '0',
+      METRICS_PORT: String(metricsPort),
+    });
+  });
+  afterAll(async () => {
+    await traced?.stop();
+  });
+
+  it("drops a traced request's info lines, access line included, keeps its warnings and audit events, and counts the drops", async () => {
+    const { api } = traced;
+    const headers = { authorization: `Bearer ${await api.tokens.token('c-sampled')}` };
+    const placed = await fetch(`${api.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'x-request-id': 'sampled-order' },
+      body: JSON.stringify(orderBody()),
+    });
+    expect(placed.status).toBe(202);
+    const orderId = ((await placed.json()) as { id: string }).id;
+    const missing = await fetch(`${api.baseUrl}/orders/00000000-0000-4000-8000-000000000000`, {
+      headers: { ...headers, 'x-request-id': 'sampled-missing' },
+    });
+    expect(missing.status).toBe(404);
+    const parseLines = () =>
+      api
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine);
+    const lines = await waitFor(
+      async () => parseLines(),
+      (all) =>
+        all.some((l) => l['event.action'] === 'order-completed' && l['order.id'] === orderId) &&
+        all.some((l) => l.req?.id === 'sampled-missing'),
+      20_000,
+      100,
+    );
+
+    const audit = lines.filter((l) => l['event.dataset'] === 'orders-api.audit' && l['order.id'] === orderId);
+    expect(audit.map((l) => l['event.action'])).toEqual([
+      'order-created',
+      'payment-captured',
+      'order-completed',
+    ]);
+    const traceId = audit[0]['trace.id'];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const diagnostic = lines.filter((l) => l['event.dataset'] === 'orders-api');
+    const belowWarn = (l: LogLine) => ['trace', 'debug', 'info'].includes(l['log.level']);
+    expect(diagnostic.filter((l) => l['trace.id'] === traceId && belowWarn(l))).toEqual([]);
+    expect(lines.some((l) => l.req?.id === 'sampled-order')).toBe(false);
+    expect(diagnostic.find((l) => l.req?.id === 'sampled-missing')).toMatchObject({
+      'log.level': 'warn',
+      http: { response: { status_code: 404 } },
+    });
+    // Lines outside any trace are written: the one the launcher waits for among them.
+    expect(diagnostic.some((l) => l['log.level'] === 'info' && l['trace.id'] === undefined)).toBe(true);
+
+    // Each successful read writes one info line, its access line: each is dropped and counted.
+    const dropped = async () =>
+      valueOf(
+        parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+        'log_lines_dropped_total',
+        { level: 'info' },
+      );
+    const before = await dropped();
+    expect(before).toBeGreaterThanOrEqual(1); // the order's access line
+    for (let i = 0; i < 3; i++) expect((await fetch(`${api.baseUrl}/products`)).status).toBe(200);
+    expect((await dropped()) - before).toBeGreaterThanOrEqual(3);
+    expect(
+      parseLines().filter((l) => l.message === 'request completed' && l['log.level'] === 'info'),
+    ).toEqual([]);
   });
 });

@@ -43,6 +43,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['otel_span_export_seconds_total', 'counter', []],
   ['otel_span_queue_size', 'gauge', []],
   ['otel_span_queue_capacity', 'gauge', []],
+  ['log_lines_dropped_total', 'counter', ['level']],
 ];
 
 describe('metrics contract (real app, real PostgreSQL, served on the metrics port)', () => {

@@ -20,6 +20,7 @@ export { requestIdFrom } from './logging/request-id';
 export type { LogStream } from './logging/log-shipping';
 export {
   APP_INFO_METRIC,
+  LOG_LINES_DROPPED_METRIC,
   LOG_SHIPPING_FAILURES_METRIC,
   HTTP_METRICS,
   SPAN_EXPORT_METRICS,

@@ -13,6 +13,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AuditLog } from './logging/audit-log';
 import { LogContextInterceptor } from './logging/log-context.interceptor';
+import { logSamplingMetricProvider } from './logging/log-sampling';
 import { LogShipping } from './logging/log-shipping';
 import { pinoHttpOptions } from './logging/pino-http.options';
 import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
@@ -115,13 +116,14 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         help: 'Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped, transport_error) and stream',
         labelNames: ['kind', 'stream'],
       }),
+      logSamplingMetricProvider(),
       LogShipping,
       AuditLog,
     ];
     const logger = LoggerModule.forRootAsync({
       inject: [RESOLVED_OPTIONS, LogShipping],
       useFactory: (options: ResolvedObservabilityOptions, shipping: LogShipping) => ({
-        pinoHttp: [pinoHttpOptions(options), shipping.destination('app')],
+        pinoHttp: [pinoHttpOptions(options, options.logging.samplingRatio), shipping.destination('app')],
         // Fields a handler assigns (@LogContext) reach the `request completed` line too.
         assignResponse: true,
         // nestjs-pino 5's default mount (`{/*splat}`) never runs on Fastify under Nest 12: mount explicitly.

@@ -95,6 +95,13 @@ export interface LoggingOptions {
   redactPaths?: string[];
   /** Ship logs to Elasticsearch as well as stdout. @default undefined (stdout only) */
   elasticsearch?: ElasticsearchLogOptions;
+  /**
+   * Share of traces whose `info`, `debug` and `trace` lines are written, decided by the trace id so that
+   * a kept trace has all its lines; `warn` and above, the audit stream and lines outside a trace are
+   * always written. 1: every line, with no sampling hook at all.
+   * @default 1
+   */
+  samplingRatio?: number;
 }
 
 export interface ObservabilityModuleOptions {
@@ -137,6 +144,7 @@ export const OBSERVABILITY_DEFAULTS = {
     level: 'info',
     redactPaths: [] as string[],
     elasticsearch: undefined as ElasticsearchLogOptions | undefined,
+    samplingRatio: 1,
   },
   health: {
     eventLoopDelayThresholdMs: 1000,
@@ -167,6 +175,7 @@ export function resolveObservabilityOptions(
     logging: {
       level: options.logging?.level ?? OBSERVABILITY_DEFAULTS.logging.level,
       redactPaths: options.logging?.redactPaths ?? [],
+      samplingRatio: options.logging?.samplingRatio ?? OBSERVABILITY_DEFAULTS.logging.samplingRatio,
       elasticsearch: options.logging?.elasticsearch && {
         url: options.logging.elasticsearch.url,
         indexPrefix: options.logging.elasticsearch.indexPrefix ?? options.serviceName,

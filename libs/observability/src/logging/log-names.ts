@@ -1,9 +1,6 @@
-import { LOG_SHIPPING_FAILURES_METRIC } from '../metrics/metric-names';
+import { LOG_LINES_DROPPED_METRIC, LOG_SHIPPING_FAILURES_METRIC } from '../metrics/metric-names';
 
-export { LOG_SHIPPING_FAILURES_METRIC };
-
-/** Log lines below `warn` that log sampling left out, by level (trace, debug, info). */
-export const LOG_LINES_DROPPED_METRIC = 'log_lines_dropped_total';
+export { LOG_LINES_DROPPED_METRIC, LOG_SHIPPING_FAILURES_METRIC };
 
 /**
  * `event.dataset` of each stream, and the Elasticsearch data stream it is shipped to. Data streams let

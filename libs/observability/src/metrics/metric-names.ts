@@ -13,6 +13,9 @@ export const APP_INFO_METRIC = 'app_info';
 /** Log lines that did not reach Elasticsearch, by kind (rejected, lost, dropped) and stream. */
 export const LOG_SHIPPING_FAILURES_METRIC = 'log_shipping_failures_total';
 
+/** Info, debug and trace lines left out by log sampling, by level. */
+export const LOG_LINES_DROPPED_METRIC = 'log_lines_dropped_total';
+
 /** Route label of every request that matched no route, so scanners cannot explode cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
