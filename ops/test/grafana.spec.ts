@@ -1,30 +1,122 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { loadApiConfig } from '../../apps/api/src/config/api.config';
+import { loadJobsConfig } from '../../apps/jobs/src/config/jobs.config';
+import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config';
+import { logDatasets } from '../../libs/observability/src/logging/log-names';
+import { resolveObservabilityOptions } from '../../libs/observability/src/observability.options';
+import { dataStreamsSearchedBy } from '../../test/support/fake-elasticsearch';
+import { REPO_ROOT } from '../../tooling/repo-root';
 
 const GRAFANA = path.resolve(__dirname, '../grafana');
 const SLO_SPEC = path.resolve(__dirname, '../slo/slos.yml');
+const DATASOURCES_FILE = path.join(GRAFANA, 'provisioning/datasources/datasources.yml');
 const dashboards = readdirSync(path.join(GRAFANA, 'dashboards')).map((file) => ({
   file,
   json: JSON.parse(readFileSync(path.join(GRAFANA, 'dashboards', file), 'utf8')),
 }));
+const datasourceList: any[] = parse(readFileSync(DATASOURCES_FILE, 'utf8')).datasources;
+const datasource = (uid: string) => datasourceList.find((d) => d.uid === uid);
+
+const readYaml = (file: string) => parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'), { merge: true });
+
+/**
+ * The data streams each deployed process ships its lines and audit events to, named as the log shipping
+ * names them (`resolveObservabilityOptions`, then `logDatasets`) from the configuration its own loader
+ * reads: compose's API and worker, and the Kubernetes API, worker and reconcile job (ConfigMap, then the
+ * container's variables; the database URL, a Secret there, is a stand-in).
+ */
+function deployedLogStreams() {
+  const compose = readYaml('docker-compose.yml').services;
+  const configMap = readYaml('ops/k8s/base/config.yaml').data;
+  const podEnv = (file: string) => {
+    const workload = readYaml(`ops/k8s/base/${file}`);
+    const pod = workload.spec.template?.spec ?? workload.spec.jobTemplate.spec.template.spec;
+    const own = pod.containers[0].env
+      .filter((v: any) => v.value !== undefined)
+      .map((v: any) => [v.name, v.value]);
+    return {
+      ...configMap,
+      DATABASE_URL: 'postgresql://orders@postgres:5432/orders',
+      ...Object.fromEntries(own),
+    };
+  };
+  const processes = [
+    ['compose api', loadApiConfig(compose.api.environment)],
+    ['compose worker', loadWorkerConfig(compose.worker.environment)],
+    ['Kubernetes API', loadApiConfig(podEnv('api-deployment.yaml'))],
+    ['Kubernetes worker', loadWorkerConfig(podEnv('worker-deployment.yaml'))],
+    ['Kubernetes reconcile job', loadJobsConfig(podEnv('reconcile-cronjob.yaml'))],
+  ] as const;
+  return processes.map(([where, config]) => {
+    const options = resolveObservabilityOptions({
+      serviceName: config.service.name,
+      logging: config.logging,
+    });
+    const streams = logDatasets(options.serviceName, options.logging.elasticsearch!.indexPrefix);
+    return { where, service: options.serviceName, logs: streams.app.index, audit: streams.audit.index };
+  });
+}
 
 describe('Grafana provisioning', () => {
   it('provisions Prometheus (exemplars linked to Jaeger), Jaeger and Elasticsearch', () => {
-    const { datasources } = parse(
-      readFileSync(path.join(GRAFANA, 'provisioning/datasources/datasources.yml'), 'utf8'),
-    );
-    const byUid = Object.fromEntries(datasources.map((d: any) => [d.uid, d]));
-    expect(Object.keys(byUid).sort()).toEqual(['elasticsearch', 'jaeger', 'prometheus']);
-    expect(byUid.prometheus).toMatchObject({ type: 'prometheus', isDefault: true });
-    expect(byUid.prometheus.jsonData.exemplarTraceIdDestinations).toEqual([
+    expect(datasourceList.map((d) => d.uid).sort()).toEqual(['elasticsearch', 'jaeger', 'prometheus']);
+    expect(datasource('prometheus')).toMatchObject({ type: 'prometheus', isDefault: true });
+    expect(datasource('prometheus').jsonData.exemplarTraceIdDestinations).toEqual([
       { name: 'trace_id', datasourceUid: 'jaeger' },
     ]);
-    expect(byUid.jaeger.type).toBe('jaeger');
-    expect(byUid.elasticsearch).toMatchObject({
+    expect(datasource('jaeger').type).toBe('jaeger');
+    expect(datasource('elasticsearch')).toMatchObject({
       type: 'elasticsearch',
-      jsonData: { timeField: '@timestamp', index: 'orders-logs-*' },
+      jsonData: { timeField: '@timestamp', logMessageField: 'message', logLevelField: 'log.level' },
     });
+  });
+
+  describe('the Elasticsearch datasource reads the log lines every deployed process ships', () => {
+    const processes = deployedLogStreams();
+    const index: string = datasource('elasticsearch').jsonData.index;
+    const every = processes.flatMap((p) => [p.logs, p.audit]);
+
+    it('covers the API, the worker and the jobs, in compose and Kubernetes', () => {
+      expect(new Set(processes.map((p) => p.service))).toEqual(
+        new Set(['orders-api', 'orders-worker', 'orders-jobs']),
+      );
+    });
+
+    it.each(processes.map((p) => [p.where, p.service, p.logs]))(
+      '%s (%s): its lines, in data stream %s, are searched',
+      (_where, _service, logs) => {
+        expect(dataStreamsSearchedBy(index, every)).toContain(logs);
+      },
+    );
+
+    it('searches the lines only, not the audit events', () => {
+      expect(dataStreamsSearchedBy(index, every).sort()).toEqual(
+        [...new Set(processes.map((p) => p.logs))].sort(),
+      );
+    });
+  });
+
+  it("links a span to its trace's log lines: the Elasticsearch datasource, filtered on trace.id, around the span", () => {
+    const link = datasource('jaeger').jsonData.tracesToLogsV2;
+    expect(link).toMatchObject({ datasourceUid: 'elasticsearch', customQuery: true });
+    // Grafana expands `$NAME` and `${NAME}` from its environment in provisioned values; `$$` is a `$`.
+    expect(link.query).toBe('trace.id:"$${__span.traceId}"');
+    expect(link).toMatchObject({ spanStartTimeShift: '-1h', spanEndTimeShift: '1h' });
+    const ecs = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'ops/elasticsearch/component-template.ecs.json'), 'utf8'),
+    );
+    expect(ecs.template.mappings.properties['trace.id'].type).toBe('keyword');
+    // And back: a line's trace.id opens the trace in Jaeger.
+    expect(datasource('elasticsearch').jsonData.dataLinks).toEqual([
+      { field: 'trace.id', datasourceUid: 'jaeger', url: '$${__value.raw}' },
+    ]);
+  });
+
+  it("escapes every Grafana variable of the datasources from provisioning's environment expansion", () => {
+    // `${__span.traceId}` unescaped would be replaced by the (unset) environment variable: an empty string.
+    expect(readFileSync(DATASOURCES_FILE, 'utf8').match(/(?<!\$)\$\{/g)).toBeNull();
   });
 
   it('has the golden signals, business, database, workflows, runtime, webhook delivery and SLO dashboards with unique uids', () => {
