@@ -25,9 +25,11 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
         'alertmanager',
         'api',
         'elasticsearch',
+        'elasticsearch-bootstrap',
         'grafana',
         'jaeger',
         'kibana',
+        'kibana-saved-objects',
         'postgres',
         'postgres-exporter',
         'prometheus',
@@ -101,12 +103,81 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
       'alertmanager',
       'grafana',
       'elasticsearch',
+      'kibana',
     ]) {
       expect({ name, healthcheck: Boolean(services[name].healthcheck?.test) }).toEqual({
         name,
         healthcheck: true,
       });
     }
+  });
+});
+
+describe('docker-compose.yml: Elasticsearch and Kibana set up by one-shot services', () => {
+  const bootstrap = services['elasticsearch-bootstrap'];
+  const kibanaImport = services['kibana-saved-objects'];
+  const packageJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+
+  it('runs both once, never restarted', () => {
+    expect(bootstrap.restart).toBe('no');
+    expect(kibanaImport.restart).toBe('no');
+  });
+
+  it('bootstraps the data streams with ops/elasticsearch/bootstrap.js, from the runtime image (its client installed), once Elasticsearch is healthy', () => {
+    expect(bootstrap.build).toEqual({ context: '.', target: 'runtime' });
+    expect(dockerfile).toMatch(/^FROM \S+ AS runtime$/m);
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
+    expect(Object.keys(packageJson.dependencies)).toContain('@elastic/elasticsearch');
+    expect(bootstrap.command).toEqual(['node', 'ops/elasticsearch/bootstrap.js']);
+    expect(bootstrap.volumes).toContain('./ops/elasticsearch:/app/ops/elasticsearch:ro');
+    expect(existsSync(path.join(REPO_ROOT, 'ops/elasticsearch/bootstrap.js'))).toBe(true);
+    expect(bootstrap.depends_on).toEqual({ elasticsearch: { condition: 'service_healthy' } });
+    const url = new URL(bootstrap.environment.ELASTICSEARCH_URL);
+    expect(containerPorts(services[url.hostname])).toContain(Number(url.port));
+  });
+
+  it('starts every process that ships logs after the bootstrap succeeded, into the streams it created', () => {
+    const shippers = Object.entries(services).filter(
+      ([name, service]) => name !== 'elasticsearch-bootstrap' && service.environment?.ELASTICSEARCH_URL,
+    );
+    expect(shippers.map(([name]) => name).sort()).toEqual(['api', 'worker']);
+    const configs = {
+      api: loadApiConfig(services.api.environment),
+      worker: loadWorkerConfig(services.worker.environment),
+    };
+    for (const [name, config] of Object.entries(configs)) {
+      expect({ name, dependency: services[name].depends_on['elasticsearch-bootstrap'] }).toEqual({
+        name,
+        dependency: { condition: 'service_completed_successfully' },
+      });
+      expect({ name, shipsTo: config.logging.elasticsearch }).toEqual({
+        name,
+        shipsTo: {
+          url: bootstrap.environment.ELASTICSEARCH_URL,
+          indexPrefix: bootstrap.environment.ELASTICSEARCH_INDEX_PREFIX,
+        },
+      });
+    }
+  });
+
+  it('health-checks Kibana on /api/status and imports the saved objects once it is healthy', () => {
+    expect(services.kibana.healthcheck.test.join(' ')).toContain('http://127.0.0.1:5601/api/status');
+    expect(containerPorts(services.kibana)).toContain(5601);
+    expect(kibanaImport.depends_on).toEqual({ kibana: { condition: 'service_healthy' } });
+    expect(kibanaImport.image).toBe(services.kibana.image);
+    expect(kibanaImport.volumes).toEqual(['./ops/kibana:/saved-objects:ro']);
+    const script = [kibanaImport.entrypoint, kibanaImport.command].flat().join(' ');
+    expect(script).toContain(`'http://kibana:5601/api/saved_objects/_import?overwrite=true'`);
+    expect(script).toContain(`-H 'kbn-xsrf: true' --form file=@/saved-objects/saved-objects.ndjson`);
+    expect(script).toContain(`grep -q '"success":true'`);
+    expect(existsSync(path.join(REPO_ROOT, 'ops/kibana/saved-objects.ndjson'))).toBe(true);
+  });
+
+  it('makes nothing but the import wait for Kibana', () => {
+    const waiting = Object.entries(services)
+      .filter(([, service]) => Object.keys(service.depends_on ?? {}).some((d) => d.startsWith('kibana')))
+      .map(([name]) => name);
+    expect(waiting).toEqual(['kibana-saved-objects']);
   });
 });
 
