@@ -289,10 +289,12 @@ export class OrdersRepository {
   /** Any customer's orders matching the operator's filters, newest first (keyset pages). */
   async search(query: OrderSearch): Promise<KeysetPage<OrderSummaryView>> {
     const [createdAt, id] = query.cursor ? decodeCursor(query.cursor, 2) : [null, null];
+    const statuses = query.statuses ?? [];
     const rows = await this.dataSource.query<Array<OrderSummaryRow & { cursor_ts: string }>>(
-      ORDERS_SQL.search,
+      query.sku === undefined ? ORDERS_SQL.search : ORDERS_SQL.searchBySku,
       [
-        query.statuses?.length ? query.statuses : null,
+        statuses.length > 1 ? statuses : null,
+        statuses.length === 1 ? statuses[0] : null,
         query.customerId ?? null,
         query.createdFrom ?? null,
         query.createdTo ?? null,

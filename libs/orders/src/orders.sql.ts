@@ -53,6 +53,29 @@ const SUMMARY_COLUMNS =
 /** The keyset's created_at, as UTC text with microseconds (a JavaScript Date would lose them). */
 const CURSOR_TS = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts`;
 
+/**
+ * The operators' search, newest first, after the keyset (`$8` created_at as UTC text, `$9` id), `$10` rows.
+ * Each filter is NULL when absent: `$1` several statuses, `$2` one status, `$3` customer, `$4`/`$5` created
+ * from / to (inclusive), `$6` failure reason, `$7` a SKU among the lines. PostgreSQL plans the statement
+ * with the values bound, so the absent filters fall away and each search uses its index: one status is an
+ * equality (it walks `orders_status_created` in order, where a one-element array would not), and a SKU is
+ * a statement of its own, because a semi-join is planned before a bound `IS NULL` falls away.
+ */
+function search({ bySku }: { bySku: boolean }): string {
+  return `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
+  FROM orders o
+ WHERE ($1::varchar[] IS NULL OR o.status = ANY ($1))
+   AND ($2::varchar IS NULL OR o.status = $2)
+   AND ($3::varchar IS NULL OR o.customer_id = $3)
+   AND ($4::timestamptz IS NULL OR o.created_at >= $4)
+   AND ($5::timestamptz IS NULL OR o.created_at <= $5)
+   AND ($6::varchar IS NULL OR o.failure_reason = $6)
+   AND ${bySku ? 'EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = $7)' : '$7::varchar IS NULL'}
+   AND ($8::timestamp IS NULL OR (o.created_at, o.id) < ($8::timestamp AT TIME ZONE 'UTC', $9::uuid))
+ ORDER BY o.created_at DESC, o.id DESC
+ LIMIT $10`;
+}
+
 /** A row of `order_saga_steps` as operators read it. */
 const STEP_JSON = `json_build_object(
   'step', s.step, 'attempts', s.attempts, 'outcome', s.outcome, 'lastError', s.last_error,
@@ -76,23 +99,10 @@ export const ORDERS_SQL = {
    AND ($3::timestamp IS NULL OR (created_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid))
  ORDER BY created_at DESC, id DESC
  LIMIT $5`,
-  /**
-   * Any customer's orders for operators, newest first, after the keyset (`$7` created_at as UTC text, `$8`
-   * id), `$9` rows. Each filter is NULL when absent: `$1` statuses, `$2` customer, `$3`/`$4` created from /
-   * to (inclusive), `$5` failure reason, `$6` a SKU among the lines. PostgreSQL plans the statement with
-   * the values bound, so the absent filters fall away and each search uses its index.
-   */
-  search: `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
-  FROM orders o
- WHERE ($1::varchar[] IS NULL OR o.status = ANY ($1))
-   AND ($2::varchar IS NULL OR o.customer_id = $2)
-   AND ($3::timestamptz IS NULL OR o.created_at >= $3)
-   AND ($4::timestamptz IS NULL OR o.created_at <= $4)
-   AND ($5::varchar IS NULL OR o.failure_reason = $5)
-   AND ($6::varchar IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = $6))
-   AND ($7::timestamp IS NULL OR (o.created_at, o.id) < ($7::timestamp AT TIME ZONE 'UTC', $8::uuid))
- ORDER BY o.created_at DESC, o.id DESC
- LIMIT $9`,
+  /** Any customer's orders for operators, newest first: see `search` below. */
+  search: search({ bySku: false }),
+  /** The same search when a SKU is given (`$7`), planned from the lines that hold it. */
+  searchBySku: search({ bySku: true }),
   /** What operators see beyond the order's view: the trace that placed it and its saga steps. */
   operatorDetails: `SELECT o.trace_id,
        COALESCE((SELECT json_agg(${STEP_JSON} ORDER BY s.first_started_at, s.step)
