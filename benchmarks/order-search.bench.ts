@@ -91,8 +91,8 @@ SELECT o.id, o.customer_id, encode(sha256(o.id::text::bytea), 'hex'), o.status, 
   JOIN (SELECT i, sum(quantity * unit_price) AS total FROM bench_lines GROUP BY i) t USING (i)
  ORDER BY o.i;
 
-INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total)
-SELECT o.id, l.line_no, l.sku, l.name, l.quantity, l.unit_price, l.quantity * l.unit_price
+INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total, order_created_at)
+SELECT o.id, l.line_no, l.sku, l.name, l.quantity, l.unit_price, l.quantity * l.unit_price, o.created_at
   FROM bench_lines l JOIN bench_orders o USING (i);
 
 INSERT INTO order_status_history (order_id, from_status, to_status, reason, occurred_at)

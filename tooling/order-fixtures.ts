@@ -48,8 +48,8 @@ export async function insertPendingOrder(
     [orderId, 'f'.repeat(64), total, JSON.stringify(address)],
   );
   await db.query(
-    `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total)
-     VALUES ($1, 1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total, order_created_at)
+     SELECT $1, 1, $2, $3, $4, $5, $6, created_at FROM orders WHERE id = $1`,
     [orderId, sku, `Test product ${sku}`, quantity, unitPrice, total],
   );
   const expiry = testCardExpiry();

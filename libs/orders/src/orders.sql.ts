@@ -47,32 +47,52 @@ const SAGA_ORDER = 'SELECT id, status, currency, total_amount, cancel_requested_
 /** Orders that have not reached a final state (`$1`: the non-terminal statuses). */
 const UNFINISHED = 'status = ANY ($1)';
 
-const SUMMARY_COLUMNS =
-  'id, customer_id, status, currency, total_amount, failure_reason, created_at, updated_at';
+/** An order's summary columns, of the table aliased `alias` when given. */
+const summaryColumns = (alias = '') =>
+  ['id', 'customer_id', 'status', 'currency', 'total_amount', 'failure_reason', 'created_at', 'updated_at']
+    .map((column) => (alias ? `${alias}.${column}` : column))
+    .join(', ');
 
 /** The keyset's created_at, as UTC text with microseconds (a JavaScript Date would lose them). */
-const CURSOR_TS = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts`;
+const cursorTs = (alias = '') =>
+  `to_char(${alias ? `${alias}.` : ''}created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_ts`;
+
+const SUMMARY_COLUMNS = summaryColumns();
+const CURSOR_TS = cursorTs();
 
 /**
  * The operators' search, newest first, after the keyset (`$8` created_at as UTC text, `$9` id), `$10` rows.
  * Each filter is NULL when absent: `$1` several statuses, `$2` one status, `$3` customer, `$4`/`$5` created
  * from / to (inclusive), `$6` failure reason, `$7` a SKU among the lines. PostgreSQL plans the statement
  * with the values bound, so the absent filters fall away and each search uses its index: one status is an
- * equality (it walks `orders_status_created` in order, where a one-element array would not), and a SKU is
- * a statement of its own, because a semi-join is planned before a bound `IS NULL` falls away.
+ * equality (it walks `orders_status_created` in order, where a one-element array would not). A SKU search
+ * is a statement of its own that walks the SKU's lines newest first (`order_lines_sku_created`) and stops
+ * at the page, so a rare or old SKU costs no more than a common one.
  */
 function search({ bySku }: { bySku: boolean }): string {
-  return `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
-  FROM orders o
- WHERE ($1::varchar[] IS NULL OR o.status = ANY ($1))
+  const filters = `($1::varchar[] IS NULL OR o.status = ANY ($1))
    AND ($2::varchar IS NULL OR o.status = $2)
    AND ($3::varchar IS NULL OR o.customer_id = $3)
    AND ($4::timestamptz IS NULL OR o.created_at >= $4)
    AND ($5::timestamptz IS NULL OR o.created_at <= $5)
-   AND ($6::varchar IS NULL OR o.failure_reason = $6)
-   AND ${bySku ? 'EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = $7)' : '$7::varchar IS NULL'}
+   AND ($6::varchar IS NULL OR o.failure_reason = $6)`;
+  if (!bySku)
+    return `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_TS}
+  FROM orders o
+ WHERE ${filters}
+   AND $7::varchar IS NULL
    AND ($8::timestamp IS NULL OR (o.created_at, o.id) < ($8::timestamp AT TIME ZONE 'UTC', $9::uuid))
  ORDER BY o.created_at DESC, o.id DESC
+ LIMIT $10`;
+  return `SELECT ${summaryColumns('o')}, ${cursorTs('o')}
+  FROM (SELECT DISTINCT ON (l.order_created_at, l.order_id) l.order_created_at, l.order_id
+          FROM order_lines l
+         WHERE l.sku = $7
+           AND ($8::timestamp IS NULL OR (l.order_created_at, l.order_id) < ($8::timestamp AT TIME ZONE 'UTC', $9::uuid))
+         ORDER BY l.order_created_at DESC, l.order_id DESC) s
+  JOIN orders o ON o.id = s.order_id
+ WHERE ${filters}
+ ORDER BY s.order_created_at DESC, s.order_id DESC
  LIMIT $10`;
 }
 
@@ -87,9 +107,11 @@ export const ORDERS_SQL = {
   insert:
     'INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, ' +
     "shipping_address, trace_id) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
+  /** The lines of an order just inserted, each with the order's creation time (the SKU search's key). */
   insertLines:
-    'INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total) ' +
-    'SELECT $1::uuid, * FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::integer[], $6::integer[], $7::bigint[])',
+    'INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total, order_created_at) ' +
+    'SELECT $1::uuid, l.*, o.created_at FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::integer[], ' +
+    '$6::integer[], $7::bigint[]) AS l CROSS JOIN (SELECT created_at FROM orders WHERE id = $1) AS o',
   byIdempotencyKey:
     'SELECT id, customer_id, request_fingerprint, status FROM orders WHERE customer_id = $1 AND idempotency_key = $2',
   /** A customer's orders newest first, after the keyset (`$3` created_at as UTC text, `$4` id), `$5` rows. */

@@ -114,8 +114,10 @@ describe('operator search indexes (real PostgreSQL, 80,000 orders)', () => {
                 ELSE 'COMPLETED' END AS status) s`,
     );
     await dataSource.query(
-      `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total)
-       SELECT o.id, n, 'IDX-' || lpad(x.k::text, 4, '0'), 'Product ' || x.k, x.q, 100 + x.k, x.q * (100 + x.k)
+      `INSERT INTO order_lines (order_id, line_no, sku, product_name, quantity, unit_price, line_total,
+                                order_created_at)
+       SELECT o.id, n, 'IDX-' || lpad(x.k::text, 4, '0'), 'Product ' || x.k, x.q, 100 + x.k, x.q * (100 + x.k),
+              o.created_at
          FROM orders o
         CROSS JOIN LATERAL generate_series(1, 1 + (hashtext(o.id::text) & 2147483647) % 3) n
         CROSS JOIN LATERAL (SELECT 1 + (hashtext(n || o.id::text) & 2147483647) % ${SKUS} AS k, 1 + n % 3 AS q) x`,
@@ -182,11 +184,23 @@ describe('operator search indexes (real PostgreSQL, 80,000 orders)', () => {
     expectNoSequentialScan(plan);
   });
 
-  it('by SKU: the lines of that SKU through the SKU index, joined to their orders', async () => {
+  it("by SKU: the SKU's lines from their index, joined to their orders by key", async () => {
     const plan = await searchPlan({ sku: 'IDX-0042' });
-    expect(indexesOf(plan)).toContain('order_lines_sku');
-    // A join from the SKU's lines, not a filter run against every order walked newest first.
+    expect(indexesOf(plan)).toContain('order_lines_sku_created');
+    // Driven by the SKU's lines (the planner may sort those few), never by a filter run over every order.
     expect(nodesOf(plan).some((node) => node['Subplan Name'] !== undefined)).toBe(false);
+    expect(
+      scansOf(plan).filter((scan) => scan.startsWith('Index Scan') && scan.endsWith(' on orders')),
+    ).toEqual(['Index Scan using orders_pkey on orders']);
+    expectNoSequentialScan(plan);
+  });
+
+  it('by SKU, next page: from the cursor on in the same index', async () => {
+    const first = await orders.search({ sku: 'IDX-0042', limit: PAGE });
+    expect(first.nextCursor).not.toBeNull();
+    const plan = await searchPlan({ sku: 'IDX-0042', cursor: first.nextCursor! });
+    const scan = nodesOf(plan).find((node) => node['Index Name'] === 'order_lines_sku_created');
+    expect(scan?.['Index Cond']).toContain('ROW(order_created_at, order_id) <');
     expectNoSequentialScan(plan);
   });
 
