@@ -46,6 +46,30 @@ interface TracedOrder {
   spans: JaegerSpan[];
 }
 
+/** One series of Prometheus' `/api/v1/query_exemplars` answer. */
+interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
+}
+
+/** The exemplars Prometheus stored for the series of `selector` over the last `minutes`. */
+async function queryExemplars(baseUrl: string, selector: string, minutes = 10): Promise<ExemplarSeries[]> {
+  const end = Date.now() / 1000;
+  const params = new URLSearchParams({
+    query: selector,
+    start: String(end - minutes * 60),
+    end: String(end),
+  });
+  const url = `${baseUrl}/api/v1/query_exemplars?${params.toString()}`;
+  const body = (await (await fetch(url)).json()) as {
+    status: string;
+    data: ExemplarSeries[] | null;
+    error?: string;
+  };
+  if (body.status !== 'success') throw new Error(`${url}: ${body.error}`);
+  return body.data ?? [];
+}
+
 /**
  * The whole telemetry path of the production topology, for real: the API and worker processes on a real
  * Temporal server and PostgreSQL export their spans over OTLP to Jaeger v2 (read back through its query
@@ -144,6 +168,8 @@ describeWithServers(
           `--config.file=${path.join(workDir, 'prometheus.yml')}`,
           `--storage.tsdb.path=${path.join(workDir, 'data')}`,
           `--web.listen-address=127.0.0.1:${prometheusPort}`,
+          // Keeps the exemplars of the OpenMetrics scrapes (Prometheus 3 asks for OpenMetrics first), as compose does.
+          '--enable-feature=exemplar-storage',
         ],
         { readyUrl: `${prometheusUrl}/-/ready` },
       );
@@ -338,6 +364,63 @@ describeWithServers(
         req: { method: 'POST', url: '/orders' },
         http: { response: { status_code: 202 } },
       });
+    });
+
+    it("links the saga steps' latency to the order's trace: exemplars in Prometheus, the trace in Jaeger", async () => {
+      const { orderId, traceId } = await tracedOrder();
+      // Each bucket keeps the trace of its latest sample and every scrape's exemplars are stored: the
+      // order's steps (the only ones run so far) are in, one per activity, once the worker was scraped.
+      const stepsOfTrace = (series: ExemplarSeries[]) =>
+        new Set(
+          series
+            .filter((s) => s.exemplars.some((e) => e.labels.trace_id === traceId))
+            .map((s) => s.seriesLabels.activity),
+        );
+      const steps = await waitFor(
+        () => queryExemplars(prometheusUrl, 'workflow_activity_duration_seconds_bucket{job="orders-worker"}'),
+        (series) => ACTIVITIES.every((a) => stepsOfTrace(series).has(a)),
+        20_000,
+        250,
+      );
+      const exemplars = steps.flatMap((s) => s.exemplars.map((e) => ({ series: s.seriesLabels, ...e })));
+      for (const exemplar of exemplars) {
+        expect(exemplar.labels).toEqual({ trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+        expect(exemplar.series).toMatchObject({ engine: 'temporal', outcome: 'completed' });
+      }
+
+      // What an operator does from the latency panel: open an exemplar's trace in Jaeger, where the saga
+      // step its series measures is a span, of the order.
+      for (const activity of ACTIVITIES) {
+        const exemplar = exemplars.find((e) => e.series.activity === activity)!;
+        const spans = await waitFor(
+          () => jaeger!.trace(exemplar.labels.trace_id),
+          (all) => all.some((s) => s.operationName === `saga.${activity}`),
+          10_000,
+          200,
+        );
+        const step = spans.find((s) => s.operationName === `saga.${activity}`)!;
+        expect({ activity, service: step.service, orderId: step.tags['order.id'] }).toEqual({
+          activity,
+          service: 'orders-worker',
+          orderId,
+        });
+      }
+
+      // The order's other latency samples link to the same trace: its processing time (recorded by the
+      // completing step) and the statements its steps ran.
+      for (const histogram of ['order_processing_seconds', 'db_query_duration_seconds']) {
+        const series = await waitFor(
+          () => queryExemplars(prometheusUrl, `${histogram}_bucket{job="orders-worker"}`),
+          (found) => found.some((s) => s.exemplars.some((e) => e.labels.trace_id === traceId)),
+          20_000,
+          250,
+        );
+        expect({ histogram, linked: series.length > 0 }).toEqual({ histogram, linked: true });
+      }
+      console.log(
+        `${exemplars.length} exemplars of workflow_activity_duration_seconds over ${steps.length} series; ` +
+          `trace ${traceId} found from each of ${ACTIVITIES.join(', ')}`,
+      );
     });
 
     it('gives every Temporal and workflow dashboard panel real data from the worker, its SDK and the server', async () => {

@@ -1,9 +1,10 @@
 import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Provider } from '@nestjs/common';
-import { Histogram, register } from 'prom-client';
+import { register } from 'prom-client';
 import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { HTTP_METRICS } from './metric-names';
+import { TracedHistogram } from './traced-histogram';
 
 /** The HTTP golden signals: traffic and errors (counter), latency (histogram with exemplars), saturation. */
 export function httpMetricProviders(): Provider[] {
@@ -19,12 +20,11 @@ export function httpMetricProviders(): Provider[] {
       inject: [RESOLVED_OPTIONS],
       useFactory: (options: ResolvedObservabilityOptions) =>
         register.getSingleMetric(HTTP_METRICS.duration) ??
-        new Histogram({
+        new TracedHistogram({
           name: HTTP_METRICS.duration,
           help: 'HTTP request duration in seconds, by method, route template and status code',
           labelNames: [...HTTP_METRICS.labels],
           buckets: [...options.metrics.latencyBuckets],
-          enableExemplars: true,
         }),
     },
     makeCounterProvider({

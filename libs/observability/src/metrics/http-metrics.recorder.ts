@@ -6,7 +6,6 @@ import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { expressRoute, fastifyRoute } from './http-route';
 import { HTTP_METRICS } from './metric-names';
-import { traceExemplar } from './trace-exemplar';
 
 type Labels = { method: string; route: string; status_code: string };
 
@@ -99,6 +98,6 @@ export class HttpMetricsRecorder implements OnModuleInit {
     this.inFlight.dec({ method: labels.method });
     this.requests.inc(labels);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    this.duration.observe({ labels, value: seconds, exemplarLabels: traceExemplar() });
+    this.duration.observe(labels, seconds); // a TracedHistogram: the request's trace is its exemplar
   }
 }

@@ -9,6 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Counter, Histogram, LabelValues } from 'prom-client';
+import { spanExemplar } from '../metrics/trace-exemplar';
 
 /** The label every operation metric gets from its result: `completed`, or what the failure was. */
 export const OPERATION_OUTCOME_LABEL = 'outcome';
@@ -18,7 +19,10 @@ export const OPERATION_COMPLETED = 'completed';
 export interface OperationInstruments {
   /** Tracer (instrumentation scope) name of the spans. */
   tracerName: string;
-  /** Duration of each run, in seconds, labelled with `durationLabels` and `outcome`. */
+  /**
+   * Duration of each run, in seconds, labelled with `durationLabels` and `outcome`; a sampled run's trace is
+   * the sample's exemplar (with a histogram of `makeHistogramProvider`).
+   */
   durations?: Histogram<string>;
   /** One count per run, labelled with `countLabels` and `outcome`. */
   outcomes?: Counter<string>;
@@ -78,7 +82,11 @@ export class OperationTelemetry {
       { attributes: operation.attributes, kind: KINDS[operation.kind ?? 'internal'] },
       parent,
     );
-    const stopTimer = this.instruments.durations?.startTimer(operation.durationLabels);
+    // Its trace is the duration's exemplar (when sampled): the timer stops after the span's context is left.
+    const stopTimer = this.instruments.durations?.startTimer(
+      operation.durationLabels,
+      spanExemplar(span.spanContext()),
+    );
     let outcome = OPERATION_COMPLETED;
     try {
       return await context.with(trace.setSpan(parent, span), work);
