@@ -5,6 +5,7 @@ import { loadApiConfig } from '../../apps/api/src/config/api.config';
 import { loadJobsConfig } from '../../apps/jobs/src/config/jobs.config';
 import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config';
 import { logDatasets } from '../../libs/observability/src/logging/log-names';
+import { TRACE_ID_EXEMPLAR_LABEL } from '../../libs/observability/src/metrics/trace-exemplar';
 import { resolveObservabilityOptions } from '../../libs/observability/src/observability.options';
 import { dataStreamsSearchedBy } from '../../test/support/fake-elasticsearch';
 import { REPO_ROOT } from '../../tooling/repo-root';
@@ -18,6 +19,20 @@ const dashboards = readdirSync(path.join(GRAFANA, 'dashboards')).map((file) => (
 }));
 const datasourceList: any[] = parse(readFileSync(DATASOURCES_FILE, 'utf8')).datasources;
 const datasource = (uid: string) => datasourceList.find((d) => d.uid === uid);
+
+/**
+ * The latency histograms of the API and worker (`makeHistogramProvider`, HTTP's own), whose samples carry
+ * their trace id as an exemplar.
+ */
+const TRACED_HISTOGRAMS = [
+  'http_request_duration_seconds',
+  'workflow_activity_duration_seconds',
+  'order_processing_seconds',
+  'db_query_duration_seconds',
+  'shipping_arrangement_seconds',
+  'webhook_delivery_latency_seconds',
+  'webhook_delivery_request_duration_seconds',
+];
 
 const readYaml = (file: string) => parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'), { merge: true });
 
@@ -152,10 +167,35 @@ describe('Grafana provisioning', () => {
     },
   );
 
-  it('links the HTTP latency panel to traces through exemplars', () => {
-    const http = dashboards.find((d) => d.json.uid === 'orders-http')!.json;
-    const latency = http.panels.find((p: any) => p.title.startsWith('Latency'));
-    expect(latency.targets.every((t: any) => t.exemplar === true)).toBe(true);
+  describe('links every latency panel to traces through exemplars', () => {
+    /** Every query over a histogram's buckets (a quantile or a heatmap), with the histogram it reads. */
+    const latencyQueries = dashboards.flatMap(({ file, json }) =>
+      json.panels.flatMap((panel: any) =>
+        panel.targets.flatMap((target: any) =>
+          [...(target.expr as string).matchAll(/\b(\w+)_bucket\b/g)].map(([, histogram]) => ({
+            query: `${file} › ${panel.title} › ${target.refId}`,
+            histogram,
+            exemplar: target.exemplar,
+          })),
+        ),
+      ),
+    );
+
+    it('asks for exemplars in every query over a _bucket series', () => {
+      expect(latencyQueries.length).toBeGreaterThan(0);
+      expect(latencyQueries.filter((q) => q.exemplar !== true).map((q) => q.query)).toEqual([]);
+    });
+
+    it('has a latency panel for every histogram the services record with exemplars', () => {
+      const shown = new Set(latencyQueries.map((q) => q.histogram));
+      expect(TRACED_HISTOGRAMS.filter((name) => !shown.has(name))).toEqual([]);
+    });
+
+    it("opens an exemplar's trace_id label in the Jaeger datasource", () => {
+      const destinations = datasource('prometheus').jsonData.exemplarTraceIdDestinations;
+      expect(destinations).toEqual([{ name: TRACE_ID_EXEMPLAR_LABEL, datasourceUid: 'jaeger' }]);
+      expect(datasource(destinations[0].datasourceUid).type).toBe('jaeger');
+    });
   });
 
   it('shows, for every SLO of ops/slo/slos.yml, its SLI, its 30-day budget left and its burn rate per window', () => {
