@@ -1,7 +1,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { OrdersRepository, WorkflowEngine } from '@app/orders';
+import type { OrdersRepository, OrderToRun, WorkflowEngine } from '@app/orders';
 import { ReconcileOrdersService } from './reconcile-orders.service';
 
 describe('ReconcileOrdersService (in-memory span exporter, an in-memory repository and engine)', () => {
@@ -19,33 +19,56 @@ describe('ReconcileOrdersService (in-memory span exporter, an in-memory reposito
   });
   beforeEach(() => exporter.reset());
 
-  /** Orders `a`, `b` and `c` are stuck; the engine finishes all but `c`. */
+  /** Orders `a`, `b` and `c` are stuck in PAID; the engine finishes all but `c`. */
   function service() {
     const unfinished = new Set(['a', 'b', 'c']);
-    const started: string[] = [];
+    const resumed: OrderToRun[] = [];
+    const row = (id: string) => ({
+      id,
+      customerId: `customer-${id}`,
+      status: 'PAID',
+      currency: 'EUR',
+      total: 1200,
+      failureReason: null,
+      createdAt: '2026-12-05T09:00:00.000Z',
+      updatedAt: '2026-12-05T09:30:00.000Z',
+      cancellationRequested: false,
+    });
     const orders = {
       unfinished: async (filter: { ids?: string[]; limit?: number }) =>
-        [...unfinished].filter((id) => !filter.ids || filter.ids.includes(id)).slice(0, filter.limit),
+        [...unfinished]
+          .filter((id) => !filter.ids || filter.ids.includes(id))
+          .slice(0, filter.limit)
+          .map(row),
     } as unknown as OrdersRepository;
     const engine = {
-      start: async (id: string) => {
-        started.push(id);
-        if (id !== 'c') unfinished.delete(id);
+      resume: async (order: OrderToRun) => {
+        resumed.push(order);
+        if (order.id !== 'c') unfinished.delete(order.id);
+        return 'started';
       },
       whenIdle: async () => undefined,
     } as unknown as WorkflowEngine;
-    return { reconcile: new ReconcileOrdersService(orders, engine), started };
+    return { reconcile: new ReconcileOrdersService(orders, engine), resumed };
   }
 
-  it('hands every stuck order back to the engine and reports what is still unfinished', async () => {
-    const { reconcile, started } = service();
+  it('resumes every stuck order from its recorded state and reports what is still unfinished', async () => {
+    const { reconcile, resumed } = service();
     await expect(reconcile.run({ stuckAfterSeconds: 600, batchSize: 10 })).resolves.toEqual({
       examined: 3,
       resolved: 2,
       unresolved: 1,
       unresolvedOrderIds: ['c'],
     });
-    expect(started).toEqual(['a', 'b', 'c']);
+    // Each from its recorded state, with what the workflow's search attributes need.
+    expect(resumed.map((order) => order.id)).toEqual(['a', 'b', 'c']);
+    expect(resumed[0]).toEqual({
+      id: 'a',
+      customerId: 'customer-a',
+      total: 1200,
+      status: 'PAID',
+      statusChangedAt: new Date('2026-12-05T09:30:00.000Z'),
+    });
   });
 
   it('records one orders.reconcile span with its settings and its outcome', async () => {
