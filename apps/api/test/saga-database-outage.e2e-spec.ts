@@ -163,6 +163,17 @@ describe('a PostgreSQL outage in the middle of a saga (inline engine, the API pr
         30_000,
         20,
       );
+      // The reservation's attempt is in the step log: the charge starts right after that write.
+      await waitFor(
+        () =>
+          running.db.query(
+            `SELECT 1 FROM order_saga_steps WHERE order_id = $1 AND step = 'reserveInventory'`,
+            [id],
+          ),
+        (rows) => rows.length === 1,
+        30_000,
+        20,
+      );
       const stoppedAt = Date.now();
       await pg.stop();
       // Past the old limit of 4 attempts.
