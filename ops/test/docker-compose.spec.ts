@@ -30,6 +30,7 @@ describe('docker-compose.yml (checked structurally: no Docker engine runs here)'
         'jaeger',
         'kibana',
         'kibana-saved-objects',
+        'otel-collector',
         'postgres',
         'postgres-exporter',
         'prometheus',
@@ -197,5 +198,59 @@ describe('Dockerfile', () => {
       .node;
     expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${pinned.replace(/\./g, '\\.')}-`, 'm'));
     expect(readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8').trim()).toBe(pinned);
+  });
+});
+
+describe('docker-compose.yml: every span through the OpenTelemetry Collector', () => {
+  const collector = services['otel-collector'];
+  const configFile = 'ops/otel-collector/config.yaml';
+  const configText = readFileSync(path.join(REPO_ROOT, configFile), 'utf8');
+  /** The configuration's `${env:NAME:-default}` references: each name with its default (undefined: none). */
+  const references = new Map(
+    [...configText.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g)].map((m) => [m[1], m[2]]),
+  );
+  const defaultPort = (name: string) => Number(references.get(name)!.split(':').pop());
+
+  it("runs the contrib Collector of Jaeger's collector-contrib release, ops/otel-collector/config.yaml mounted as it is", () => {
+    expect(collector.image).toBe('otel/opentelemetry-collector-contrib:0.140.1');
+    const [source, target, mode] = String(collector.volumes[0]).split(':');
+    expect({ source, mode }).toEqual({ source: `./${configFile}`, mode: 'ro' });
+    expect(collector.command).toEqual([`--config=${target}`]);
+    // Every variable without a default is set: the file is used unchanged.
+    for (const [name, fallback] of references)
+      if (fallback === undefined)
+        expect({ name, set: name in collector.environment }).toEqual({ name, set: true });
+  });
+
+  it('takes every span of the API and the worker, on the port its OTLP/HTTP receiver listens on', () => {
+    for (const name of ['api', 'worker']) {
+      const env = services[name].environment;
+      const endpoint = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+      expect({ name, host: endpoint.hostname, port: Number(endpoint.port) }).toEqual({
+        name,
+        host: 'otel-collector',
+        port: defaultPort('COLLECTOR_OTLP_HTTP_ENDPOINT'),
+      });
+      // Head sampling keeps everything: the Collector decides.
+      expect({ name, sampler: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG }).toEqual({
+        name,
+        sampler: 'parentbased_always_on',
+        ratio: undefined,
+      });
+    }
+    expect(containerPorts(collector)).toEqual(
+      expect.arrayContaining([
+        defaultPort('COLLECTOR_OTLP_GRPC_ENDPOINT'),
+        defaultPort('COLLECTOR_OTLP_HTTP_ENDPOINT'),
+        Number(references.get('COLLECTOR_TELEMETRY_PORT')),
+      ]),
+    );
+  });
+
+  it('exports to the compose Jaeger, on a port Jaeger listens on', () => {
+    const jaeger = new URL(collector.environment.JAEGER_OTLP_ENDPOINT);
+    expect(jaeger.hostname).toBe('jaeger');
+    expect(containerPorts(services.jaeger)).toContain(Number(jaeger.port));
+    expect(collector.depends_on).toEqual({ jaeger: { condition: 'service_started' } });
   });
 });

@@ -113,6 +113,10 @@ describeWithServers(['kustomize', 'kube-score'], 'Kubernetes manifests under kub
         'CronJob/orders-reconcile',
         'HorizontalPodAutoscaler/orders-api',
         'NetworkPolicy/orders-api',
+        'Deployment/otel-collector',
+        'Service/otel-collector',
+        'NetworkPolicy/otel-collector',
+        'PodDisruptionBudget/otel-collector',
       ]),
     );
     expect(findings).toEqual([]);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -16,6 +17,7 @@ import { describeWithServers } from '../../test/support/real-servers';
 import { serverBinary } from '../../tooling/real-servers';
 
 const K8S = path.resolve(__dirname, '../k8s');
+const COLLECTOR_CONFIG = path.resolve(__dirname, '../otel-collector/config.yaml');
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
@@ -171,6 +173,7 @@ describeWithServers(
         find('Deployment', 'orders-api').spec.template.spec,
         find('Deployment', 'orders-worker').spec.template.spec,
         find('CronJob', 'orders-reconcile').spec.jobTemplate.spec.template.spec,
+        find('Deployment', 'otel-collector').spec.template.spec,
       ];
       for (const pod of pods) {
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number) });
@@ -187,7 +190,7 @@ describeWithServers(
     });
 
     it('points services, budgets and the autoscaler at objects and ports that exist', () => {
-      for (const name of ['orders-api', 'orders-worker']) {
+      for (const name of ['orders-api', 'orders-worker', 'otel-collector']) {
         const deployment = find('Deployment', name);
         const podLabels = deployment.spec.template.metadata.labels;
         const service = find('Service', name);
@@ -332,11 +335,12 @@ describeWithServers(
         }
       });
 
-      it('leave egress open (webhooks go to customers’ URLs anywhere) and select pods that exist', () => {
+      it('leave the apps’ egress open (webhooks go to customers’ URLs anywhere) and select pods that exist', () => {
         const pods = ['Deployment', 'CronJob'].flatMap((kind) => objects.filter((o) => o.kind === kind));
         for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
           expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-          expect(policy.spec.egress).toEqual([{}]);
+          // The Collector's is checked below.
+          if (policy.metadata.name !== 'otel-collector') expect(policy.spec.egress).toEqual([{}]);
           const selected = pods.filter((w) =>
             selects(
               policy.spec.podSelector,
@@ -347,6 +351,130 @@ describeWithServers(
             policy: policy.metadata.name,
             selected: 1,
           });
+        }
+      });
+
+      it('let the processes that export spans reach the Collector’s OTLP ports, monitoring its metrics, and it only Jaeger and DNS', () => {
+        for (const [, list] of builds) {
+          const collector = find('Deployment', 'otel-collector', list);
+          const labels = collector.spec.template.metadata.labels;
+          const policies = list.filter(
+            (o) => o.kind === 'NetworkPolicy' && selects(o.spec.podSelector, labels),
+          );
+          expect(policies.map((p) => p.metadata.name)).toEqual(['otel-collector']);
+          const [policy] = policies;
+          /** Who may open connections to `port`: `pod <name>` (same namespace) or `namespace <name>`. */
+          const peers = (port: string) =>
+            policy.spec.ingress
+              .filter((rule: any) => rule.ports.some((p: any) => p.port === port))
+              .flatMap((rule: any) =>
+                rule.from.map((peer: any) => {
+                  // Pods of this namespace, or a whole namespace by its name: nothing wider.
+                  if (peer.podSelector) {
+                    expect(peer.namespaceSelector).toBeUndefined();
+                    expect(Object.keys(peer.podSelector.matchLabels)).toEqual(['app.kubernetes.io/name']);
+                    return `pod ${peer.podSelector.matchLabels['app.kubernetes.io/name']}`;
+                  }
+                  expect(Object.keys(peer.namespaceSelector.matchLabels)).toEqual([
+                    'kubernetes.io/metadata.name',
+                  ]);
+                  return `namespace ${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`;
+                }),
+              )
+              .sort();
+          // Every workload whose environment names the Collector's endpoint, and those only.
+          const exporters = list
+            .filter((o) => ['Deployment', 'CronJob'].includes(o.kind))
+            .filter((w) => {
+              const env = processEnv(podSpec(w).containers[0], list);
+              return new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://none').hostname === 'otel-collector';
+            })
+            .map((w) => `pod ${w.metadata.name}`)
+            .sort();
+          expect(exporters).toEqual(['pod orders-api', 'pod orders-reconcile', 'pod orders-worker']);
+          for (const port of ['otlp-grpc', 'otlp-http']) expect(peers(port)).toEqual(exporters);
+          expect(peers('metrics')).toEqual(['namespace monitoring']);
+          expect(
+            container(collector)
+              .ports.map((p: any) => p.name)
+              .sort(),
+          ).toEqual(['metrics', 'otlp-grpc', 'otlp-http']);
+          // Egress: the OTLP/HTTP port of JAEGER_OTLP_ENDPOINT, and DNS.
+          const jaeger = new URL(processEnv(container(collector), list).JAEGER_OTLP_ENDPOINT);
+          expect(policy.spec.egress).toEqual([
+            { ports: [{ port: Number(jaeger.port), protocol: 'TCP' }] },
+            {
+              ports: [
+                { port: 53, protocol: 'UDP' },
+                { port: 53, protocol: 'TCP' },
+              ],
+            },
+          ]);
+        }
+      });
+    });
+
+    describe('the OpenTelemetry Collector', () => {
+      const configText = readFileSync(COLLECTOR_CONFIG, 'utf8');
+      /** The configuration's `${env:NAME:-default}` references: each name with its default (undefined: none). */
+      const references = new Map(
+        [...configText.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+      const defaultPort = (name: string) => Number(references.get(name)!.split(':').pop());
+
+      it('runs one replica of the contrib Collector, with ops/otel-collector/config.yaml unchanged as its configuration', () => {
+        for (const [build, list] of builds) {
+          const collector = find('Deployment', 'otel-collector', list);
+          expect({ build, replicas: collector.spec.replicas }).toEqual({ build, replicas: 1 });
+          const c = container(collector);
+          expect(c.image).toBe('otel/opentelemetry-collector-contrib:0.140.1');
+          // The generated ConfigMap (its name carries the content's hash) holds the file byte for byte, mounted
+          // where the Collector's --config reads it.
+          const volume = collector.spec.template.spec.volumes.find((v: any) => v.configMap);
+          const mount = c.volumeMounts.find((m: any) => m.name === volume.name);
+          const configMap = find('ConfigMap', volume.configMap.name, list);
+          expect(configMap.metadata.name).toMatch(/^otel-collector-[a-z0-9]{10}$/);
+          expect(Object.keys(configMap.data)).toEqual(['config.yaml']);
+          expect(configMap.data['config.yaml']).toBe(configText);
+          expect(c.args).toEqual([`--config=${mount.mountPath}/config.yaml`]);
+          expect(mount.readOnly).toBe(true);
+          // Every variable without a default is set.
+          const env = processEnv(c, list);
+          for (const [name, fallback] of references)
+            if (fallback === undefined) expect({ name, set: name in env }).toEqual({ name, set: true });
+        }
+      });
+
+      it('takes every span of the apps on the ports its receivers listen on, and serves its metrics on the port named metrics', () => {
+        for (const [, list] of builds) {
+          const collector = find('Deployment', 'otel-collector', list);
+          const ports = Object.fromEntries(
+            container(collector).ports.map((p: any) => [p.name, p.containerPort]),
+          );
+          expect(ports).toEqual({
+            'otlp-grpc': defaultPort('COLLECTOR_OTLP_GRPC_ENDPOINT'),
+            'otlp-http': defaultPort('COLLECTOR_OTLP_HTTP_ENDPOINT'),
+            metrics: Number(references.get('COLLECTOR_TELEMETRY_PORT')),
+          });
+          // The apps' endpoint is the Service's OTLP/HTTP port, which leads to that container port.
+          const app = configMap(list).data;
+          const endpoint = new URL(app.OTEL_EXPORTER_OTLP_ENDPOINT);
+          const service = find('Service', endpoint.hostname, list);
+          const servicePort = service.spec.ports.find((p: any) => p.port === Number(endpoint.port));
+          expect(servicePort.targetPort).toBe('otlp-http');
+          // Head sampling keeps everything: the Collector decides what Jaeger gets.
+          expect(app.OTEL_TRACES_SAMPLER).toBe('parentbased_always_on');
+          expect(app.OTEL_TRACES_SAMPLER_ARG).toBeUndefined();
+          // Probes on its own ports: ready once the OTLP receiver listens, alive while it serves metrics.
+          const c = container(collector);
+          expect(c.readinessProbe.tcpSocket).toEqual({ port: 'otlp-http' });
+          expect(c.livenessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics' });
+          expect(collector.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+            c.lifecycle.preStop.sleep.seconds,
+          );
         }
       });
     });
@@ -361,7 +489,10 @@ describeWithServers(
       const RESERVED = 3 + 5; // superuser_reserved_connections, and a margin for the exporter and operators
       const budget = (list: any[]) => {
         const perWorkload: Record<string, number> = {};
-        for (const deployment of list.filter((o) => o.kind === 'Deployment')) {
+        // The Collector opens no database connection.
+        for (const deployment of list.filter(
+          (o) => o.kind === 'Deployment' && o.metadata.name !== 'otel-collector',
+        )) {
           const name = deployment.metadata.name;
           const hpa = list.find(
             (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === name,
@@ -411,6 +542,7 @@ describeWithServers(
         'ghcr.io/example/orders-api:0.1.0',
         'ghcr.io/example/orders-jobs:0.1.0',
         'ghcr.io/example/orders-worker:0.1.0',
+        'otel/opentelemetry-collector-contrib:0.140.1',
       ]);
       expect(container(find('Deployment', 'orders-worker', overlay)).resources).toEqual({
         requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '128Mi' },
