@@ -31,6 +31,9 @@ describeWithServers(['amtool'], 'Alertmanager configuration (amtool 0.35)', () =
     ],
     ['severity=warning service=orders alertname=OrderCompletionBudgetBurn sloth_severity=ticket', 'chat'],
     ['severity=info service=orders-api alertname=Something', 'email'],
+    // The dead man's switch: the Watchdog goes to its own receiver, whatever else it carries.
+    ['severity=none service=monitoring alertname=Watchdog', 'watchdog'],
+    ['severity=critical service=orders-api alertname=Watchdog', 'watchdog'],
     ['alertname=NoSeverity', 'email'],
   ])('routes %s to %s', (labels, receiver) => {
     const result = runTool(
@@ -54,6 +57,26 @@ describeWithServers(['amtool'], 'Alertmanager configuration (amtool 0.35)', () =
     expect(text).toMatch(/smtp_auth_password_file:/);
     expect(text).toMatch(/api_url_file:/);
     expect(text).toMatch(/credentials_file:/);
+    // The dead man's switch's ping URL is a credential too.
+    expect(text).toMatch(/url_file: \/etc\/alertmanager\/secrets\/dead-mans-switch-url/);
+  });
+
+  it('pings the dead man’s switch with the Watchdog every minute or two, and never for another alert', () => {
+    const config = parse(readFileSync(path.join(DIR, CONFIG), 'utf8'));
+    const [watchdog, ...others] = config.route.routes;
+    expect(watchdog).toMatchObject({
+      matchers: ['alertname="Watchdog"'],
+      receiver: 'watchdog',
+      group_wait: '0s',
+      group_interval: '1m',
+      repeat_interval: '1m',
+    });
+    expect(watchdog.continue).toBeUndefined();
+    expect(others.map((r: any) => r.receiver)).not.toContain('watchdog');
+    const receiver = config.receivers.find((r: any) => r.name === 'watchdog');
+    expect(receiver.webhook_configs).toEqual([
+      { url_file: '/etc/alertmanager/secrets/dead-mans-switch-url', send_resolved: false },
+    ]);
   });
 });
 
@@ -89,6 +112,10 @@ describeWithServers(['alertmanager'], 'Alertmanager routing and inhibition (real
     config.receivers.find((r: any) => r.name === 'chat').slack_configs[0].api_url_file = secret(
       'chat-url',
       `${sink.url}/chat`,
+    );
+    config.receivers.find((r: any) => r.name === 'watchdog').webhook_configs[0].url_file = secret(
+      'dead-mans-switch-url',
+      `${sink.url}/watchdog`,
     );
     writeFileSync(path.join(workDir, CONFIG), stringify(config));
 
@@ -148,5 +175,47 @@ describeWithServers(['alertmanager'], 'Alertmanager routing and inhibition (real
     expect(latency.status).toMatchObject({ state: 'suppressed', inhibitedBy: [expect.any(String)] });
     const otherService = (await alerts()).find((a) => a.labels.alertname === 'LogShippingFailing');
     expect(otherService.status.state).toBe('active');
+  });
+
+  it('sends the Watchdog to the dead man’s switch alone, even while a critical alert of its service fires', async () => {
+    const now = new Date().toISOString();
+    const response = await fetch(`${apiUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { labels: { alertname: 'Watchdog', severity: 'none', service: 'monitoring' }, startsAt: now },
+        {
+          labels: {
+            alertname: 'PrometheusRuleEvaluationFailures',
+            severity: 'critical',
+            service: 'monitoring',
+          },
+          startsAt: now,
+        },
+      ]),
+    });
+    expect(response.status).toBe(200);
+    const watchdog = await waitFor(
+      async () => sink.requests.filter((r) => r.path === '/watchdog'),
+      (requests) => requests.length > 0,
+      20_000,
+      200,
+    );
+    expect(watchdog[0].body).toMatchObject({
+      receiver: 'watchdog',
+      status: 'firing',
+      alerts: [{ labels: { alertname: 'Watchdog', severity: 'none', service: 'monitoring' } }],
+    });
+    const state = (await alerts()).find((a) => a.labels.alertname === 'Watchdog');
+    expect(state.status.state).toBe('active');
+    expect(state.receivers.map((r: any) => r.name)).toEqual(['watchdog']);
+    await waitFor(
+      async () => sink.requests.filter((r) => r.path === '/pager'),
+      (pages) => pages.some((r) => JSON.stringify(r.body).includes('PrometheusRuleEvaluationFailures')),
+      20_000,
+      200,
+    );
+    const elsewhere = sink.requests.filter((r) => r.path !== '/watchdog');
+    expect(JSON.stringify(elsewhere.map((r) => r.body))).not.toContain('"Watchdog"');
   });
 });

@@ -70,6 +70,31 @@ describeWithServers(
       annotations: {},
       metricsPath: '/metrics',
     };
+    /**
+     * The monitoring and trace pipeline, unannotated, as their charts and ops/k8s declare them: each pod's
+     * metrics port (Alertmanager's 9093, named `http` as in its chart; Jaeger's and the Collector's named
+     * `metrics`, 8888), and another port of theirs that is not scraped. Discovery gives one target per port.
+     */
+    const pipeline: Array<{ app: string; pod: FakePod; port: [string, number]; other: [string, number] }> = [
+      {
+        app: 'alertmanager',
+        pod: { name: 'alertmanager-0', annotations: {}, metricsPath: '/metrics' },
+        port: ['http', 9093],
+        other: ['cluster', 9094],
+      },
+      {
+        app: 'jaeger',
+        pod: { name: 'jaeger-5b7c', annotations: {}, metricsPath: '/metrics' },
+        port: ['metrics', 8888],
+        other: ['otlp-http', 4318],
+      },
+      {
+        app: 'otel-collector',
+        pod: { name: 'otel-collector-9f3e', annotations: {}, metricsPath: '/metrics' },
+        port: ['metrics', 8888],
+        other: ['otlp-grpc', 4317],
+      },
+    ];
     let workDir: string;
     let prometheus: ServerProcess | undefined;
     let apiUrl: string;
@@ -79,6 +104,7 @@ describeWithServers(
       await serve(sdk);
       await serve(kubeStateMetrics);
       await serve(kubeStateTelemetry);
+      for (const { pod } of pipeline) await serve(pod);
       workDir = mkdtempSync(path.join(tmpdir(), 'prom-k8s-sd-'));
       const targets: { targets: string[]; labels: Record<string, string> }[] = pods.map((pod) => ({
         // A pod IP with a declared container port that is NOT the metrics port: the annotation must win.
@@ -117,6 +143,20 @@ describeWithServers(
             __meta_kubernetes_pod_container_port_name: portName,
           },
         });
+      for (const { app, pod, port, other } of pipeline)
+        for (const [portName, portNumber] of [port, other])
+          targets.push({
+            // The fake pod serves its metrics on a free port whatever the declared number.
+            targets: [portNumber === port[1] ? `127.0.0.1:${pod.port}` : '127.0.0.1:1'],
+            labels: {
+              __meta_kubernetes_namespace: 'monitoring',
+              __meta_kubernetes_pod_name: pod.name,
+              __meta_kubernetes_pod_phase: 'Running',
+              __meta_kubernetes_pod_label_app_kubernetes_io_name: app,
+              __meta_kubernetes_pod_container_port_name: portName,
+              __meta_kubernetes_pod_container_port_number: String(portNumber),
+            },
+          });
       writeFileSync(path.join(workDir, 'targets.json'), JSON.stringify(targets));
 
       const config = parse(readFileSync(CONFIG, 'utf8'));
@@ -146,7 +186,7 @@ describeWithServers(
     });
     afterAll(async () => {
       await prometheus?.stop();
-      for (const pod of [...pods, sdk, kubeStateMetrics, kubeStateTelemetry])
+      for (const pod of [...pods, sdk, kubeStateMetrics, kubeStateTelemetry, ...pipeline.map((p) => p.pod)])
         await new Promise((resolve) => pod.server?.close(resolve));
       rmSync(workDir, { recursive: true, force: true });
     });
@@ -154,11 +194,11 @@ describeWithServers(
     it('scrapes annotated pods at the annotated port and path, with namespace, pod and app labels, and drops the rest', async () => {
       const targets = await waitFor(
         () => prometheusTargets(apiUrl),
-        (data) => data.activeTargets.length === 4 && data.activeTargets.every((t) => t.health === 'up'),
+        (data) => data.activeTargets.length === 7 && data.activeTargets.every((t) => t.health === 'up'),
         30_000,
         500,
       );
-      const OWN_JOBS = ['temporal-sdk', 'kube-state-metrics'];
+      const OWN_JOBS = ['temporal-sdk', 'kube-state-metrics', ...pipeline.map((p) => p.app)];
       // The pods job names its targets' jobs after their apps.
       const byJob = (job: string) =>
         targets.activeTargets.filter((t) =>
@@ -178,7 +218,14 @@ describeWithServers(
         .filter((t) => t.discoveredLabels.job === 'kubernetes-pods')
         .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)
         .sort();
-      expect([...new Set(dropped)]).toEqual(['kube-state-metrics-6d4f', 'opted-out-1', 'redis-0']);
+      expect([...new Set(dropped)]).toEqual([
+        'alertmanager-0',
+        'jaeger-5b7c',
+        'kube-state-metrics-6d4f',
+        'opted-out-1',
+        'otel-collector-9f3e',
+        'redis-0',
+      ]);
       // The second job scrapes only pods announcing an SDK port, at that port.
       expect(byJob('temporal-sdk').map((t) => [t.labels.pod, t.scrapeUrl])).toEqual([
         ['orders-worker-5c2a', `http://127.0.0.1:${sdk.port}/metrics`],
@@ -209,10 +256,29 @@ describeWithServers(
         .map((r) => `${r.metric.job}/${r.metric.pod}`)
         .sort();
       expect(scraped).toEqual([
+        'alertmanager/alertmanager-0',
+        'jaeger/jaeger-5b7c',
         'orders-api/orders-api-7d9f',
         'orders-worker/orders-worker-5c2a',
+        'otel-collector/otel-collector-9f3e',
         'temporal-sdk/orders-worker-5c2a',
       ]);
+
+      // Alertmanager, Jaeger and the Collector: their metrics port only, under the job the alerts on them
+      // use (MonitoringTargetDown), with their namespace, pod and app.
+      for (const { app, pod } of pipeline)
+        expect(byJob(app).map((t) => ({ url: t.scrapeUrl, labels: t.labels }))).toEqual([
+          {
+            url: `http://127.0.0.1:${pod.port}/metrics`,
+            labels: {
+              job: app,
+              instance: `127.0.0.1:${pod.port}`,
+              namespace: 'monitoring',
+              pod: pod.name,
+              app,
+            },
+          },
+        ]);
     });
   },
 );

@@ -33,7 +33,17 @@ describeWithServers(['promtool'], 'Prometheus configuration (promtool 3)', () =>
       'temporal-server': ['temporal:7234'],
       postgres: ['postgres-exporter:9187'],
       pushgateway: ['pushgateway:9091'],
+      // The monitoring and trace pipeline itself (alerts on it: rules/meta.yml).
+      alertmanager: ['alertmanager:9093'],
+      jaeger: ['jaeger:8888'],
+      'otel-collector': ['otel-collector:8888'],
     });
+  });
+
+  it('scrapes Alertmanager where Prometheus sends its alerts', () => {
+    const config = read('prometheus.yml');
+    const job = config.scrape_configs.find((j: any) => j.job_name === 'alertmanager');
+    expect(job.static_configs[0].targets).toEqual(config.alerting.alertmanagers[0].static_configs[0].targets);
   });
 });
 
@@ -44,22 +54,27 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
         'rules/recording.yml',
         'rules/alerts.yml',
         'rules/webhooks.yml',
+        'rules/meta.yml',
         'rules/slo.yml',
       ]);
   });
 
-  it.each(['rules/recording.yml', 'rules/alerts.yml', 'rules/webhooks.yml', 'rules/slo.yml'])(
-    '%s passes promtool check rules',
-    (file) => {
-      const result = runTool('promtool', ['check', 'rules', file], DIR);
-      expect(result).toMatchObject({ status: 0 });
-      expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
-    },
-  );
+  it.each([
+    'rules/recording.yml',
+    'rules/alerts.yml',
+    'rules/webhooks.yml',
+    'rules/meta.yml',
+    'rules/slo.yml',
+  ])('%s passes promtool check rules', (file) => {
+    const result = runTool('promtool', ['check', 'rules', file], DIR);
+    expect(result).toMatchObject({ status: 0 });
+    expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+  });
 
   it.each([
     ['rules/alerts.yml', 'tests/alerts.test.yml', 26],
     ['rules/webhooks.yml', 'tests/webhooks.test.yml', 3],
+    ['rules/meta.yml', 'tests/meta.test.yml', 8],
   ])(
     'every alert of %s fires in a unit test and stays silent in another (promtool test rules %s)',
     (rules, unitTests, count) => {
@@ -73,7 +88,8 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
       );
       expect(alerts).toHaveLength(count);
       expect([...firing].sort()).toEqual(alerts);
-      expect([...silent].sort()).toEqual(alerts);
+      // The Watchdog is never silent: its tests show it firing at every moment.
+      expect([...silent].sort()).toEqual(alerts.filter((name: string) => name !== 'Watchdog'));
 
       const result = runTool('promtool', ['test', 'rules', unitTests], DIR);
       expect(result.output).toContain('SUCCESS');
@@ -101,17 +117,47 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
   });
 
   it('every alert has a severity, a service, a summary and a description', () => {
-    for (const group of [...read('rules/alerts.yml').groups, ...read('rules/webhooks.yml').groups]) {
+    const groups = ['rules/alerts.yml', 'rules/webhooks.yml', 'rules/meta.yml'].flatMap(
+      (file) => read(file).groups,
+    );
+    for (const group of groups) {
       for (const rule of group.rules) {
+        // Only the Watchdog has severity none: it always fires, and no page or chat route takes it.
+        const severities = rule.alert === 'Watchdog' ? ['none'] : ['critical', 'warning'];
         expect({
           alert: rule.alert,
-          severity: ['critical', 'warning'].includes(rule.labels.severity),
+          severity: severities.includes(rule.labels.severity),
         }).toEqual({ alert: rule.alert, severity: true });
         expect(rule.labels.service).toBeTruthy();
         expect(rule.annotations.summary).toBeTruthy();
         expect(rule.annotations.description.length).toBeGreaterThan(80);
-        expect(rule.for).toMatch(/^\d+m$/);
+        if (rule.alert === 'Watchdog') expect(rule.for).toBeUndefined();
+        else expect(rule.for).toMatch(/^\d+m$/);
       }
     }
+  });
+
+  it('has a Watchdog that always fires and says it is a dead man’s switch', () => {
+    const watchdog = read('rules/meta.yml')
+      .groups.flatMap((g: any) => g.rules)
+      .find((r: any) => r.alert === 'Watchdog');
+    expect(watchdog.expr).toBe('vector(1)');
+    expect(watchdog.labels.severity).toBe('none');
+    expect(watchdog.annotations.description).toMatch(/dead man's switch/);
+  });
+
+  it('alerts on the monitoring pipeline’s targets in MonitoringTargetDown, on the others in TargetDown', () => {
+    const rules = ['rules/alerts.yml', 'rules/meta.yml'].flatMap((file) =>
+      read(file).groups.flatMap((g: any) => g.rules),
+    );
+    const expr = (alert: string) => rules.find((r: any) => r.alert === alert).expr.trim();
+    const pipeline = ['alertmanager', 'jaeger', 'otel-collector'];
+    expect(expr('MonitoringTargetDown')).toBe(`up{job=~"${pipeline.join('|')}"} == 0`);
+    expect(expr('TargetDown')).toBe(`up{job!~"${pipeline.join('|')}"} == 0`);
+    for (const file of ['prometheus.yml', 'prometheus.kubernetes.yml'])
+      expect({ file, jobs: read(file).scrape_configs.map((j: any) => j.job_name) }).toEqual({
+        file,
+        jobs: expect.arrayContaining(pipeline),
+      });
   });
 });
