@@ -389,7 +389,11 @@ describeWithServers(
       it('selects with each PodMonitor pod templates carrying its labels, in its namespace, on a named port they declare, at the path the apps serve metrics on', () => {
         const objects = build(overlay);
         const monitors = objects.filter((o) => o.kind === 'PodMonitor');
-        expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['orders-api', 'orders-worker']);
+        expect(monitors.map((m) => m.metadata.name).sort()).toEqual([
+          'orders-api',
+          'orders-worker',
+          'otel-collector',
+        ]);
         for (const monitor of monitors) {
           expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
           // No namespaceSelector: the PodMonitor's own namespace, which must be its pods'.
@@ -418,6 +422,9 @@ describeWithServers(
           const annotated = ['prometheus.io/port', 'prometheus.io/sdk-port']
             .filter((key) => key in annotations)
             .map((key) => ports.find((p: any) => String(p.containerPort) === annotations[key])?.name);
+          // The Collector is not annotated: its own job scrapes its port named metrics.
+          if (podTemplate(workload).metadata.labels?.['app.kubernetes.io/name'] === 'otel-collector')
+            annotated.push('metrics');
           const monitored = monitors
             .filter((m) => selects(m.spec.selector, podTemplate(workload).metadata.labels ?? {}))
             .flatMap((m) => m.spec.podMetricsEndpoints.map((e: any) => e.port));
@@ -440,6 +447,7 @@ describeWithServers(
               'orders-api',
               'orders-worker',
               'orders-worker',
+              'otel-collector',
               'temporal-sdk',
               'temporal-sdk',
             ]);
