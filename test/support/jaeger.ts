@@ -83,6 +83,30 @@ function spansOf(trace: RawTrace): JaegerSpan[] {
  * localhost: 4317/4318, 16686, 8888…, which parallel test runs would fight over). Resolves once both the
  * query API and the OTLP receiver answer.
  */
+/**
+ * Waits until the OTLP/HTTP receiver at `otlpEndpoint` accepts an (empty) export; stops `server` and
+ * throws, with the server's output, when it does not within 30 s.
+ */
+export async function untilOtlpAccepts(otlpEndpoint: string, server: ServerProcess): Promise<void> {
+  await waitFor(
+    () =>
+      fetch(`${otlpEndpoint}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    30_000,
+    100,
+  ).catch(async (error: unknown) => {
+    await server.stop();
+    throw new Error(`${String(error)}\n${server.output()}`);
+  });
+}
+
 export async function startJaeger(): Promise<Jaeger> {
   const binary = requireServer('jaeger');
   const dir = await mkdtemp(path.join(tmpdir(), 'orders-jaeger-'));
@@ -121,23 +145,7 @@ export async function startJaeger(): Promise<Jaeger> {
       timeoutMs: 30_000,
     });
     // The receiver starts after the extensions: wait until it accepts an (empty) export too.
-    await waitFor(
-      () =>
-        fetch(`${otlpEndpoint}/v1/traces`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        }).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (status) => status === 200,
-      30_000,
-      100,
-    ).catch(async (error: unknown) => {
-      await server.stop();
-      throw error;
-    });
+    await untilOtlpAccepts(otlpEndpoint, server);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -6,7 +6,7 @@ import { freePort } from '../../tooling/free-port';
 import { startServerProcess, type ServerProcess } from '../../tooling/processes';
 import { requireServer } from '../../tooling/real-servers';
 import { REPO_ROOT } from '../../tooling/repo-root';
-import { waitFor } from '../../tooling/wait-for';
+import { untilOtlpAccepts } from './jaeger';
 
 /** The Collector configuration compose and Kubernetes run, used here unchanged. */
 export const COLLECTOR_CONFIG = path.join(REPO_ROOT, 'ops/otel-collector/config.yaml');
@@ -56,23 +56,7 @@ export async function startOtelCollector(
       timeoutMs: 30_000,
     },
   );
-  await waitFor(
-    () =>
-      fetch(`${otlpEndpoint}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      }).then(
-        (r) => r.status,
-        () => 0,
-      ),
-    (status) => status === 200,
-    30_000,
-    100,
-  ).catch(async (error: unknown) => {
-    await server.stop();
-    throw new Error(`${String(error)}\n${server.output()}`);
-  });
+  await untilOtlpAccepts(otlpEndpoint, server);
   return {
     otlpEndpoint,
     otlpGrpcEndpoint: `127.0.0.1:${grpcPort}`,
