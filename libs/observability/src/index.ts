@@ -55,8 +55,13 @@ export {
 } from './metrics/domain-metrics';
 export type { Counter, Gauge, Histogram } from './metrics/domain-metrics';
 export { StandaloneMetrics } from './metrics/standalone-metrics';
-export { addActiveSpanEvent, annotateActiveSpan, sampledTraceId } from './tracing/active-span';
-export type { SpanAttributes } from './tracing/active-span';
+export {
+  addActiveSpanEvent,
+  annotateActiveSpan,
+  isActiveSpanRecording,
+  sampledTraceId,
+} from './tracing/active-span';
+export type { LazySpanAttributes, SpanAttributes } from './tracing/active-span';
 export {
   currentTraceCarrier,
   OPERATION_COMPLETED,

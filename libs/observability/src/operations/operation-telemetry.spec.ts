@@ -1,7 +1,25 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOnSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+} from '@opentelemetry/sdk-trace';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { currentTraceCarrier, OperationTelemetry } from './operation-telemetry';
 
@@ -9,8 +27,20 @@ class Declined extends Error {
   readonly type = 'DECLINED';
 }
 
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+/** A trace that its first process did not sample, stored or sent on as W3C headers (flags 00). */
+const UNSAMPLED_CARRIER = { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-00` };
+
 describe('OperationTelemetry (in-memory span exporter, a private Prometheus registry)', () => {
   const exporter = new InMemorySpanExporter();
+  // Parent-based, as the application's default: a root is sampled unless a test says otherwise.
+  let rootSampler: Sampler = new AlwaysOnSampler();
+  const provider = new TracerProvider({
+    sampler: new ParentBasedSampler({
+      root: { shouldSample: (...args) => rootSampler.shouldSample(...args), toString: () => 'root' },
+    }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
   const registry = new Registry();
   const durations = new Histogram({
     name: 'op_duration_seconds',
@@ -51,9 +81,7 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
+    trace.setGlobalTracerProvider(provider);
   });
   afterAll(() => {
     trace.disable();
@@ -63,6 +91,7 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
   beforeEach(() => {
     exporter.reset();
     registry.resetMetrics();
+    rootSampler = new AlwaysOnSampler();
   });
 
   it('runs the work inside an ended span and records a completed run', async () => {
@@ -132,5 +161,152 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
     expect(delivered.kind).toBe(SpanKind.CLIENT);
     expect(delivered.spanContext().traceId).toBe(stored.spanContext().traceId);
     expect(delivered.parentSpanContext?.spanId).toBe(stored.spanContext().spanId);
+  });
+
+  describe('a run that is not sampled', () => {
+    const isError = jest.fn(() => true);
+    const outcomeOf = jest.fn((error: unknown) => (error instanceof Declined ? error.type : undefined));
+    const lazy = new OperationTelemetry({ tracerName: 'test', durations, outcomes, outcomeOf, isError });
+    const attributes = jest.fn(() => ({ 'order.id': 'o-1' }));
+    const runUnder = <T>(parent: typeof UNSAMPLED_CARRIER | undefined, work: () => Promise<T>) =>
+      lazy.run(
+        {
+          span: 'op.charge',
+          parent,
+          attributes,
+          durationLabels: { op: 'charge' },
+          countLabels: { kind: 'card' },
+        },
+        work,
+      );
+    /** The traceparent the work would hand on (to a workflow, an outbox row, a webhook). */
+    const handedOn = async () => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      return carrier.traceparent;
+    };
+    /** The spans the SDK hands out without recording, with their methods spied on. */
+    const unrecorded: Span[] = [];
+    let wrap: jest.SpyInstance;
+
+    beforeEach(() => {
+      jest.clearAllMocks();
+      unrecorded.length = 0;
+      const original = trace.wrapSpanContext;
+      wrap = jest.spyOn(trace, 'wrapSpanContext').mockImplementation((spanContext: SpanContext) => {
+        const span = original(spanContext);
+        for (const method of ['setAttribute', 'setAttributes', 'recordException', 'setStatus'] as const)
+          jest.spyOn(span, method);
+        unrecorded.push(span);
+        return span;
+      });
+    });
+    afterEach(() => wrap.mockRestore());
+
+    it('builds the attributes only when the span records', async () => {
+      await runUnder(undefined, async () => undefined);
+      expect(attributes).toHaveBeenCalledTimes(1);
+      expect(exporter.getFinishedSpans()[0].attributes).toEqual({ 'order.id': 'o-1' });
+
+      attributes.mockClear();
+      await runUnder(UNSAMPLED_CARRIER, async () => undefined);
+      expect(attributes).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toHaveLength(1); // the sampled run's only
+    });
+
+    it('continues an unsampled trace unsampled: the work hands on its decision (flags 00)', async () => {
+      const traceparent = await runUnder(UNSAMPLED_CARRIER, handedOn);
+      expect(traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+      expect(traceparent).not.toBe(UNSAMPLED_CARRIER.traceparent); // its own (unrecorded) span, a child
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('keeps an unsampled active trace for the work, whose children are not sampled either', async () => {
+      const parent = trace.wrapSpanContext({
+        traceId: TRACE_ID,
+        spanId: 'b7ad6b7169203331',
+        traceFlags: TraceFlags.NONE,
+      });
+      const traceparent = await context.with(trace.setSpan(ROOT_CONTEXT, parent), () =>
+        runUnder(undefined, async () => {
+          trace.getTracer('child').startSpan('child').end();
+          return handedOn();
+        }),
+      );
+      expect(traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+      expect(attributes).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('keeps a root that the sampler dropped active too: its new trace is carried unsampled', async () => {
+      rootSampler = new TraceIdRatioBasedSampler(0);
+      const traceparent = await runUnder(undefined, handedOn);
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      expect(attributes).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('records its duration and outcome all the same', async () => {
+      await runUnder(UNSAMPLED_CARRIER, async () => undefined);
+      await expect(
+        runUnder(UNSAMPLED_CARRIER, () => Promise.reject(new Declined('no'))),
+      ).rejects.toBeInstanceOf(Declined);
+      await expect(runUnder(UNSAMPLED_CARRIER, () => Promise.reject(new Error('down')))).rejects.toThrow(
+        'down',
+      );
+      expect([await count('completed'), await count('DECLINED'), await count('error')]).toEqual([1, 1, 1]);
+      expect([
+        await observations('completed'),
+        await observations('DECLINED'),
+        await observations('error'),
+      ]).toEqual([1, 1, 1]);
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('builds no exception, outcome attribute or status on its span when the work fails', async () => {
+      let active: Span | undefined;
+      await expect(
+        runUnder(UNSAMPLED_CARRIER, async () => {
+          active = trace.getActiveSpan();
+          throw new Error('down');
+        }),
+      ).rejects.toThrow('down');
+      const span = unrecorded.find((candidate) => candidate === active)!; // the run's, not its parent's
+      expect(span).toBeDefined();
+      expect(span.isRecording()).toBe(false);
+      expect(span.spanContext().spanId).not.toBe(UNSAMPLED_CARRIER.traceparent.split('-')[2]);
+      expect(span.recordException).not.toHaveBeenCalled();
+      expect(span.setAttribute).not.toHaveBeenCalled();
+      expect(span.setAttributes).not.toHaveBeenCalled();
+      expect(span.setStatus).not.toHaveBeenCalled();
+      expect(isError).not.toHaveBeenCalled(); // only the span's status depends on it
+      expect(outcomeOf).toHaveBeenCalledTimes(1); // the outcome label does
+    });
+
+    it('with tracing off, passes a stored trace through, and switches no context when there is none', async () => {
+      trace.disable();
+      try {
+        const untraced = new OperationTelemetry({ tracerName: 'test', outcomes });
+        const traceparent = await untraced.run(
+          { span: 'op.deliver', parent: UNSAMPLED_CARRIER, attributes },
+          handedOn,
+        );
+        expect(traceparent).toBe(UNSAMPLED_CARRIER.traceparent);
+
+        const switchContext = jest.spyOn(context, 'with');
+        try {
+          const before = context.active();
+          const active = await untraced.run({ span: 'op.deliver', attributes }, async () => context.active());
+          expect(active).toBe(before);
+          expect(switchContext).not.toHaveBeenCalled();
+        } finally {
+          switchContext.mockRestore();
+        }
+        expect(attributes).not.toHaveBeenCalled();
+        expect(await count('completed')).toBe(2);
+      } finally {
+        trace.setGlobalTracerProvider(provider);
+      }
+    });
   });
 });

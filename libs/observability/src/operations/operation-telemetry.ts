@@ -1,15 +1,17 @@
 import {
   context,
+  isSpanContextValid,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
-  type Attributes,
   type Context,
+  type Span,
   type Tracer,
 } from '@opentelemetry/api';
 import type { Counter, Histogram, LabelValues } from 'prom-client';
-import { spanExemplar } from '../metrics/trace-exemplar';
+import { NO_EXEMPLAR, spanExemplar } from '../metrics/trace-exemplar';
+import type { LazySpanAttributes } from '../tracing/active-span';
 
 /** The label every operation metric gets from its result: `completed`, or what the failure was. */
 export const OPERATION_OUTCOME_LABEL = 'outcome';
@@ -55,7 +57,13 @@ export interface Operation {
    * default the span is a child of the active one.
    */
   parent?: TraceCarrier | null;
-  attributes?: Attributes;
+  /**
+   * The span's attributes, or the function building them: called only when the span records (a function
+   * costs nothing when the run is not sampled; an object is built by the caller anyway). Set once the span
+   * has started, a function's attributes are not seen by the sampler (the parent-based and ratio samplers
+   * read none).
+   */
+  attributes?: LazySpanAttributes;
   durationLabels?: LabelValues<string>;
   countLabels?: LabelValues<string>;
 }
@@ -65,6 +73,9 @@ export interface Operation {
  * measures a unit of work (a saga step, a job, an outbound call), whoever calls it. The span is active
  * while the work runs (its children and logs join it), gets the exception and status ERROR when the work
  * fails, and ends in `finally`, as the OpenTelemetry instrumentations do.
+ *
+ * A run that is not sampled does no span work: its attributes function is not called, and no exception,
+ * status or exemplar is built for it. Its duration and outcome are recorded all the same.
  */
 export class OperationTelemetry {
   private readonly tracer: Tracer;
@@ -74,32 +85,41 @@ export class OperationTelemetry {
   }
 
   async run<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
-    const parent: Context = operation.parent
-      ? propagation.extract(context.active(), operation.parent)
-      : context.active();
+    const active = context.active();
+    const parent: Context = operation.parent ? propagation.extract(active, operation.parent) : active;
+    const attributes = operation.attributes;
+    const lazy = typeof attributes === 'function';
     const span = this.tracer.startSpan(
       operation.span,
-      { attributes: operation.attributes, kind: KINDS[operation.kind ?? 'internal'] },
+      { attributes: lazy ? undefined : attributes, kind: KINDS[operation.kind ?? 'internal'] },
       parent,
     );
+    const recording = span.isRecording();
+    if (recording && lazy) span.setAttributes(attributes());
     // Its trace is the duration's exemplar (when sampled): the timer stops after the span's context is left.
+    // An unsampled run has none, said on purpose, so that the trace active when it stops is not looked up.
     const stopTimer = this.instruments.durations?.startTimer(
       operation.durationLabels,
-      spanExemplar(span.spanContext()),
+      recording ? spanExemplar(span.spanContext()) : NO_EXEMPLAR,
     );
+    // The span stays active while the work runs even when it does not record: an unsampled trace is still
+    // a trace, and its context carries the decision (`traceparent` flags 00) to whatever the work hands on
+    // (the Temporal workflow it starts, the outbox row it stores, the log lines it writes), so that the
+    // next process does not sample a fragment of a trace whose start was dropped (parent-based sampling).
+    // Only without any valid trace (tracing off and nothing to continue) is there no decision to carry:
+    // the work then runs in the parent context as it is, without a context switch when that is the active
+    // one.
+    const runContext = isSpanContextValid(span.spanContext())
+      ? trace.setSpan(parent, span)
+      : parent === active
+        ? undefined
+        : parent;
     let outcome = OPERATION_COMPLETED;
     try {
-      return await context.with(trace.setSpan(parent, span), work);
+      return await (runContext ? context.with(runContext, work) : work());
     } catch (error) {
       outcome = this.instruments.outcomeOf?.(error) ?? 'error';
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setAttribute('operation.outcome', outcome);
-      if (this.instruments.isError?.(error) ?? true) {
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : undefined,
-        });
-      }
+      if (recording) recordFailure(span, error, outcome, this.instruments.isError?.(error) ?? true);
       throw error;
     } finally {
       stopTimer?.({ [OPERATION_OUTCOME_LABEL]: outcome });
@@ -109,9 +129,21 @@ export class OperationTelemetry {
   }
 }
 
+function recordFailure(span: Span, error: unknown, outcome: string, isError: boolean): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setAttribute('operation.outcome', outcome);
+  if (isError) {
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : undefined,
+    });
+  }
+}
+
 /**
  * The active trace as W3C headers, to store with work that another process or a later moment carries
- * out (an outbox row, a message); empty when there is no sampled trace to continue.
+ * out (an outbox row, a message); empty when there is no trace to continue. An unsampled trace is carried
+ * too (`traceparent` flags 00), so that the work continues it unsampled instead of starting a new one.
  */
 export function currentTraceCarrier(): TraceCarrier {
   const carrier: TraceCarrier = {};

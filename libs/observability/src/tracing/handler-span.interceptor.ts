@@ -14,7 +14,8 @@ import { HANDLER_SPAN_ATTRIBUTES, TRACER_NAME } from './tracing.constants';
  * handler itself cost, apart from routing, parsing and serialization. (The OpenTelemetry Nest
  * instrumentation patches CommonJS files that Nest 12, published as ES modules, no longer loads.)
  * Errors that are the server's fault (5xx, or anything not an `HttpException`) are recorded and mark the
- * span ERROR; a 4xx is the client's and leaves it unset, as the HTTP semantic conventions say.
+ * span ERROR; a 4xx is the client's and leaves it unset, as the HTTP semantic conventions say. Only a
+ * request whose server span records gets one: an unsampled request does no span work here.
  */
 @Injectable()
 export class HandlerSpanInterceptor implements NestInterceptor {
@@ -22,6 +23,10 @@ export class HandlerSpanInterceptor implements NestInterceptor {
 
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (execution.getType() !== 'http') return next.handle();
+    // A server span that is not sampled would have an unsampled child (its parent decides), and without a
+    // server span (tracing off) there is no trace for it to join: the handler runs as it is, without a
+    // span, an Observable around it or a context switch.
+    if (!trace.getActiveSpan()?.isRecording()) return next.handle();
     const controller = execution.getClass().name;
     const callback = execution.getHandler().name;
     return new Observable((subscriber) => {

@@ -113,17 +113,20 @@ export class InlineWorkflowEngine
     this.runs.set(orderId, run);
     // Started inside the request's context: the saga's spans join the trace of `POST /orders`.
     run.done = sagaTelemetry
-      .run({ span: 'saga.run', attributes: { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } }, async () => {
-        const result = await runOrderSaga(input, {
-          activities: this.activities,
-          isCancellationRequested: () => run.cancellationRequested,
-        });
-        annotateActiveSpan({
-          'saga.outcome': result.outcome,
-          ...(result.failureReason ? { [ORDER_SPAN_ATTRIBUTES.failureReason]: result.failureReason } : {}),
-        });
-        return result;
-      })
+      .run(
+        { span: 'saga.run', attributes: () => ({ [ORDER_SPAN_ATTRIBUTES.orderId]: orderId }) },
+        async () => {
+          const result = await runOrderSaga(input, {
+            activities: this.activities,
+            isCancellationRequested: () => run.cancellationRequested,
+          });
+          annotateActiveSpan(() => ({
+            'saga.outcome': result.outcome,
+            ...(result.failureReason ? { [ORDER_SPAN_ATTRIBUTES.failureReason]: result.failureReason } : {}),
+          }));
+          return result;
+        },
+      )
       .catch((error: unknown) => {
         if (error instanceof EngineStoppedError) {
           this.logger.warn(

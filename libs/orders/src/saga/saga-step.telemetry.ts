@@ -51,7 +51,8 @@ export class SagaStepTelemetry {
     const measured = this.telemetry.run(
       {
         span: `saga.${step}`,
-        attributes: typeof orderId === 'string' ? { [ORDER_SPAN_ATTRIBUTES.orderId]: orderId } : undefined,
+        attributes:
+          typeof orderId === 'string' ? () => ({ [ORDER_SPAN_ATTRIBUTES.orderId]: orderId }) : undefined,
         durationLabels: { activity: step, engine },
         countLabels: { step },
       },

@@ -1,4 +1,4 @@
-import { addActiveSpanEvent, annotateActiveSpan, type SpanAttributes } from '@app/observability';
+import { addActiveSpanEvent, annotateActiveSpan, type LazySpanAttributes } from '@app/observability';
 import type { OrderEntity } from '../entities';
 
 /** Span attribute keys of the order domain, declared once. No personal data: ids, amounts, methods. */
@@ -23,21 +23,25 @@ export const PAYMENT_EVENTS = {
 /** Instrumentation scope of the saga's spans (`saga.run`, `saga.<step>`). */
 export const SAGA_TRACER = 'orders-saga';
 
-/** Adds the order's business attributes to the active span (the saga step being run). */
+/**
+ * Adds the order's business attributes to the active span (the saga step being run); built only when that
+ * span records (the step is sampled).
+ */
 export function annotateOrder(order: Pick<OrderEntity, 'id' | 'totalAmount' | 'currency' | 'status'>): void {
-  annotateActiveSpan({
+  annotateActiveSpan(() => ({
     [ORDER_SPAN_ATTRIBUTES.orderId]: order.id,
     [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount,
     [ORDER_SPAN_ATTRIBUTES.currency]: order.currency,
     [ORDER_SPAN_ATTRIBUTES.status]: order.status,
     [ORDER_SPAN_ATTRIBUTES.paymentMethod]: 'card',
-  });
+  }));
 }
 
 export function recordFailureReason(reason: string): void {
-  annotateActiveSpan({ [ORDER_SPAN_ATTRIBUTES.failureReason]: reason });
+  annotateActiveSpan(() => ({ [ORDER_SPAN_ATTRIBUTES.failureReason]: reason }));
 }
 
-export function recordSpanEvent(name: string, attributes?: SpanAttributes): void {
+/** An event on the active span; pass a function for attributes that cost something to build. */
+export function recordSpanEvent(name: string, attributes?: LazySpanAttributes): void {
   addActiveSpanEvent(name, attributes);
 }

@@ -85,7 +85,8 @@ export class WebhookAttempts {
           span: WEBHOOK_DELIVER_SPAN,
           kind: 'client',
           parent: delivery.traceCarrier,
-          attributes: {
+          // Built only when the delivery is sampled: an unsampled one reads nothing from the URL.
+          attributes: () => ({
             [ATTR.endpointId]: delivery.endpointId,
             [ATTR.eventId]: delivery.eventId,
             [ATTR.eventType]: delivery.type,
@@ -94,7 +95,7 @@ export class WebhookAttempts {
             [ATTR.method]: 'POST',
             [ATTR.serverAddress]: url.hostname,
             [ATTR.serverPort]: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-          },
+          }),
           durationLabels: { endpoint: delivery.endpointId },
         },
         () => this.attempt(delivery, endpoint, url),
@@ -127,9 +128,12 @@ export class WebhookAttempts {
     this.attempts.inc({ ...labels, result });
     if (statusCode !== undefined) {
       this.responses.inc({ ...labels, code: String(statusCode) });
-      annotateActiveSpan({ [ATTR.statusCode]: statusCode });
     }
-    annotateActiveSpan({ [ATTR.result]: result });
+    annotateActiveSpan(() =>
+      statusCode === undefined
+        ? { [ATTR.result]: result }
+        : { [ATTR.statusCode]: statusCode, [ATTR.result]: result },
+    );
     const verdict = verdictOf(statusCode);
     const error = 'error' in call ? call.error : `HTTP ${describeStatus(statusCode!)}`;
     const circuitChanged = endpoint.recordAttempt(result, {

@@ -48,7 +48,7 @@ export class ChargePaymentStep {
     });
     if (reference) this.payments.countOutcome('captured');
     if (refused) throw refused;
-    recordSpanEvent(PAYMENT_EVENTS.captured, { [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount });
+    recordSpanEvent(PAYMENT_EVENTS.captured, () => ({ [ORDER_SPAN_ATTRIBUTES.total]: order.totalAmount }));
     this.audit.record('payment-captured', {
       'order.id': orderId,
       'order.total': order.totalAmount,
@@ -82,7 +82,9 @@ export class ChargePaymentStep {
 
   private chargeFailure(orderId: string, error: unknown): unknown {
     if (error instanceof PaymentDeclinedError) {
-      recordSpanEvent(PAYMENT_EVENTS.declined, { [ORDER_SPAN_ATTRIBUTES.declineCode]: error.declineCode });
+      recordSpanEvent(PAYMENT_EVENTS.declined, () => ({
+        [ORDER_SPAN_ATTRIBUTES.declineCode]: error.declineCode,
+      }));
       this.audit.record(
         'payment-declined',
         { 'order.id': orderId, 'payment.decline_code': error.declineCode },
