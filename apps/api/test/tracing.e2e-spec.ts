@@ -121,6 +121,7 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     const sql = spans.filter((s) => s.kind === CLIENT && s.name.startsWith('pg.query'));
     expect(sql.length).toBeGreaterThan(5);
     expect(sql.map((s) => s.attributes['db.query.text'])).toContain(INVENTORY_SQL.take); // the reservation
+    expect(new Set(sql.map((s) => s.scope))).toEqual(new Set(['@app/database'])); // no second span per statement
     // The handler's span, under the server span, carries the domain ids the handler declares (@LogContext).
     expect(spans.find((s) => s.name === 'OrdersController.place')?.attributes['order.id']).toBe(order.id);
   });

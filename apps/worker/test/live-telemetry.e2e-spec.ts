@@ -119,6 +119,8 @@ describeWithServers(
         OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
         OTEL_TRACES_SAMPLER: 'parentbased_always_on',
         OTEL_BSP_SCHEDULE_DELAY: '200',
+        // A span for every SQL statement, not only the slow ones: every activity's SQL is looked for.
+        DB_SPAN_THRESHOLD_MS: '0',
       };
       live = await startLiveTopology({
         apiEnv: { ...tracing, OTEL_SERVICE_NAME: 'orders-api', METRICS_PORT: String(apiMetricsPort) },

@@ -34,6 +34,11 @@ export const sharedEnvShape = {
       'Data streams `<prefix>-logs` and `<prefix>-audit` (run `node ops/elasticsearch/bootstrap.js` once: ILM rolls them daily or at 50 GB).',
     ),
   DATABASE_POOL_MAX: envInt(1, 200).default(10).describe('Connection pool size.'),
+  DB_SPAN_THRESHOLD_MS: envInt(0, 60_000)
+    .default(10)
+    .describe(
+      'With tracing on, a SQL statement gets a span when it takes at least this many milliseconds, or fails; `0`: every statement ([more](observability.md#traces)).',
+    ),
   /**
    * The container's memory limit in bytes (Kubernetes: the Downward API's `limits.memory`): readiness
    * then fails when the heap nears it. A value under 64 MiB is a unit mistake (a divisor), not a limit.

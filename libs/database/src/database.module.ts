@@ -7,6 +7,7 @@ import { DatabaseReadiness } from './database-readiness';
 import { DATABASE_DEFAULTS, type DatabaseModuleOptions } from './database.options';
 import { MIGRATIONS } from './migrations';
 import { runPendingMigrations } from './pending-migrations';
+import { QUERY_SPAN_OPTIONS, QuerySpansSubscriber, type QuerySpanOptions } from './query-spans';
 
 /** PostgreSQL through TypeORM: entities registered by each domain module, schema owned by migrations. */
 @Module({})
@@ -50,7 +51,17 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [...databaseMetricProviders, QueryMetricsSubscriber, DatabaseReadiness],
+      providers: [
+        ...databaseMetricProviders,
+        QueryMetricsSubscriber,
+        // Joins the data source only when tracing runs in the process.
+        {
+          provide: QUERY_SPAN_OPTIONS,
+          useValue: { thresholdMs: settings.spanThresholdMs } satisfies QuerySpanOptions,
+        },
+        QuerySpansSubscriber,
+        DatabaseReadiness,
+      ],
     };
   }
 }

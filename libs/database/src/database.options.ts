@@ -26,6 +26,12 @@ export interface DatabaseModuleOptions {
    * @default 5000
    */
   connectionTimeoutMs?: number;
+  /**
+   * With tracing on, a SQL statement gets a span when it takes at least this many milliseconds, or fails
+   * (`0`: every statement); every statement's latency is in `db_query_duration_seconds` either way.
+   * @default 10
+   */
+  spanThresholdMs?: number;
 }
 
 export const DATABASE_DEFAULTS = {
@@ -34,4 +40,5 @@ export const DATABASE_DEFAULTS = {
   applicationName: 'orders',
   statementTimeoutMs: 15_000,
   connectionTimeoutMs: 5_000,
+  spanThresholdMs: 10,
 } as const satisfies Partial<DatabaseModuleOptions>;

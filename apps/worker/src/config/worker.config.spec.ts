@@ -10,7 +10,7 @@ describe('loadWorkerConfig', () => {
       logging: { level: 'info', elasticsearch: undefined },
       metricsPort: 9465,
       readinessDrainMs: 5000,
-      database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true },
+      database: { url: REQUIRED.DATABASE_URL, poolMax: 10, runMigrations: true, spanThresholdMs: 10 },
       temporal: {
         address: 'temporal:7233',
         namespace: 'default',
@@ -41,6 +41,7 @@ describe('loadWorkerConfig', () => {
       TEMPORAL_TASK_QUEUE: 'orders-v2',
       DATABASE_POOL_MAX: '4',
       DATABASE_RUN_MIGRATIONS: 'false',
+      DB_SPAN_THRESHOLD_MS: '0',
       METRICS_PORT: '9000',
       WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
       WORKER_SHUTDOWN_GRACE_MS: '2500',
@@ -59,7 +60,7 @@ describe('loadWorkerConfig', () => {
     expect(config).toMatchObject({
       logLevel: 'debug',
       metricsPort: 9000,
-      database: { poolMax: 4, runMigrations: false },
+      database: { poolMax: 4, runMigrations: false, spanThresholdMs: 0 },
       temporal: {
         namespace: 'orders-prod',
         taskQueue: 'orders-v2',

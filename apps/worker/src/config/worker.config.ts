@@ -54,6 +54,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
       runMigrations: env.DATABASE_RUN_MIGRATIONS,
+      spanThresholdMs: env.DB_SPAN_THRESHOLD_MS,
     },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
