@@ -2,6 +2,7 @@ export { FAULT_LIMITS } from './fault-limits';
 export { ConfigurationError, envBoolean, envInt, envRatio, envUrl, parseEnv } from './env-parsers';
 export {
   LOG_LEVELS,
+  databaseSettings,
   loggingSettings,
   postgresUrl,
   sharedEnvShape,

@@ -130,6 +130,15 @@ export function loggingSettings(env: SharedEnv) {
   };
 }
 
+/** The connection pool, migrations at start, and which statements get a span. */
+export function databaseSettings(env: SharedEnv) {
+  return {
+    poolMax: env.DATABASE_POOL_MAX,
+    runMigrations: env.DATABASE_RUN_MIGRATIONS,
+    spanThresholdMs: env.DB_SPAN_THRESHOLD_MS,
+  };
+}
+
 /**
  * Settings of the simulated payment provider and carrier, as the domain modules take them, and the
  * configured faults: the baseline that run-time overrides (operator API) are applied on top of.

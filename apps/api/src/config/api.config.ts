@@ -1,4 +1,5 @@
 import {
+  databaseSettings,
   loggingSettings,
   serviceIdentity,
   envBoolean,
@@ -102,11 +103,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     logging: loggingSettings(env),
     /** Unset: an embedded PostgreSQL is started (see main.ts). */
     databaseUrl: env.DATABASE_URL,
-    database: {
-      poolMax: env.DATABASE_POOL_MAX,
-      runMigrations: env.DATABASE_RUN_MIGRATIONS,
-      spanThresholdMs: env.DB_SPAN_THRESHOLD_MS,
-    },
+    database: databaseSettings(env),
     embeddedDatabase: { dataDir: env.EMBEDDED_DATABASE_DIR, port: env.EMBEDDED_DATABASE_PORT },
     /**
      * The gauges read from the database are exported by one replica, the holder of an advisory lock;

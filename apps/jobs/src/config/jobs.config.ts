@@ -1,5 +1,6 @@
 import {
   envInt,
+  databaseSettings,
   loggingSettings,
   parseEnv,
   postgresUrl,
@@ -38,11 +39,7 @@ function toJobsConfig(env: z.infer<typeof jobsEnvSchema>, raw: NodeJS.ProcessEnv
   return {
     service: serviceIdentity(raw, 'orders-jobs'),
     logging: loggingSettings(env),
-    database: {
-      url: env.DATABASE_URL,
-      poolMax: env.DATABASE_POOL_MAX,
-      runMigrations: env.DATABASE_RUN_MIGRATIONS,
-    },
+    database: { url: env.DATABASE_URL, ...databaseSettings(env) },
     // The job resumes the orders it selects itself; it must not resume every unfinished order on start.
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: false }),
     pushgatewayUrl: env.PUSHGATEWAY_URL,

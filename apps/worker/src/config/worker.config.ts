@@ -1,4 +1,5 @@
 import {
+  databaseSettings,
   loggingSettings,
   serviceIdentity,
   envInt,
@@ -50,12 +51,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
     readinessDrainMs: env.SHUTDOWN_READINESS_DRAIN_MS,
     /** The container's memory limit: readiness fails when the heap nears it. Unset: not known. */
     memoryLimitBytes: env.MEMORY_LIMIT_BYTES,
-    database: {
-      url: env.DATABASE_URL,
-      poolMax: env.DATABASE_POOL_MAX,
-      runMigrations: env.DATABASE_RUN_MIGRATIONS,
-      spanThresholdMs: env.DB_SPAN_THRESHOLD_MS,
-    },
+    database: { url: env.DATABASE_URL, ...databaseSettings(env) },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
