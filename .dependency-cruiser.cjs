@@ -114,11 +114,16 @@ module.exports = {
         'getMetricToken, StandaloneMetrics, annotateActiveSpan, OperationTelemetry, AppLogger, AuditLog), never ' +
         'prom-client, the Prometheus module, OpenTelemetry or pino directly; the apps start tracing through @app/observability/tracing ' +
         '(instrumentation.ts). The library itself is exempt, and so are specs, which may build instruments to ' +
-        'test against.',
+        'test against, and the SQL spans of @app/database, built after the fact from TypeORM\'s query events ' +
+        '(libs/database/src/query-spans.ts).',
       severity: 'error',
       from: {
         path: `^(apps|libs)/[^/]+/src/.*${NOT_SPECS}`,
-        pathNot: ['^libs/observability/', '^apps/worker/src/workflow-tracing\\.ts$'],
+        pathNot: [
+          '^libs/observability/',
+          '^apps/worker/src/workflow-tracing\\.ts$',
+          '^libs/database/src/query-spans\\.ts$',
+        ],
       },
       to: {
         path: '^node_modules/(prom-client|@willsoto/nestjs-prometheus|@opentelemetry/[^/]+|nestjs-otel|nestjs-pino|pino|pino-http)/',
