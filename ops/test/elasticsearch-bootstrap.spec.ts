@@ -97,6 +97,15 @@ describe('Elasticsearch bootstrap (Elasticsearch test double: @elastic/elasticse
       'event.action': 'keyword',
       'order.id': 'keyword',
       'order.total': 'long',
+      // The access line (libs/observability/src/logging/access-log.ts).
+      'http.request.id': 'keyword',
+      'http.request.method': 'keyword',
+      'http.route': 'keyword',
+      'http.response.status_code': 'long',
+      'url.path': 'keyword',
+      'event.duration': 'long',
+      'client.address': 'keyword',
+      'user_agent.original': 'keyword',
     })) {
       expect({ field, type: fields[field]?.type }).toEqual({ field, type });
     }

@@ -51,7 +51,7 @@ describe('log shipping to Elasticsearch (child process)', () => {
         async () => elasticsearch.documents,
         (docs) =>
           docs.some((d) => d.doc['event.action'] === 'order-completed' && d.doc['order.id'] === id) &&
-          docs.some((d) => d.doc.message === 'request completed' && d.doc.req?.id === requestId),
+          docs.some((d) => d.doc.message === 'request completed' && d.doc['http.request.id'] === requestId),
         20_000,
         100,
       );
@@ -67,11 +67,15 @@ describe('log shipping to Elasticsearch (child process)', () => {
       ]);
       const requestLine = elasticsearch.documents.find(
         (d) =>
-          d.index === 'shop-logs' && d.doc.message === 'request completed' && d.doc.req?.id === requestId,
+          d.index === 'shop-logs' &&
+          d.doc.message === 'request completed' &&
+          d.doc['http.request.id'] === requestId,
       );
       expect(requestLine?.doc).toMatchObject({
         'service.name': 'orders-api',
         'trace.id': expect.stringMatching(/^[0-9a-f]{32}$/),
+        'http.route': '/orders',
+        'http.response.status_code': 202,
       });
     });
   });

@@ -82,12 +82,15 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
         s.attributes['http.request.method'] === 'POST',
     );
     expect(server).toBeDefined();
-    const completed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
-    expect(completed).toMatchObject({
-      'trace.id': server!.traceId,
-      'span.id': expect.stringMatching(/^[0-9a-f]{16}$/),
-    });
-    const related = lines.filter((l) => l.req?.id === requestId || l['order.id'] === orderId);
+    const completed = lines.find(
+      (l) => l['http.request.id'] === requestId && l.message === 'request completed',
+    );
+    // The access line names the server span of its request.
+    expect(completed).toMatchObject({ 'trace.id': server!.traceId, 'span.id': server!.spanId });
+    // The lines written while serving the request carry its id; the saga's, the order's.
+    const served = lines.filter((l) => l['http.request.id'] === requestId);
+    expect(served.length).toBeGreaterThanOrEqual(2);
+    const related = lines.filter((l) => l['http.request.id'] === requestId || l['order.id'] === orderId);
     expect(related.length).toBeGreaterThanOrEqual(4);
     for (const line of related)
       expect({ message: line.message, trace: line['trace.id'] }).toEqual({
@@ -104,8 +107,14 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     const everything = api.output();
     expect(everything).not.toContain('4242424242424242');
     expect(everything).not.toContain(token.split('.')[2]); // the token's signature, nor the token
-    const completed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
-    expect(completed?.req.headers.authorization).toBe('[REDACTED]');
+    const completed = lines.find(
+      (l) => l['http.request.id'] === requestId && l.message === 'request completed',
+    );
+    expect(completed).toBeDefined();
+    // The access line has no request or response headers at all: nothing to redact.
+    expect(Object.keys(completed!).filter((key) => /header|^req$|^res$|^http$/i.test(key))).toEqual([]);
+    expect(JSON.stringify(completed)).not.toMatch(/authorization|bearer|cookie/i);
+    expect(lines.filter((l) => l.req !== undefined || l.http?.request?.headers !== undefined)).toEqual([]);
   });
 
   it('never repeats a key within a line (Elasticsearch rejects such documents)', () => {
@@ -140,29 +149,42 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
         headers: { 'x-request-id': `quiet-check${path.replace(/\//g, '-')}` },
       });
     const logged = await waitFor(
-      async () =>
-        parseLines().filter((l) => l.message === 'request completed' || l.req?.id?.startsWith('quiet-check')),
-      (all) => all.some((l) => l.req?.id === 'quiet-check-no-such-route'),
+      async () => parseLines().filter((l) => l.message === 'request completed'),
+      (all) => all.some((l) => l['http.request.id'] === 'quiet-check-no-such-route'),
       10_000,
       50,
     );
-    const quietIds = logged.map((l) => l.req?.id).filter((id) => id?.startsWith('quiet-check'));
+    const quietIds = logged
+      .map((l) => l['http.request.id'] as string | undefined)
+      .filter((id) => id?.startsWith('quiet-check'));
     expect(quietIds.sort()).toEqual(['quiet-check-no-such-route', 'quiet-check-products']);
+    expect(logged.find((l) => l['http.request.id'] === 'quiet-check-no-such-route')).toMatchObject({
+      'log.level': 'warn',
+      'http.response.status_code': 404,
+      'url.path': '/no-such-route',
+    });
   });
   it("names the order and its customer on the request's lines once the handler knows them (@LogContext)", async () => {
-    const placed = lines.find((l) => l.req?.id === requestId && l.message === 'request completed');
+    const placed = lines.find((l) => l['http.request.id'] === requestId && l.message === 'request completed');
     expect(placed).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
     await fetch(`${api.baseUrl}/orders/${orderId}`, {
       headers: { 'x-request-id': 'log-context-read', authorization: `Bearer ${token}` },
     });
     const read = await waitFor(
       async () =>
-        parseLines().find((l) => l.req?.id === 'log-context-read' && l.message === 'request completed'),
+        parseLines().find(
+          (l) => l['http.request.id'] === 'log-context-read' && l.message === 'request completed',
+        ),
       (line) => line !== undefined,
       10_000,
       50,
     );
-    expect(read).toMatchObject({ 'order.id': orderId, 'customer.id': 'c-logs' });
+    expect(read).toMatchObject({
+      'order.id': orderId,
+      'customer.id': 'c-logs',
+      'http.route': '/orders/:id',
+      'url.path': `/orders/${orderId}`,
+    });
   });
 
   it('records operator actions as audit events naming the operator, and refusals without the token', async () => {
@@ -204,13 +226,23 @@ describe('logging (child process: ECS JSON on stdout, trace ids, redaction, audi
     ]);
     expect(audit[0]).toMatchObject({ 'product.sku': 'SKU-002', 'inventory.quantity_added': 7 });
     const refusal = await waitFor(
-      async () => parseLines().find((l) => l.req?.id === 'log-refused-restock'),
+      async () =>
+        parseLines().find(
+          (l) => l['http.request.id'] === 'log-refused-restock' && l.message === 'request completed',
+        ),
       (line) => line !== undefined,
       10_000,
       50,
     );
-    expect(refusal).toMatchObject({ 'log.level': 'warn', http: { response: { status_code: 403 } } });
-    expect(refusal?.req.headers.authorization).toBe('[REDACTED]');
+    expect(refusal).toMatchObject({
+      'log.level': 'warn',
+      'http.response.status_code': 403,
+      'http.request.method': 'POST',
+      'http.route': '/products/:sku/restock',
+    });
+    // No headers on the access line: neither the token nor a redacted Authorization header.
+    expect(Object.keys(refusal!).filter((key) => /header|^req$|^res$|^http$/i.test(key))).toEqual([]);
+    expect(JSON.stringify(refusal)).not.toMatch(/authorization|bearer/i);
     expect(api.output()).not.toContain(operator.authorization.split('.')[2]);
   });
 });
@@ -256,7 +288,7 @@ describe('log sampling (child process, LOG_SAMPLING_RATIO=0)', () => {
       async () => parseLines(),
       (all) =>
         all.some((l) => l['event.action'] === 'order-completed' && l['order.id'] === orderId) &&
-        all.some((l) => l.req?.id === 'sampled-missing'),
+        all.some((l) => l['http.request.id'] === 'sampled-missing' && l.message === 'request completed'),
       20_000,
       100,
     );
@@ -272,10 +304,16 @@ describe('log sampling (child process, LOG_SAMPLING_RATIO=0)', () => {
     const diagnostic = lines.filter((l) => l['event.dataset'] === 'orders-api');
     const belowWarn = (l: LogLine) => ['trace', 'debug', 'info'].includes(l['log.level']);
     expect(diagnostic.filter((l) => l['trace.id'] === traceId && belowWarn(l))).toEqual([]);
-    expect(lines.some((l) => l.req?.id === 'sampled-order')).toBe(false);
-    expect(diagnostic.find((l) => l.req?.id === 'sampled-missing')).toMatchObject({
+    // The order's request: no access line, nor any other line below warn.
+    expect(
+      lines.some((l) => l['http.request.id'] === 'sampled-order' && l.message === 'request completed'),
+    ).toBe(false);
+    expect(lines.filter((l) => l['http.request.id'] === 'sampled-order' && belowWarn(l))).toEqual([]);
+    expect(
+      diagnostic.find((l) => l['http.request.id'] === 'sampled-missing' && l.message === 'request completed'),
+    ).toMatchObject({
       'log.level': 'warn',
-      http: { response: { status_code: 404 } },
+      'http.response.status_code': 404,
     });
     // Lines outside any trace are written: the one the launcher waits for among them.
     expect(diagnostic.some((l) => l['log.level'] === 'info' && l['trace.id'] === undefined)).toBe(true);

@@ -40,8 +40,8 @@ function gist(line: string): string {
       at: entry['@timestamp'],
       message: entry.message,
       error: entry.error?.message ?? entry.err?.message ?? entry['error.message'],
-      url: entry.req?.url,
-      status: entry.res?.statusCode,
+      url: entry['url.path'],
+      status: entry['http.response.status_code'],
     });
   } catch {
     return line.slice(0, 400);

@@ -214,7 +214,7 @@ describeWithServers(
         async () => elasticsearch.documents,
         (docs) =>
           docs.some((d) => d.doc['event.action'] === 'order-completed' && d.doc['order.id'] === id) &&
-          docs.some((d) => d.doc.message === 'request completed' && d.doc.req?.id === requestId),
+          docs.some((d) => d.doc.message === 'request completed' && d.doc['http.request.id'] === requestId),
         20_000,
         100,
       );
@@ -263,10 +263,7 @@ describeWithServers(
       expect(lines).toEqual(expect.arrayContaining(ofTheTrace));
       expect(new Set(lines.map((line: any) => line['trace.id']))).toEqual(new Set([traceId]));
       expect(lines).toContainEqual(
-        expect.objectContaining({
-          message: 'request completed',
-          req: expect.objectContaining({ id: first }),
-        }),
+        expect.objectContaining({ message: 'request completed', 'http.request.id': first }),
       );
       // Read from the logs stream's backing index: no audit event is among them.
       expect([...new Set(answer.hits.hits.map((hit: any) => hit._index))]).toEqual([
@@ -274,12 +271,14 @@ describeWithServers(
       ]);
       // The other request wrote lines of its own trace, none of which comes back.
       const otherLines = elasticsearch.documents.filter(
-        (d) => d.index === logsStream && (d.doc.req?.id === second || d.doc['order.id'] === secondOrder),
+        (d) =>
+          d.index === logsStream &&
+          (d.doc['http.request.id'] === second || d.doc['order.id'] === secondOrder),
       );
       expect(otherLines.length).toBeGreaterThan(0);
       expect(otherLines.every((d) => d.doc['trace.id'] !== traceId)).toBe(true);
       expect(
-        lines.filter((line: any) => line.req?.id === second || line['order.id'] === secondOrder),
+        lines.filter((line: any) => line['http.request.id'] === second || line['order.id'] === secondOrder),
       ).toEqual([]);
 
       // The index pattern the datasource had before, `<prefix>-logs-*`, reaches none of these lines.

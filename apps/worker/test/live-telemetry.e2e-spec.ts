@@ -363,8 +363,10 @@ describeWithServers(
       expect(spanName(created!['span.id'])).toBe('OrdersController.place');
       const request = apiLines.find((l) => l.message === 'request completed');
       expect(request).toMatchObject({
-        req: { method: 'POST', url: '/orders' },
-        http: { response: { status_code: 202 } },
+        'http.request.method': 'POST',
+        'url.path': '/orders',
+        'http.route': '/orders',
+        'http.response.status_code': 202,
       });
     });
 

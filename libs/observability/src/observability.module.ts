@@ -10,12 +10,14 @@ import {
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { AccessLog } from './logging/access-log';
+import { APP_LOGGER, appLoggerProvider } from './logging/app-logger';
 import { AuditLog } from './logging/audit-log';
 import { LogContextInterceptor } from './logging/log-context.interceptor';
 import { logSamplingMetricProvider } from './logging/log-sampling';
 import { LogShipping } from './logging/log-shipping';
-import { pinoHttpOptions } from './logging/pino-http.options';
 import { LOG_SHIPPING_FAILURES_METRIC } from './metrics/metric-names';
 import { DebugVars } from './debug/debug-vars';
 import { EventLoopHealthIndicator } from './health/event-loop.health';
@@ -61,12 +63,21 @@ class NoMetricsRoute {}
 @Global()
 @Module({})
 export class ObservabilityModule extends ConfigurableModuleClass implements NestModule {
-  constructor(private readonly httpMetrics: HttpMetricsRecorder) {
+  constructor(
+    private readonly httpMetrics: HttpMetricsRecorder,
+    private readonly accessLog: AccessLog,
+  ) {
     super();
   }
 
-  /** Express runs middleware in mounting order: the metrics middleware goes in before any route. */
+  /** Express runs middleware in mounting order: the access log and metrics middleware go in before any route. */
   configure(consumer: MiddlewareConsumer): void {
+    if (this.accessLog.needsExpressMiddleware())
+      consumer
+        .apply((request: never, response: never, next: () => void) =>
+          this.accessLog.expressMiddleware(request, response, next),
+        )
+        .forRoutes({ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL });
     if (!this.httpMetrics.needsExpressMiddleware()) return;
     consumer
       .apply((request: never, response: never, next: () => void) =>
@@ -119,17 +130,18 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       logSamplingMetricProvider(),
       LogShipping,
       AuditLog,
+      appLoggerProvider,
+      AccessLog,
     ];
     const logger = LoggerModule.forRootAsync({
-      inject: [RESOLVED_OPTIONS, LogShipping],
-      useFactory: (options: ResolvedObservabilityOptions, shipping: LogShipping) => ({
-        pinoHttp: [pinoHttpOptions(options, options.logging.samplingRatio), shipping.destination('app')],
-        // Fields a handler assigns (@LogContext) reach the `request completed` line too.
-        assignResponse: true,
-        // nestjs-pino 5's default mount (`{/*splat}`) never runs on Fastify under Nest 12: mount explicitly.
-        // With logs off (`silent`) there is no request logging middleware at all: nothing would be written.
-        forRoutes:
-          options.logging.level === 'silent' ? [] : [{ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL }],
+      inject: [APP_LOGGER],
+      useFactory: (appLogger: PinoLogger) => ({
+        // nestjs-pino's Logger and PinoLogger write through the application logger (its root is a child of
+        // it with no bindings, pino-http's automatic logging off).
+        pinoHttp: { logger: appLogger, autoLogging: false, wrapSerializers: false },
+        // No request middleware, hence no child logger per request: a line's request and trace fields come
+        // from the context (the logger's mixin), and the access line is AccessLog's, written once.
+        forRoutes: [],
       }),
     });
     const prometheus = PrometheusModule.register({
@@ -159,6 +171,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
         ShutdownState,
         LogShipping,
         AuditLog,
+        APP_LOGGER,
         prometheus,
         logger,
         getToken(APP_INFO_METRIC),

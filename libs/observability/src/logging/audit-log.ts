@@ -4,7 +4,7 @@ import { RESOLVED_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { logDatasets } from './log-names';
 import { LogShipping } from './log-shipping';
-import { ecsLoggerOptions } from './pino-http.options';
+import { ecsLoggerOptions } from './logger.options';
 
 export type AuditOutcome = 'success' | 'failure' | 'unknown';
 

@@ -1,6 +1,6 @@
 import Mock from '@elastic/elasticsearch-mock';
 import pino from 'pino';
-import { ecsLoggerOptions } from './pino-http.options';
+import { ecsLoggerOptions } from './logger.options';
 import { resolveObservabilityOptions } from '../observability.options';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain-JS transport, loaded by path in production

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { resolveObservabilityOptions } from '../observability.options';
-import { ecsLoggerOptions } from './pino-http.options';
+import { ecsLoggerOptions } from './logger.options';
 
 function capture(extraRedactPaths: string[] = []) {
   const lines: Record<string, any>[] = [];

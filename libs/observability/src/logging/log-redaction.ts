@@ -19,9 +19,6 @@ const SECRET_KEYS = new Set(SECRET_FIELDS);
 const SECRET_REQUEST_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
 /** Response headers that carry credentials. */
 const SECRET_RESPONSE_HEADERS = ['set-cookie'];
-/** Query parameters that carry credentials (OAuth's `access_token`, RFC 6750 §2.3), besides the fields above. */
-const SECRET_QUERY_PARAMS = new Set([...SECRET_FIELDS, 'access_token']);
-
 /** `headers` with the listed ones censored: a copy when one is present, else the same object. */
 function censorHeaders<T extends Record<string, unknown>>(headers: T, secret: readonly string[]): T {
   if (!headers || typeof headers !== 'object') return headers;
@@ -34,77 +31,58 @@ function censorHeaders<T extends Record<string, unknown>>(headers: T, secret: re
   return (copy ?? headers) as T;
 }
 
-const SECRET_QUERY_IN_URL = new RegExp(`([?&](?:${[...SECRET_QUERY_PARAMS].join('|')})=)[^&#]*`, 'gi');
+/** Query parameters that carry credentials (OAuth's `access_token`, RFC 6750 §2.3), besides the fields above. */
+const SECRET_QUERY_PARAMS = [...SECRET_FIELDS, 'access_token'];
+const SECRET_QUERY_IN_URL = new RegExp(`([?&](?:${SECRET_QUERY_PARAMS.join('|')})=)[^&#]*`, 'gi');
 
-/** A URL whose credential query parameters are censored (the same string when it has no query). */
-function censorUrl(url: unknown): unknown {
-  return typeof url === 'string' && url.includes('?')
-    ? url.replace(SECRET_QUERY_IN_URL, `$1${REDACTED}`)
-    : url;
+/** A URL (`?` included) or query string (without it) whose credential parameters are censored. */
+function censorQuery(url: unknown, withMark: boolean): unknown {
+  if (typeof url !== 'string' || url === '' || (withMark && !url.includes('?'))) return url;
+  const censored = (withMark ? url : `?${url}`).replace(SECRET_QUERY_IN_URL, `$1${REDACTED}`);
+  return withMark ? censored : censored.slice(1);
 }
 
-/** Query parameters with credential values censored: a copy when one is present. */
-function censorQuery(query: unknown): unknown {
-  if (!query || typeof query !== 'object') return query;
-  let copy: Record<string, unknown> | undefined;
-  for (const name of Object.keys(query)) {
-    if (!SECRET_QUERY_PARAMS.has(name)) continue;
-    copy ??= { ...(query as Record<string, unknown>) };
-    copy[name] = REDACTED;
-  }
-  return copy ?? query;
-}
-
-interface SerializedRequest {
-  url?: unknown;
-  headers?: Record<string, unknown>;
-  query?: unknown;
-}
-interface SerializedResponse {
-  headers?: Record<string, unknown>;
-}
-
-/**
- * pino serializers for the request and response of an access log line (pino-http hands them pino's
- * standard serialization, a fresh object per call): credential headers and query parameters become
- * `[REDACTED]`. This replaces pino's path redaction for them, which pino applies to every child
- * logger's bindings (one per request) by cloning and stringifying the request, logged or not.
- */
-export const credentialSafeSerializers = {
-  req<T extends SerializedRequest>(request: T): T {
-    if (request.headers) request.headers = censorHeaders(request.headers, SECRET_REQUEST_HEADERS);
-    if (request.query) request.query = censorQuery(request.query);
-    request.url = censorUrl(request.url);
-    return request;
-  },
-  res<T extends SerializedResponse>(response: T): T {
-    if (response.headers) response.headers = censorHeaders(response.headers, SECRET_RESPONSE_HEADERS);
-    return response;
-  },
+type HttpFields = {
+  request?: { headers?: Record<string, unknown> };
+  response?: { headers?: Record<string, unknown> };
 };
+type UrlFields = { full?: unknown; query?: unknown };
 
 /**
- * ECS fields of a request or response logged directly (`logger.info({ req })`, converted by the ECS
- * formatter into `http.request.headers`) with their credential headers censored: a copy when one is present.
+ * The ECS fields of a request or response logged directly (`logger.info({ req })`, converted by the ECS
+ * formatter into `http.request.headers`, `url.full`, `url.query`…) with their credential headers and query
+ * parameters censored: a copy when one is present. The access line logs neither headers nor query.
  */
-export function withoutCredentialHeaders(line: Record<string, unknown>): Record<string, unknown> {
-  const http = line.http as
-    | { request?: { headers?: Record<string, unknown> }; response?: { headers?: Record<string, unknown> } }
-    | undefined;
-  if (!http || typeof http !== 'object') return line;
-  const requestHeaders = http.request?.headers;
-  const responseHeaders = http.response?.headers;
-  const request = requestHeaders && censorHeaders(requestHeaders, SECRET_REQUEST_HEADERS);
-  const response = responseHeaders && censorHeaders(responseHeaders, SECRET_RESPONSE_HEADERS);
-  if (request === requestHeaders && response === responseHeaders) return line;
-  return {
-    ...line,
-    http: {
-      ...http,
-      ...(http.request && { request: { ...http.request, headers: request } }),
-      ...(http.response && { response: { ...http.response, headers: response } }),
-    },
-  };
+export function withoutRequestCredentials(line: Record<string, unknown>): Record<string, unknown> {
+  const http = line.http as HttpFields | undefined;
+  const url = line.url as UrlFields | undefined;
+  if ((!http || typeof http !== 'object') && (!url || typeof url !== 'object')) return line;
+  let written = line;
+  if (http && typeof http === 'object') {
+    const requestHeaders = http.request?.headers;
+    const responseHeaders = http.response?.headers;
+    const request = requestHeaders && censorHeaders(requestHeaders, SECRET_REQUEST_HEADERS);
+    const response = responseHeaders && censorHeaders(responseHeaders, SECRET_RESPONSE_HEADERS);
+    if (request !== requestHeaders || response !== responseHeaders)
+      written = {
+        ...written,
+        http: {
+          ...http,
+          ...(http.request && { request: { ...http.request, headers: request } }),
+          ...(http.response && { response: { ...http.response, headers: response } }),
+        },
+      };
+  }
+  if (url && typeof url === 'object') {
+    const full = censorQuery(url.full, true);
+    const query = censorQuery(url.query, false);
+    if (full !== url.full || query !== url.query)
+      written = {
+        ...written,
+        url: { ...url, ...(url.full !== undefined && { full }), ...(url.query !== undefined && { query }) },
+      };
+  }
+  return written;
 }
 
 /** Only plain data is searched: request objects, errors and class instances are written by serializers. */

@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FactoryProvider } from '@nestjs/common';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import { register, type Counter } from 'prom-client';
 import { parseExposition, valueOf } from '../../../../tooling/prometheus-text';
-import { waitFor } from '../../../../tooling/wait-for';
 import { resolveObservabilityOptions, type LoggingOptions } from '../observability.options';
 import { AuditLog } from './audit-log';
 import { LOG_LINES_DROPPED_METRIC } from './log-names';
@@ -22,14 +18,14 @@ import {
   traceIdRatioBound,
 } from './log-sampling';
 import type { LogShipping } from './log-shipping';
-import { pinoHttpOptions } from './pino-http.options';
+import { appLoggerOptions } from './logger.options';
 
 type Line = Record<string, any>;
 
 const randomTraceId = () => randomBytes(16).toString('hex');
 const randomTraceIds = (count: number) => Array.from({ length: count }, randomTraceId);
 
-/** Runs `work` as the active span of `traceId` would (what the pino instrumentation reads). */
+/** Runs `work` as the active span of `traceId` would (what the logger's mixin and sampling hook read). */
 function inTrace<T>(traceId: string, work: () => T): T {
   const spanContext = { traceId, spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED };
   return context.with(trace.setSpanContext(ROOT_CONTEXT, spanContext), work);
@@ -53,7 +49,7 @@ const options = (logging: LoggingOptions = {}) =>
 function appLogger(ratio: number | undefined) {
   const stats = new LogSamplingStats();
   const { lines, stream } = sink();
-  const logger = pino(pinoHttpOptions(options(), ratio, stats), stream);
+  const logger = pino(appLoggerOptions(options(), ratio, stats), stream);
   return { logger, lines, stats };
 }
 
@@ -227,9 +223,9 @@ describe('log sampling: which traces keep their lines', () => {
   it('adds no hook when the ratio is unset or 1: every line is written as before', () => {
     expect(logSamplingHooks(undefined)).toBeUndefined();
     expect(logSamplingHooks(1)).toBeUndefined();
-    expect(pinoHttpOptions(options()).hooks).toBeUndefined();
-    expect(pinoHttpOptions(options(), 1).hooks).toBeUndefined();
-    expect(pinoHttpOptions(options(), 0.5).hooks?.logMethod).toEqual(expect.any(Function));
+    expect(appLoggerOptions(options()).hooks).toBeUndefined();
+    expect(appLoggerOptions(options(), 1).hooks).toBeUndefined();
+    expect(appLoggerOptions(options(), 0.5).hooks?.logMethod).toEqual(expect.any(Function));
     const { logger, lines, stats } = appLogger(undefined);
     inTrace(ALWAYS_DROPPED, () => {
       logger.debug('d');
@@ -237,43 +233,5 @@ describe('log sampling: which traces keep their lines', () => {
     });
     expect(lines.map((line) => line.message)).toEqual(['d', 'i']);
     expect(stats.dropped).toEqual({ trace: 0, debug: 0, info: 0 });
-  });
-
-  it("applies the request's trace to its access log line: info dropped with the trace, 4xx kept", async () => {
-    const stats = new LogSamplingStats();
-    const { lines, stream } = sink();
-    const log = pinoHttp(pinoHttpOptions(options({ level: 'info' }), 0.5, stats), stream);
-    const server = createServer((request: IncomingMessage, response) => {
-      const traceId = String(request.headers['x-trace-id']);
-      inTrace(traceId, () => {
-        log(request, response);
-        request.log.info('handling');
-        response.statusCode = request.url === '/missing' ? 404 : 200;
-        response.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const call = (path: string, traceId: string) =>
-        fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'x-trace-id': traceId } });
-      await call('/kept', ALWAYS_KEPT);
-      await call('/dropped', ALWAYS_DROPPED);
-      await call('/missing', ALWAYS_DROPPED);
-      await waitFor(
-        async () => lines.length,
-        (n) => n >= 3,
-        5_000,
-        10,
-      );
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-    expect(lines.map((line) => [line.message, line.req?.url, line['log.level']])).toEqual([
-      ['handling', undefined, 'info'],
-      ['request completed', '/kept', 'info'],
-      ['request completed', '/missing', 'warn'],
-    ]);
-    expect(stats.dropped).toEqual({ trace: 0, debug: 0, info: 3 });
   });
 });

@@ -52,9 +52,10 @@ export function keepsTrace(traceId: string, ratio: number): boolean {
 }
 
 /**
- * The trace a line belongs to, as the line will carry it: a `trace.id` given with the line (lines relayed
- * from Temporal's workflow sandbox), else the active span's, which the OpenTelemetry pino instrumentation
- * writes. Undefined outside any trace (start-up, shutdown, tracing off).
+ * The trace a line belongs to, as the line will carry it: a `trace.id` given with the line (the access
+ * line, which carries its request's; lines relayed from Temporal's workflow sandbox), else the active
+ * span's, which the logger's mixin writes (`requestLogFields`). Undefined outside any trace (start-up,
+ * shutdown, tracing off).
  */
 function traceIdOf(first: unknown): string | undefined {
   if (typeof first === 'object' && first !== null) {
@@ -76,8 +77,9 @@ function sampledLevel(level: number): SampledLogLevel {
  * shutdown, background work — and no trace would ever gather them). Dropped lines are counted in `stats`.
  *
  * Undefined when `ratio` is unset or 1: no hook at all, so logging costs what it did. A hook runs only for
- * levels the logger has enabled, and is inherited by child loggers (pino-http's per-request loggers and its
- * `request completed` line among them).
+ * levels the logger has enabled, and is inherited by child loggers (nestjs-pino's among them). The access
+ * line (`AccessLog`) is written with the same logger and names its request's trace: it follows the decision
+ * of the request's other lines, wherever its response finishes.
  */
 export function logSamplingHooks(
   ratio: number | undefined,
