@@ -33,7 +33,7 @@ import { spanExportMetricProviders } from './metrics/span-export-metrics.provide
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder';
 import { HandlerOutcomeInterceptor } from './metrics/handler-outcome.interceptor';
 import { HandlerSpanInterceptor } from './tracing/handler-span.interceptor';
-import { HttpRouteTracing } from './tracing/http-route-tracing';
+import { HttpServerSpans } from './tracing/http-server-spans';
 import { CATCH_ALL_ROUTE } from './metrics/http-route';
 import { DefaultMetrics } from './metrics/default-metrics';
 import { useOpenMetricsRegistry } from './metrics/metrics-exposition';
@@ -66,6 +66,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
   constructor(
     private readonly httpMetrics: HttpMetricsRecorder,
     private readonly accessLog: AccessLog,
+    private readonly serverSpans: HttpServerSpans,
   ) {
     super();
   }
@@ -76,6 +77,13 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       consumer
         .apply((request: never, response: never, next: () => void) =>
           this.accessLog.expressMiddleware(request, response, next),
+        )
+        .forRoutes({ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL });
+    // After any middleware that gives the request its id: the request scope keeps the id it finds.
+    if (this.serverSpans.needsExpressMiddleware())
+      consumer
+        .apply((request: never, response: never, next: () => void) =>
+          this.serverSpans.expressMiddleware(request, response, next),
         )
         .forRoutes({ path: CATCH_ALL_ROUTE, method: RequestMethod.ALL });
     if (!this.httpMetrics.needsExpressMiddleware()) return;
@@ -112,7 +120,7 @@ export class ObservabilityModule extends ConfigurableModuleClass implements Nest
       DefaultMetrics,
       appInfoProvider,
       HttpMetricsRecorder,
-      HttpRouteTracing,
+      HttpServerSpans,
       { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
       { provide: APP_INTERCEPTOR, useClass: LogContextInterceptor },
       { provide: APP_INTERCEPTOR, useClass: HandlerOutcomeInterceptor },

@@ -2,8 +2,6 @@ import { isMainThread } from 'node:worker_threads';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
@@ -24,26 +22,14 @@ type OtlpCompression = NonNullable<
 
 /** `deployment.environment.name` (incubating semantic conventions, not exported under CommonJS resolution). */
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
-/**
- * Query parameters whose values a server span never carries (`url.query`): credentials some clients put
- * in URLs (an OAuth bearer token, RFC 6750 §2.3) besides the instrumentation's own signed-URL defaults.
- */
-const REDACTED_QUERY_PARAMS = [
-  'access_token',
-  'sig',
-  'Signature',
-  'AWSAccessKeyId',
-  'X-Goog-Signature',
-  'X-Amz-Signature',
-  'X-Amz-Credential',
-  'X-Amz-Security-Token',
-] as const;
+/** Paths whose requests get no server span by default: probes and scrapes would drown the traces. */
+export const DEFAULT_IGNORED_PATHS: readonly string[] = ['/health/live', '/health/ready', '/metrics'];
 
 export interface TracingOptions {
   serviceName: string;
   serviceVersion: string;
   environment: string;
-  /** Requests to these paths get no span (probes and scrapes would drown the traces). */
+  /** Requests to these paths get no server span (default `DEFAULT_IGNORED_PATHS`); compared without query. */
   ignoredPaths?: string[];
 }
 
@@ -57,6 +43,8 @@ export interface Tracing {
   readonly spanProcessor: SpanProcessor | null;
   /** What became of every sampled span: exported, dropped by reason, queued (`otel_spans_*` on `/metrics`). */
   readonly spanExport: SpanExportStats | null;
+  /** Request paths (without query string) that get no HTTP server span: `TracingOptions.ignoredPaths`. */
+  readonly ignoredPaths: ReadonlySet<string>;
   /** Flushes and stops; bounded, never rejects (an unreachable collector must not hang shutdown). */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -114,8 +102,10 @@ function exportsTraces(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Starts OpenTelemetry before the application loads, so HTTP, PostgreSQL and pino are instrumented as
- * they are first required (Nest handler spans come from `HandlerSpanInterceptor`). Standard variables apply: `OTEL_TRACES_SAMPLER(_ARG)` (for
+ * Starts OpenTelemetry before the application loads, so outgoing HTTP requests are instrumented as `http`
+ * is first required: a client span each, and the W3C trace context in their headers. The HTTP server span
+ * comes from the Nest module's framework hooks (`HttpServerSpans`, which reads `ignoredPaths` here), the
+ * handler spans from `HandlerSpanInterceptor`. Standard variables apply: `OTEL_TRACES_SAMPLER(_ARG)` (for
  * example `parentbased_traceidratio` + `0.1`), `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `OTEL_BSP_*`,
  * `OTEL_PROPAGATORS` (W3C trace context and baggage by default), `OTEL_SDK_DISABLED`.
  * Without an endpoint, spans are still created — log lines and exemplars carry trace ids — but not exported.
@@ -123,6 +113,7 @@ function exportsTraces(env: NodeJS.ProcessEnv): boolean {
 export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): Tracing {
   // Worker threads (log transports, Temporal's workflow sandbox) inherit preload flags: trace the main thread only.
   if (current) return current;
+  const ignoredPaths: ReadonlySet<string> = new Set(options.ignoredPaths ?? DEFAULT_IGNORED_PATHS);
   if (!isMainThread || env.OTEL_SDK_DISABLED === 'true') {
     return (current = {
       enabled: false,
@@ -130,10 +121,10 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
       resource: null,
       spanProcessor: null,
       spanExport: null,
+      ignoredPaths,
       shutdown: async () => {},
     });
   }
-  const ignored = new Set(options.ignoredPaths ?? ['/health/live', '/health/ready', '/metrics']);
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: options.serviceName,
     [ATTR_SERVICE_VERSION]: options.serviceVersion,
@@ -155,23 +146,11 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     // Metrics go through Prometheus and logs through pino: no OTLP readers (they would also slow shutdown).
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
-        redactedQueryParamsServer: [...REDACTED_QUERY_PARAMS],
-      }),
-      new PgInstrumentation({
-        enhancedDatabaseReporting: false,
-        // Background statements (scrape-time gauges, fault refresh) would each start a trace of their own.
-        requireParentSpan: true,
-        // Taking a pooled connection is visible in the statement's own timing; no span per checkout.
-        ignoreConnectSpans: true,
-      }),
-      new PinoInstrumentation({
-        disableLogSending: true,
-        logKeys: { traceId: 'trace.id', spanId: 'span.id', traceFlags: 'trace.flags' },
-      }),
-    ],
+    // Outgoing requests only. The instrumentation's server span starts at Node's request event, before
+    // routing: it learns the route later, binds both emitters of every request to its context, and
+    // computes its attributes before the sampler decides. `HttpServerSpans` starts it from the framework's
+    // hooks once the route is known, and sets attributes on sampled spans only.
+    instrumentations: [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })],
   });
   sdk.start();
   return (current = {
@@ -180,6 +159,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     resource,
     spanProcessor,
     spanExport: spanProcessor ? processSpanExportStats : null,
+    ignoredPaths,
     shutdown: (timeoutMs = 3_000) =>
       Promise.race([
         sdk.shutdown().catch(() => undefined),
