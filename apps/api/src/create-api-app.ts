@@ -28,7 +28,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
     clientErrorHandler: answerClientError,
   });
-  // Before Nest's middleware (the request log takes the URL when it starts): a token in the URL is not logged.
+  // First of all hooks: a token in the URL is censored before anything reads the URL.
   adapter.getInstance().addHook('onRequest', redactQueryToken);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true, // held until the pino logger is ready, then written through it

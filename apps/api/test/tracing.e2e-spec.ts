@@ -30,7 +30,7 @@ const SAGA_STEPS = [
 ];
 
 /**
- * Traces of the real app (child process: auto-instrumentation does not record under Jest), exported over
+ * Traces of the real app (child process, as it runs in production), exported over
  * OTLP/HTTP to a local receiver, with real PostgreSQL.
  */
 describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () => {

@@ -1,4 +1,4 @@
-// Imported first by main.ts: OpenTelemetry must patch http, Fastify, Nest, pg and pino before they load.
+// Imported first by main.ts: OpenTelemetry patches node:http's client (outgoing spans, W3C propagation) before it loads.
 import { serviceIdentity } from '@app/config';
 import { startTracing } from '@app/observability/tracing';
 
