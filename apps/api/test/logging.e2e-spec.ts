@@ -304,11 +304,11 @@ describe('log sampling (child process, LOG_SAMPLING_RATIO=0)', () => {
     const diagnostic = lines.filter((l) => l['event.dataset'] === 'orders-api');
     const belowWarn = (l: LogLine) => ['trace', 'debug', 'info'].includes(l['log.level']);
     expect(diagnostic.filter((l) => l['trace.id'] === traceId && belowWarn(l))).toEqual([]);
-    // The order's request: no access line, nor any other line below warn.
+    // The order's request: no access line, nor any other diagnostic line below warn (its audit events stay).
     expect(
       lines.some((l) => l['http.request.id'] === 'sampled-order' && l.message === 'request completed'),
     ).toBe(false);
-    expect(lines.filter((l) => l['http.request.id'] === 'sampled-order' && belowWarn(l))).toEqual([]);
+    expect(diagnostic.filter((l) => l['http.request.id'] === 'sampled-order' && belowWarn(l))).toEqual([]);
     expect(
       diagnostic.find((l) => l['http.request.id'] === 'sampled-missing' && l.message === 'request completed'),
     ).toMatchObject({
