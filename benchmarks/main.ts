@@ -11,6 +11,7 @@ import { orderPlacement } from './order-placement.bench';
 import { orderSearch } from './order-search.bench';
 import { soak, soakMarkdown } from './soak.bench';
 import { ADMIN_URL } from './support/bench-database';
+import { checkout } from './support/checkout';
 import {
   describeMachine,
   formatFigure,
@@ -35,7 +36,10 @@ const BENCHMARKS: Record<
   f: { title: 'Operator order search at 100,000 orders', run: orderSearch },
 };
 
-const USAGE = `npm run bench [-- [--quick] [--only a,c]]
+const USAGE = `npm run bench [-- [--quick] [--rounds 3] [--only a,c]]
+npm run bench -- --only a --baseline <checkout> [--candidate <checkout>]
+    a's figures as before → after: the API of <checkout> (a git worktree of another commit with its
+    dependencies, see benchmarks/README.md) against this checkout's (or --candidate's), taking turns
 npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
@@ -47,6 +51,9 @@ async function main(): Promise<number> {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      rounds: { type: 'string' },
+      baseline: { type: 'string' },
+      candidate: { type: 'string' },
       soak: { type: 'boolean', default: false },
       minutes: { type: 'string', default: '10' },
       reads: { type: 'string', default: '100' },
@@ -83,9 +90,31 @@ async function main(): Promise<number> {
     console.error(`unknown benchmark(s) ${unknown.join(', ')}\n${USAGE}`);
     return 2;
   }
-  const settings: RunSettings = values.quick
-    ? { quick: true, warmupS: 1, roundS: 3, rounds: 1 }
-    : { quick: false, warmupS: 5, roundS: 10, rounds: 3 };
+  const comparing = values.baseline !== undefined || values.candidate !== undefined;
+  if (comparing && selected.some((id) => id !== 'a')) {
+    console.error(`--baseline and --candidate apply to benchmark a only: add --only a\n${USAGE}`);
+    return 2;
+  }
+  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+    console.error(`--rounds takes a whole number of rounds, 1 or more (got ${values.rounds})\n${USAGE}`);
+    return 2;
+  }
+  for (const dir of [values.baseline, values.candidate])
+    if (dir !== undefined)
+      try {
+        checkout(dir);
+      } catch (error) {
+        console.error(error instanceof Error ? error.message : String(error));
+        return 2;
+      }
+  const settings: RunSettings = {
+    ...(values.quick
+      ? { quick: true, warmupS: 1, roundS: 3, rounds: rounds ?? 1 }
+      : { quick: false, warmupS: 5, roundS: 10, rounds: rounds ?? 3 }),
+    ...(values.baseline !== undefined ? { baseline: path.resolve(values.baseline) } : {}),
+    ...(values.candidate !== undefined ? { candidate: path.resolve(values.candidate) } : {}),
+  };
   releaseOnSignals();
 
   const machine = describeMachine(await postgresVersion());

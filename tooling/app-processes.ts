@@ -44,6 +44,11 @@ export interface ApiProcessOptions {
   killAfterMs?: number;
   /** Registers `stop()` (and the removal of its key folder and log file) there. */
   teardown?: ReleaseList;
+  /**
+   * Measured profiles: the checkout whose API is started, its entry point run from that folder (so that
+   * its own tsconfig paths and node_modules apply), to compare two commits. @default REPO_ROOT
+   */
+  root?: string;
 }
 
 /**
@@ -68,6 +73,8 @@ export async function startApiProcess(
   options: ApiProcessOptions = {},
 ): Promise<ApiProcess | MeasuredApiProcess> {
   const profile = options.profile ?? { kind: 'test' };
+  if (options.root !== undefined && profile.kind === 'test')
+    throw new Error('startApiProcess: `root` applies to measured profiles only');
   const keys = env.AUTH_LOCAL_KEY_FILE ? undefined : await createKeyFolder();
   const keyFile = env.AUTH_LOCAL_KEY_FILE ?? keys!.keyFile;
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -97,7 +104,9 @@ export async function startApiProcess(
           closeSync(logFd);
           unlinkSync(logFile);
         });
-      const launched = launchTypeScript(API_MAIN, {
+      const root = options.root ?? REPO_ROOT;
+      const launched = launchTypeScript(path.resolve(root, API_MAIN), {
+        cwd: root,
         env: {
           ...apiEnv(profile),
           PORT: String(port),
@@ -109,7 +118,7 @@ export async function startApiProcess(
         stdout: logFd ?? 'ignore',
         outputTail: 8_192,
         killAfterMs: options.killAfterMs ?? 3_000,
-        name: API_MAIN,
+        name: root === REPO_ROOT ? API_MAIN : path.join(root, API_MAIN),
       });
       const baseUrl = `http://127.0.0.1:${port}`;
       await waitUntilReady(launched, { url: `${baseUrl}/health/ready` }, options.timeoutMs ?? 120_000).catch(

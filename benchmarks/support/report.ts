@@ -8,11 +8,15 @@ export interface Figure {
   name: string;
   value: number;
   unit: string;
+  /** The same figure measured on the baseline checkout in the same run (`--baseline`): `before → value`. */
+  before?: number;
 }
 
 export interface Ratio {
   name: string;
   value: number;
+  /** The same ratio measured on the baseline checkout in the same run (`--baseline`): `before → value`. */
+  before?: number;
   /** What the figure is compared with, e.g. `≥ 0.90`. Informative only: nothing fails on it. */
   goal?: string;
 }
@@ -34,6 +38,10 @@ export interface RunSettings {
   warmupS: number;
   roundS: number;
   rounds: number;
+  /** Another checkout of the repository, measured beside `candidate` (benchmark a only). */
+  baseline?: string;
+  /** The checkout measured (and compared with `baseline`). @default this one */
+  candidate?: string;
 }
 
 export type Log = (line: string) => void;
@@ -66,11 +74,14 @@ export function describeMachine(postgresVersion: string): Machine {
 }
 
 export function formatFigure(figure: Figure): string {
-  return `${formatNumber(figure.value)} ${figure.unit}`.trim();
+  const before = figure.before === undefined ? '' : `${formatNumber(figure.before)} → `;
+  return `${before}${formatNumber(figure.value)} ${figure.unit}`.trim();
 }
 
 export function formatRatio(ratio: Ratio): string {
-  return `${formatNumber(ratio.value, ratio.value < 0.1 ? 4 : 2)}${ratio.goal ? ` (goal ${ratio.goal})` : ''}`;
+  const digits = (value: number) => (Math.abs(value) < 0.1 ? 4 : 2);
+  const before = ratio.before === undefined ? '' : `${formatNumber(ratio.before, digits(ratio.before))} → `;
+  return `${before}${formatNumber(ratio.value, digits(ratio.value))}${ratio.goal ? ` (goal ${ratio.goal})` : ''}`;
 }
 
 /** The section to paste into BENCHMARKS.md: machine, command, one table of every ratio and figure. */
