@@ -179,6 +179,88 @@ describe('TracedHistogram: latency samples link to their sampled trace through e
     expect(await classic.metrics()).toMatch(/^classic_seconds_count 2$/m);
   });
 
+  describe('labels(): a child bound to one label set', () => {
+    it('puts the active sampled trace on its bucket, as observe(labels, value) does, first sample or not', async () => {
+      const child = histogram.labels({ step: 'charge' });
+      context.with(inTrace(SAMPLED_TRACE, true), () => child.observe(0.05)); // creates the series and exemplar
+      context.with(inTrace(OTHER_TRACE, true), () => child.observe(0.5));
+      context.with(inTrace(SAMPLED_TRACE, true), () => child.observe(0.7)); // updates the exemplar in place
+      context.with(inTrace(OTHER_TRACE, true), () => child.observe(5));
+      context.with(inTrace(UNSAMPLED_TRACE, false), () => child.observe(0.01));
+      child.observe(3);
+      expect(await bucketExemplars(registry, 'work_seconds')).toEqual(
+        new Map([
+          ['0.1', SAMPLED_TRACE],
+          ['1', SAMPLED_TRACE],
+          ['+Inf', OTHER_TRACE],
+        ]),
+      );
+      const text = await registry.metrics();
+      expect(text).toMatch(
+        new RegExp(
+          `^work_seconds_bucket\\{le="1",step="charge"\\} 4 # \\{trace_id="${SAMPLED_TRACE}"\\} 0.7 \\d`,
+          'm',
+        ),
+      );
+      expect(text).toMatch(/^work_seconds_count\{step="charge"\} 6$/m);
+      expect(text).toMatch(/^work_seconds_sum\{step="charge"\} 9.26$/m);
+    });
+
+    it('counts what observe(labels, value) counts, in the same series', async () => {
+      const child = histogram.labels('charge', 'completed');
+      for (const value of [0.05, 0.1, 0.2, 2]) {
+        child.observe(value);
+        histogram.observe({ step: 'charge', outcome: 'completed' }, value);
+      }
+      const text = await registry.metrics();
+      expect(text).toMatch(/^work_seconds_bucket\{le="0.1",step="charge",outcome="completed"\} 4$/m);
+      expect(text).toMatch(/^work_seconds_bucket\{le="1",step="charge",outcome="completed"\} 6$/m);
+      expect(text).toMatch(/^work_seconds_count\{step="charge",outcome="completed"\} 8$/m);
+      expect(text).toMatch(/^work_seconds_sum\{step="charge",outcome="completed"\} 4.7$/m);
+    });
+
+    it('records outside a sampled trace without the exemplar path, and without hashing its labels again', () => {
+      const child = histogram.labels({ step: 'charge' });
+      child.observe(0.05); // creates the series
+      const withoutExemplar = jest.spyOn(Histogram.prototype as any, 'observeWithoutExemplar');
+      try {
+        child.observe(0.5);
+        context.with(inTrace(UNSAMPLED_TRACE, false), () => child.observe(0.5));
+        expect(withoutExemplar).not.toHaveBeenCalled();
+        expect(withExemplar).not.toHaveBeenCalled();
+      } finally {
+        withoutExemplar.mockRestore();
+      }
+    });
+
+    it('takes the trace active when its timer stops, with the labels given then', async () => {
+      const stop = histogram.labels({ step: 'ship' }).startTimer();
+      context.with(inTrace(SAMPLED_TRACE, true), () => stop({ outcome: 'completed' }));
+      expect(await registry.metrics()).toMatch(
+        new RegExp(
+          `^work_seconds_bucket\\{le="0.1",step="ship",outcome="completed"\\} 1 # \\{trace_id="${SAMPLED_TRACE}"\\}`,
+          'm',
+        ),
+      );
+    });
+
+    it('records no exemplars in a registry of the classic text format', async () => {
+      const classic = new Registry();
+      const child = new TracedHistogram({
+        name: 'classic_child_seconds',
+        help: 'test',
+        labelNames: ['step'],
+        registers: [classic],
+      }).labels({ step: 'a' });
+      context.with(inTrace(SAMPLED_TRACE, true), () => {
+        child.observe(0.5);
+        child.observe(0.5);
+      });
+      expect(withExemplar).not.toHaveBeenCalled();
+      expect(await classic.metrics()).toMatch(/^classic_child_seconds_count\{step="a"\} 2$/m);
+    });
+  });
+
   describe('traceExemplar', () => {
     it('is the trace id of the active span when sampled, undefined otherwise', () => {
       expect(traceExemplar()).toBeUndefined();

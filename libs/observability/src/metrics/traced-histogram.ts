@@ -8,14 +8,8 @@ import {
   type LabelValues,
   type ObserveDataWithExemplar,
 } from 'prom-client';
+import { HistogramChild, recordSample } from './bound-children';
 import { NO_EXEMPLAR, traceExemplar } from './trace-exemplar';
-
-/** prom-client's two ways of recording a sample: public in its JavaScript, missing from its typings. */
-interface Recording {
-  observeWithExemplar(data: ObserveDataWithExemplar<string>): void;
-  observeWithoutExemplar(labels: LabelValues<string>, value: number): void;
-}
-const recording = Histogram.prototype as unknown as Recording;
 
 /**
  * A latency histogram whose samples link to their trace: a sample recorded inside a sampled trace carries
@@ -29,6 +23,10 @@ const recording = Histogram.prototype as unknown as Recording;
  * costs the exemplar prom-client keeps per bucket (the trace's labels are shared by its samples). Exemplars need the OpenMetrics registry (`useOpenMetricsRegistry`, which the
  * ObservabilityModule switches on before it creates any metric); on a registry in the classic format, such
  * as a StandaloneMetrics set, the histogram records no exemplars.
+ *
+ * On a hot path, bind the label set once: `labels({ … })` (or the values in label-name order) returns a
+ * child bound to its series, whose `observe(seconds)` neither hashes nor checks labels again, and still
+ * links the sample to the active sampled trace.
  */
 export class TracedHistogram<T extends string = string> extends Histogram<T> {
   private readonly exemplars: boolean;
@@ -55,6 +53,16 @@ export class TracedHistogram<T extends string = string> extends Histogram<T> {
     };
   }
 
+  /**
+   * A child bound to one label set (`HistogramChild`): its samples go straight to their series, with the
+   * active sampled trace as exemplar. Keep it for as long as the label set is used.
+   */
+  override labels(...values: string[]): Histogram.Internal<T>;
+  override labels(labels: LabelValues<T>): Histogram.Internal<T>;
+  override labels(...args: unknown[]): Histogram.Internal<T> {
+    return new HistogramChild<T>(this, args, this.exemplars);
+  }
+
   /** The three forms of prom-client's `observe`: `(value)`, `(labels, value)`, `({ labels, value, exemplarLabels })`. */
   private observeInTrace(
     labelsOrData: number | LabelValues<T> | ObserveDataWithExemplar<T>,
@@ -68,11 +76,7 @@ export class TracedHistogram<T extends string = string> extends Histogram<T> {
 
   private record(labels: LabelValues<T>, value: number, exemplarLabels: LabelValues<T> | undefined): void {
     const exemplar = this.exemplars ? (exemplarLabels ?? traceExemplar()) : undefined;
-    if (exemplar === undefined || exemplar === NO_EXEMPLAR) {
-      recording.observeWithoutExemplar.call(this, labels, value);
-    } else {
-      recording.observeWithExemplar.call(this, { labels, value, exemplarLabels: exemplar });
-    }
+    recordSample(this, labels, value, exemplar === NO_EXEMPLAR ? undefined : exemplar);
   }
 }
 
