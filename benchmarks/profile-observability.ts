@@ -2,9 +2,10 @@
 // the other (warm-up, then 20 s each), then CPU per request by package, the difference first
 // (scripts/compare-cpu-profiles.js).
 //
-//   npm run profile:observability
+//   npm run profile:observability [-- --sampled] [--keep-profiles <dir>]
 //
 // Needs PostgreSQL as the tests do (127.0.0.1:5432 with trust authentication, or TEST_PG_ADMIN_URL).
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApiProcess, type MeasuredApiProcess } from '../tooling/app-processes';
@@ -26,20 +27,29 @@ const WARMUP_S = 5;
 const MEASURED_S = 20;
 const CUSTOMER = 'c-1';
 
-const USAGE = `Usage: npm run profile:observability
+const USAGE = `Usage: npm run profile:observability [-- --sampled] [--keep-profiles <dir>]
 
 CPU profiles of GET /orders/:id on two APIs sharing a database, observability on (metrics, every request
 traced and exported over OTLP/HTTP to a local sink, info logs to a file) and off; ${CONNECTIONS} connections,
 a ${WARMUP_S} s warm-up, then ${MEASURED_S} s of load on each in turn. Prints CPU per request by package, on − off first.
+  --sampled               the "on" API traces one request in ten (parentbased_traceidratio 0.1)
+  --keep-profiles <dir>   keeps on.cpuprofile and off.cpuprofile in <dir>
 Needs PostgreSQL on 127.0.0.1:5432 with trust authentication (or TEST_PG_ADMIN_URL), as the tests do.`;
 
-profileOptions(USAGE, {});
+const options = profileOptions(USAGE, {
+  sampled: { type: 'boolean', default: false },
+  'keep-profiles': { type: 'string' },
+});
+/** Head sampling of the "on" API: every request, or one trace in ten (`--sampled`). */
+const SAMPLED_ENV: Record<string, string> = options.sampled
+  ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }
+  : {};
 
 runProfile('obs', async ({ teardown, db, dir, keyFile, tokens, log }) => {
   const sink = await startOtlpSink(teardown);
   const start = (name: 'on' | 'off', observability: Observability) =>
     startApiProcess(
-      { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile },
+      { DATABASE_URL: db.url, AUTH_LOCAL_KEY_FILE: keyFile, ...(name === 'on' ? SAMPLED_ENV : {}) },
       {
         profile: { kind: 'profile', name: `obs-${name}`, observability },
         nodeArgs: cpuProfileFlags(path.join(dir, name)),
@@ -93,7 +103,12 @@ runProfile('obs', async ({ teardown, db, dir, keyFile, tokens, log }) => {
     (['on', 'off'] as const).map(async (name) => {
       const api = name === 'on' ? on : off;
       const { requests, endedAt } = measured.get(api)!;
-      return [await cpuProfileIn(path.join(dir, name)), requests, secondsBetween(endedAt, stopped.get(api)!)];
+      const profile = await cpuProfileIn(path.join(dir, name));
+      if (options['keep-profiles']) {
+        await mkdir(options['keep-profiles'], { recursive: true });
+        await copyFile(profile, path.join(options['keep-profiles'], `${name}.cpuprofile`));
+      }
+      return [profile, requests, secondsBetween(endedAt, stopped.get(api)!)];
     }),
   );
   await printCpuPerRequest([...args.flat(), MEASURED_S]);

@@ -34,6 +34,11 @@ interface FailureCounts {
   lastError?: string;
 }
 
+/** Lines are written to stdout once this much is pending (a few access lines)… */
+const STDOUT_BLOCK_BYTES = 4_096;
+/** …or after this long, so a quiet process's lines still appear at once to whoever reads them. */
+const STDOUT_FLUSH_MS = 100;
+
 /**
  * Where log lines go: always stdout as JSON; with Elasticsearch configured, also a worker-thread transport
  * per stream into its data stream. Shipping failures are counted (`log_shipping_failures_total`) and never
@@ -81,13 +86,18 @@ export class LogShipping {
   }
 
   /**
-   * stdout, plus Elasticsearch when configured. stdout is written asynchronously: lines logged while a
-   * write is in flight go out together in the next one (a synchronous write per line cost more than a
-   * tenth of a request's CPU under load), and a full pipe never blocks the event loop. Nothing waits for
-   * a buffer to fill, so lines still appear at once; `close()` and process exit flush what is pending.
+   * stdout, plus Elasticsearch when configured. stdout is written asynchronously and in blocks: lines
+   * gather until `STDOUT_BLOCK_BYTES` are pending or `STDOUT_FLUSH_MS` has passed, then go out in one
+   * write (a write per line cost more than a tenth of a request's CPU under load), and a full pipe never
+   * blocks the event loop. `close()` and process exit flush what is pending.
    */
   destination(stream: LogStream): DestinationStream {
-    const stdout = pino.destination({ dest: 1, sync: false });
+    const stdout = pino.destination({
+      dest: 1,
+      sync: false,
+      minLength: STDOUT_BLOCK_BYTES,
+      periodicFlush: STDOUT_FLUSH_MS,
+    });
     this.stdouts.push(stdout);
     const transport = this.transports.get(stream);
     return transport ? pino.multistream([{ stream: stdout }, { stream: transport }]) : stdout;
