@@ -36,10 +36,14 @@ const BENCHMARKS: Record<
   f: { title: 'Operator order search at 100,000 orders', run: orderSearch },
 };
 
+/** The benchmarks that measure another checkout beside this one (`--baseline`, `--candidate`). */
+const COMPARABLE: readonly string[] = ['a', 'e'];
+
 const USAGE = `npm run bench [-- [--quick] [--rounds 3] [--only a,c]]
-npm run bench -- --only a --baseline <checkout> [--candidate <checkout>]
-    a's figures as before → after: the API of <checkout> (a git worktree of another commit with its
-    dependencies, see benchmarks/README.md) against this checkout's (or --candidate's), taking turns
+npm run bench -- --only a,e --baseline <checkout> [--candidate <checkout>]
+    a's and e's figures as before → after: the API of <checkout> (a git worktree of another commit with
+    its dependencies, see benchmarks/README.md) against this checkout's (or --candidate's), taking turns
+    (--only a, --only e or --only a,e)
 npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
@@ -91,8 +95,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const comparing = values.baseline !== undefined || values.candidate !== undefined;
-  if (comparing && selected.some((id) => id !== 'a')) {
-    console.error(`--baseline and --candidate apply to benchmark a only: add --only a\n${USAGE}`);
+  if (comparing && selected.some((id) => !COMPARABLE.includes(id))) {
+    console.error(
+      `--baseline and --candidate apply to benchmarks ${COMPARABLE.join(' and ')} only: add --only a, --only e or --only a,e\n${USAGE}`,
+    );
     return 2;
   }
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds);

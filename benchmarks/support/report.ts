@@ -38,7 +38,7 @@ export interface RunSettings {
   warmupS: number;
   roundS: number;
   rounds: number;
-  /** Another checkout of the repository, measured beside `candidate` (benchmark a only). */
+  /** Another checkout of the repository, measured beside `candidate` (benchmarks a and e). */
   baseline?: string;
   /** The checkout measured (and compared with `baseline`). @default this one */
   candidate?: string;
