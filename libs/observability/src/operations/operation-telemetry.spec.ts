@@ -12,6 +12,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
+  AlwaysOffSampler,
   AlwaysOnSampler,
   InMemorySpanExporter,
   ParentBasedSampler,
@@ -21,6 +22,8 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { NO_EXEMPLAR } from '../metrics/trace-exemplar';
+import type { TraceSampling } from '../tracing/start-tracing';
 import { currentTraceCarrier, OperationTelemetry } from './operation-telemetry';
 
 class Declined extends Error {
@@ -30,6 +33,9 @@ class Declined extends Error {
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 /** A trace that its first process did not sample, stored or sent on as W3C headers (flags 00). */
 const UNSAMPLED_CARRIER = { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-00` };
+/** The same trace, sampled by its first process (flags 01). */
+const SAMPLED_CARRIER = { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` };
+const PARENT_SPAN_ID = 'b7ad6b7169203331';
 
 describe('OperationTelemetry (in-memory span exporter, a private Prometheus registry)', () => {
   const exporter = new InMemorySpanExporter();
@@ -308,5 +314,193 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
         trace.setGlobalTracerProvider(provider);
       }
     });
+  });
+  describe('under an unsampled parent, with a sampler that follows the parent (parent-based, the default)', () => {
+    const PARENT_BASED: TraceSampling = { followsParentSampling: true, recordsNothing: false };
+    const isError = jest.fn(() => true);
+    const outcomeOf = jest.fn((error: unknown) => (error instanceof Declined ? error.type : undefined));
+    const instruments = { tracerName: 'test', durations, outcomes, outcomeOf, isError };
+    const following = new OperationTelemetry(instruments, PARENT_BASED);
+    const attributes = jest.fn(() => ({ 'order.id': 'o-1' }));
+    const operation = (parent?: Record<string, string>) => ({
+      span: 'op.charge',
+      parent,
+      attributes,
+      durationLabels: { op: 'charge' },
+      countLabels: { kind: 'card' },
+    });
+    /** What the work sees: the active span context, and the traceparent it would hand on. */
+    const seen = async () => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      return { spanContext: trace.getActiveSpan()?.spanContext(), traceparent: carrier.traceparent };
+    };
+    const unsampledParent = trace.wrapSpanContext({
+      traceId: TRACE_ID,
+      spanId: PARENT_SPAN_ID,
+      traceFlags: TraceFlags.NONE,
+    });
+    let startSpan: jest.SpyInstance;
+    let startTimer: jest.SpyInstance;
+
+    beforeEach(() => {
+      jest.clearAllMocks();
+      startSpan = jest.spyOn(provider.getTracer('test'), 'startSpan');
+      startTimer = jest.spyOn(durations, 'startTimer');
+    });
+    afterEach(() => {
+      startSpan.mockRestore();
+      startTimer.mockRestore();
+    });
+
+    it('starts no span for a stored unsampled trace, and runs the work in it: it hands on flags 00', async () => {
+      const { spanContext, traceparent } = await following.run(operation(UNSAMPLED_CARRIER), seen);
+      expect(startSpan).not.toHaveBeenCalled();
+      expect(spanContext).toEqual({
+        traceId: TRACE_ID,
+        spanId: PARENT_SPAN_ID,
+        traceFlags: TraceFlags.NONE,
+        isRemote: true,
+      });
+      expect(traceparent).toBe(`00-${TRACE_ID}-${PARENT_SPAN_ID}-00`);
+      expect(attributes).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      expect(await count('completed')).toBe(1);
+      expect(await observations('completed')).toBe(1);
+      expect(startTimer).toHaveBeenCalledWith({ op: 'charge' }, NO_EXEMPLAR);
+    });
+
+    it('starts no span under an unsampled active span, and runs the work without a context switch', async () => {
+      const outer = trace.setSpan(ROOT_CONTEXT, unsampledParent);
+      const { active, spanContext, traceparent } = await context.with(outer, async () => {
+        const switchContext = jest.spyOn(context, 'with');
+        try {
+          return await following.run(operation(), async () => {
+            trace.getTracer('child').startSpan('child').end(); // the work's own spans are not sampled either
+            return { active: context.active(), ...(await seen()) };
+          });
+        } finally {
+          expect(switchContext).not.toHaveBeenCalled();
+          switchContext.mockRestore();
+        }
+      });
+      expect(startSpan).not.toHaveBeenCalled();
+      expect(active).toBe(outer);
+      expect(spanContext).toBe(unsampledParent.spanContext());
+      expect(traceparent).toBe(`00-${TRACE_ID}-${PARENT_SPAN_ID}-00`);
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      expect(await count('completed')).toBe(1);
+    });
+
+    it('records failures as before and rethrows them unchanged', async () => {
+      const declined = new Declined('no');
+      const down = new Error('down');
+      await expect(following.run(operation(UNSAMPLED_CARRIER), () => Promise.reject(declined))).rejects.toBe(
+        declined,
+      );
+      await expect(following.run(operation(UNSAMPLED_CARRIER), () => Promise.reject(down))).rejects.toBe(
+        down,
+      );
+      await expect(
+        following.run(operation(UNSAMPLED_CARRIER), () => {
+          throw down;
+        }),
+      ).rejects.toBe(down);
+      expect(startSpan).not.toHaveBeenCalled();
+      expect([await count('DECLINED'), await count('error')]).toEqual([1, 2]);
+      expect([await observations('DECLINED'), await observations('error')]).toEqual([1, 2]);
+      expect((await outcomes.get()).values.map((v) => v.labels)).toEqual([
+        { kind: 'card', outcome: 'DECLINED' },
+        { kind: 'card', outcome: 'error' },
+      ]);
+      expect(isError).not.toHaveBeenCalled(); // no span, no status
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('starts a span under a sampled parent, as before', async () => {
+      const { spanContext, traceparent } = await following.run(operation(SAMPLED_CARRIER), seen);
+      expect(startSpan).toHaveBeenCalledTimes(1);
+      const [span] = exporter.getFinishedSpans();
+      expect(span.spanContext().traceId).toBe(TRACE_ID);
+      expect(span.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
+      expect(span.attributes).toEqual({ 'order.id': 'o-1' });
+      expect(spanContext?.spanId).toBe(span.spanContext().spanId);
+      expect(traceparent).toBe(`00-${TRACE_ID}-${span.spanContext().spanId}-01`);
+    });
+
+    it('starts a root span without a parent: the sampler makes the root decision', async () => {
+      await following.run(operation(), seen);
+      expect(startSpan).toHaveBeenCalledTimes(1);
+      const [root] = exporter.getFinishedSpans();
+      expect(root.parentSpanContext).toBeUndefined();
+      expect(root.spanContext().traceFlags & TraceFlags.SAMPLED).toBe(TraceFlags.SAMPLED);
+
+      exporter.reset();
+      rootSampler = new TraceIdRatioBasedSampler(0);
+      const { traceparent } = await following.run(operation(), seen);
+      expect(startSpan).toHaveBeenCalledTimes(2);
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/); // a new trace, carried unsampled
+      expect(traceparent).not.toContain(TRACE_ID);
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    });
+
+    it('starts a span when it is not told how the sampler decides (tracing not started here)', async () => {
+      const untold = new OperationTelemetry(instruments);
+      const { spanContext } = await untold.run(operation(UNSAMPLED_CARRIER), seen);
+      expect(startSpan).toHaveBeenCalledTimes(1);
+      expect(spanContext?.spanId).not.toBe(PARENT_SPAN_ID);
+    });
+
+    /** Runs `test` with `sampler` as the global tracer provider's, then puts the parent-based one back. */
+    const withSampler = async (sampler: Sampler, test: () => Promise<void>) => {
+      trace.disable();
+      trace.setGlobalTracerProvider(
+        new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+      );
+      try {
+        await test();
+      } finally {
+        trace.disable();
+        trace.setGlobalTracerProvider(provider);
+      }
+    };
+
+    it('starts a span under an unsampled parent with a sampler that decides on its own (always on)', () =>
+      withSampler(new AlwaysOnSampler(), async () => {
+        const independent = new OperationTelemetry(instruments, {
+          followsParentSampling: false,
+          recordsNothing: false,
+        });
+        const { traceparent } = await independent.run(operation(UNSAMPLED_CARRIER), seen);
+        const [span] = exporter.getFinishedSpans(); // sampled, as the SDK samples it
+        expect(span.spanContext().traceId).toBe(TRACE_ID);
+        expect(span.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
+        expect(span.attributes).toEqual({ 'order.id': 'o-1' });
+        expect(traceparent).toBe(`00-${TRACE_ID}-${span.spanContext().spanId}-01`);
+      }));
+
+    it('with a sampler that samples nothing, starts no span under an unsampled parent, but still under a sampled one', () =>
+      withSampler(new AlwaysOffSampler(), async () => {
+        const off = new OperationTelemetry(instruments, {
+          followsParentSampling: false,
+          recordsNothing: true,
+        });
+        const offStartSpan = jest.spyOn(trace.getTracerProvider().getTracer('test'), 'startSpan');
+        try {
+          const unsampled = await off.run(operation(UNSAMPLED_CARRIER), seen);
+          expect(offStartSpan).not.toHaveBeenCalled();
+          expect(unsampled.traceparent).toBe(`00-${TRACE_ID}-${PARENT_SPAN_ID}-00`);
+
+          // Its span ends the sampled trace here: what the work hands on is not sampled.
+          const sampled = await off.run(operation(SAMPLED_CARRIER), seen);
+          expect(offStartSpan).toHaveBeenCalledTimes(1);
+          expect(sampled.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+          expect(sampled.traceparent).not.toContain(PARENT_SPAN_ID);
+          expect(exporter.getFinishedSpans()).toEqual([]);
+          expect(await count('completed')).toBe(2);
+        } finally {
+          offStartSpan.mockRestore();
+        }
+      }));
   });
 });

@@ -5,6 +5,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Context,
   type Span,
   type Tracer,
@@ -12,6 +13,7 @@ import {
 import type { Counter, Histogram, LabelValues } from 'prom-client';
 import { NO_EXEMPLAR, spanExemplar } from '../metrics/trace-exemplar';
 import type { LazySpanAttributes } from '../tracing/active-span';
+import { activeTracing, type TraceSampling } from '../tracing/start-tracing';
 
 /** The label every operation metric gets from its result: `completed`, or what the failure was. */
 export const OPERATION_OUTCOME_LABEL = 'outcome';
@@ -75,18 +77,40 @@ export interface Operation {
  * fails, and ends in `finally`, as the OpenTelemetry instrumentations do.
  *
  * A run that is not sampled does no span work: its attributes function is not called, and no exception,
- * status or exemplar is built for it. Its duration and outcome are recorded all the same.
+ * status or exemplar is built for it. Its duration and outcome are recorded all the same. When the
+ * sampler follows the parent's decision (parent-based, the default) and the parent is not sampled, no span
+ * is started at all: the sampler would not sample it, and the parent's context carries the same decision
+ * to what the work hands on.
  */
 export class OperationTelemetry {
   private readonly tracer: Tracer;
 
-  constructor(private readonly instruments: OperationInstruments) {
+  /**
+   * @param sampling What the sampler decides for a child span; by default the tracing that `startTracing`
+   *   started in this process, looked up at each run. Without either, every run starts its span.
+   */
+  constructor(
+    private readonly instruments: OperationInstruments,
+    private readonly sampling?: TraceSampling,
+  ) {
     this.tracer = trace.getTracer(instruments.tracerName);
   }
 
-  async run<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
+  run<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
     const active = context.active();
     const parent: Context = operation.parent ? propagation.extract(active, operation.parent) : active;
+    if (!this.spanIsNeverSampled(parent)) return this.traced(operation, active, parent, work);
+    // No span: a stored parent is made active for the work, so that what it hands on (`traceparent`
+    // flags 00) continues the trace unsampled; the active one stays as it is, without a context switch.
+    return this.measure(operation, parent === active ? undefined : parent, work);
+  }
+
+  private async traced<T>(
+    operation: Operation,
+    active: Context,
+    parent: Context,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const attributes = operation.attributes;
     const lazy = typeof attributes === 'function';
     const span = this.tracer.startSpan(
@@ -125,6 +149,44 @@ export class OperationTelemetry {
       stopTimer?.({ [OPERATION_OUTCOME_LABEL]: outcome });
       this.instruments.outcomes?.inc({ ...operation.countLabels, [OPERATION_OUTCOME_LABEL]: outcome });
       span.end();
+    }
+  }
+
+  /**
+   * Whether a span started under `parent` is certain not to be sampled, so that starting it (a sampler
+   * call, ids, a non-recording span, a context switch) would produce nothing: the parent is a valid
+   * trace that is not sampled, and the sampler follows the parent's decision, or samples nothing. A parent
+   * that records without being sampled (a custom sampler's RECORD_ONLY) is left to the sampler.
+   */
+  private spanIsNeverSampled(parent: Context): boolean {
+    const sampling = this.sampling ?? activeTracing();
+    if (!sampling || !(sampling.followsParentSampling || sampling.recordsNothing)) return false;
+    const span = trace.getSpan(parent);
+    if (!span) return false;
+    const spanContext = span.spanContext();
+    return (
+      (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 &&
+      isSpanContextValid(spanContext) &&
+      !span.isRecording()
+    );
+  }
+
+  /** A run without a span of its own: its duration (without exemplar) and outcome, as a spanned run's. */
+  private async measure<T>(
+    operation: Operation,
+    runContext: Context | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const stopTimer = this.instruments.durations?.startTimer(operation.durationLabels, NO_EXEMPLAR);
+    let outcome = OPERATION_COMPLETED;
+    try {
+      return await (runContext ? context.with(runContext, work) : work());
+    } catch (error) {
+      outcome = this.instruments.outcomeOf?.(error) ?? 'error';
+      throw error;
+    } finally {
+      stopTimer?.({ [OPERATION_OUTCOME_LABEL]: outcome });
+      this.instruments.outcomes?.inc({ ...operation.countLabels, [OPERATION_OUTCOME_LABEL]: outcome });
     }
   }
 }

@@ -2,8 +2,8 @@
  * Secondary entry point `@app/observability/tracing`: OpenTelemetry only, nothing from Nest, so it can be
  * imported first in `main.ts` and instrument the modules the application requires after it.
  */
-export { activeTracing, startTracing } from './start-tracing';
-export type { Tracing, TracingOptions } from './start-tracing';
+export { activeTracing, startTracing, traceSampling } from './start-tracing';
+export type { TraceSampling, Tracing, TracingOptions } from './start-tracing';
 export { CountingBatchSpanProcessor } from './counting-span.processor';
 export { CountingSpanExporter } from './counting-span.exporter';
 export { BATCH_SPAN_PROCESSOR_DEFAULTS } from './span-export.defaults';

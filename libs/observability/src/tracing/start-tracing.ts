@@ -33,7 +33,26 @@ export interface TracingOptions {
   ignoredPaths?: string[];
 }
 
-export interface Tracing {
+/**
+ * What the configured sampler decides for a span that has a parent, known once tracing starts: whether a
+ * span is worth starting at all (a child of an unsampled parent that the sampler would never sample is not).
+ */
+export interface TraceSampling {
+  /**
+   * Whether a span with a parent is sampled exactly when its parent is: `OTEL_TRACES_SAMPLER` unset, blank
+   * or unknown (the SDK's default, `parentbased_always_on`), or any `parentbased_*` value. A child of an
+   * unsampled parent is then never sampled. False for `always_on`, `always_off` and `traceidratio`, which
+   * decide every span on their own, and with tracing off.
+   */
+  readonly followsParentSampling: boolean;
+  /**
+   * Whether no span is ever sampled: `OTEL_TRACES_SAMPLER=always_off`, or tracing off. A child of an
+   * unsampled parent is then not sampled either (nor is any other span).
+   */
+  readonly recordsNothing: boolean;
+}
+
+export interface Tracing extends TraceSampling {
   /** Whether an SDK runs in this process (false when `OTEL_SDK_DISABLED=true` or off the main thread). */
   readonly enabled: boolean;
   /** Whether spans leave the process (an OTLP endpoint is configured). */
@@ -96,6 +115,25 @@ export function batchSpanProcessorOptions(
   };
 }
 
+/**
+ * The sampler `OTEL_TRACES_SAMPLER` selects, as NodeSDK reads it (`createSamplerFromEnv` in
+ * `@opentelemetry/sdk-node`): a value that is unset or only whitespace selects the default; any other is
+ * compared as it is (case and surrounding spaces included) with the six names of the specification, and
+ * one that matches none selects the default too (with a diagnostic error). The default, the tracer
+ * provider's own, is `parentbased_always_on`. `OTEL_TRACES_SAMPLER_ARG` (the ratio) changes nothing here.
+ */
+export function traceSampling(env: NodeJS.ProcessEnv): TraceSampling {
+  switch (env.OTEL_TRACES_SAMPLER?.trim() ? env.OTEL_TRACES_SAMPLER : 'parentbased_always_on') {
+    case 'always_on':
+    case 'traceidratio':
+      return { followsParentSampling: false, recordsNothing: false };
+    case 'always_off':
+      return { followsParentSampling: false, recordsNothing: true };
+    default: // parentbased_always_on, parentbased_always_off, parentbased_traceidratio, unknown names
+      return { followsParentSampling: true, recordsNothing: false };
+  }
+}
+
 function exportsTraces(env: NodeJS.ProcessEnv): boolean {
   if (env.OTEL_TRACES_EXPORTER === 'none') return false;
   return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -109,6 +147,7 @@ function exportsTraces(env: NodeJS.ProcessEnv): boolean {
  * example `parentbased_traceidratio` + `0.1`), `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `OTEL_BSP_*`,
  * `OTEL_PROPAGATORS` (W3C trace context and baggage by default), `OTEL_SDK_DISABLED`.
  * Without an endpoint, spans are still created — log lines and exemplars carry trace ids — but not exported.
+ * `env` is the environment the SDK reads too: `process.env`, unless a test says otherwise.
  */
 export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): Tracing {
   // Worker threads (log transports, Temporal's workflow sandbox) inherit preload flags: trace the main thread only.
@@ -118,6 +157,9 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     return (current = {
       enabled: false,
       exporting: false,
+      // No SDK: every span is the API's non-recording one.
+      followsParentSampling: false,
+      recordsNothing: true,
       resource: null,
       spanProcessor: null,
       spanExport: null,
@@ -139,7 +181,8 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     : null;
   const sdk = new NodeSDK({
     resource,
-    // No `sampler`: NodeSDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based ratio etc.).
+    // No `sampler`: NodeSDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based ratio etc.),
+    // as `traceSampling` does to tell what the sampler does with a span's parent.
     // With no exporter NodeSDK would register no tracer provider at all: keep one, so spans still exist
     // for context propagation, log correlation and exemplars.
     spanProcessors: [spanProcessor ?? new NoopSpanProcessor()],
@@ -156,6 +199,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
   return (current = {
     enabled: true,
     exporting,
+    ...traceSampling(env),
     resource,
     spanProcessor,
     spanExport: spanProcessor ? processSpanExportStats : null,
