@@ -115,14 +115,14 @@ module.exports = {
         'prom-client, the Prometheus module, OpenTelemetry or pino directly; the apps start tracing through @app/observability/tracing ' +
         '(instrumentation.ts). The library itself is exempt, and so are specs, which may build instruments to ' +
         'test against, and the SQL spans of @app/database, built after the fact from TypeORM\'s query events ' +
-        '(libs/database/src/query-spans.ts).',
+        '(libs/database/src/query-telemetry.ts).',
       severity: 'error',
       from: {
         path: `^(apps|libs)/[^/]+/src/.*${NOT_SPECS}`,
         pathNot: [
           '^libs/observability/',
           '^apps/worker/src/workflow-tracing\\.ts$',
-          '^libs/database/src/query-spans\\.ts$',
+          '^libs/database/src/query-telemetry\\.ts$',
         ],
       },
       to: {

@@ -2,12 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { databaseMetricProviders, QueryMetricsSubscriber } from './database-metrics';
+import { databaseMetricProviders } from './database-metrics';
 import { DatabaseReadiness } from './database-readiness';
 import { DATABASE_DEFAULTS, type DatabaseModuleOptions } from './database.options';
 import { MIGRATIONS } from './migrations';
 import { runPendingMigrations } from './pending-migrations';
-import { QUERY_SPAN_OPTIONS, QuerySpansSubscriber, type QuerySpanOptions } from './query-spans';
+import { QUERY_SPAN_OPTIONS, QueryTelemetrySubscriber, type QuerySpanOptions } from './query-telemetry';
 
 /** PostgreSQL through TypeORM: entities registered by each domain module, schema owned by migrations. */
 @Module({})
@@ -53,13 +53,12 @@ export class DatabaseModule {
       ],
       providers: [
         ...databaseMetricProviders,
-        QueryMetricsSubscriber,
-        // Joins the data source only when tracing runs in the process.
         {
           provide: QUERY_SPAN_OPTIONS,
           useValue: { thresholdMs: settings.spanThresholdMs } satisfies QuerySpanOptions,
         },
-        QuerySpansSubscriber,
+        // Joins the data source only when metrics or tracing are on in the process.
+        QueryTelemetrySubscriber,
         DatabaseReadiness,
       ],
     };

@@ -3,8 +3,9 @@ import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { Histogram, register, Registry } from 'prom-client';
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, QueryRunner } from 'typeorm';
-import { databaseMetricProviders, MAX_TIMED_STATEMENTS, QueryMetricsSubscriber } from './database-metrics';
+import { databaseMetricProviders } from './database-metrics';
 import { DB_METRICS } from './database-metric-names';
+import { MAX_TIMED_STATEMENTS, QueryTelemetrySubscriber } from './query-telemetry';
 import { statementLabels } from './sql-statement-labels';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -27,14 +28,17 @@ afterAll(() => {
   processRegistry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
 });
 
-/** A subscriber timing into the duration histogram its module provides; `run` sends a statement through it. */
+/**
+ * A subscriber timing into the duration histogram its module provides, with metrics on (tracing is off: no
+ * tracing was started); `run` sends a statement through it.
+ */
 function subscriber() {
   const provider = databaseMetricProviders.find(
     (p) => 'provide' in p && p.provide === getMetricToken(DB_METRICS.queryDuration),
   ) as { useFactory: () => Histogram<'operation' | 'table' | 'outcome'> };
   const duration = provider.useFactory();
   const dataSource = { subscribers: [] as unknown[] } as unknown as DataSource;
-  const metrics = new QueryMetricsSubscriber(dataSource, duration, true);
+  const metrics = new QueryTelemetrySubscriber(dataSource, duration, { thresholdMs: 10 }, true);
   metrics.onModuleInit();
   const run = (queryRunner: QueryRunner, query: string, success = true) => {
     metrics.beforeQuery({ queryRunner, query } as BeforeQueryEvent);
@@ -48,7 +52,7 @@ async function counts(registry: Registry): Promise<string[]> {
   return (await registry.metrics()).match(/^db_query_duration_seconds_count\{.*$/gm) ?? [];
 }
 
-describe('QueryMetricsSubscriber: statement durations, by operation, table and outcome', () => {
+describe('QueryTelemetrySubscriber, metrics: statement durations, by operation, table and outcome', () => {
   it('joins the data source, and counts each statement in the series of its labels and outcome', async () => {
     const { registry, dataSource, run } = subscriber();
     expect(dataSource.subscribers).toHaveLength(1);

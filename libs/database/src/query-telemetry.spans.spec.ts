@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
-import { QUERY_SPAN_TRACER, QuerySpansSubscriber } from './query-spans';
+import { QUERY_SPAN_TRACER, QueryTelemetrySubscriber } from './query-telemetry';
 
 const THRESHOLD_MS = 20;
 /** A value only ever sent as a parameter: it must not show up anywhere in a span. */
@@ -17,9 +17,11 @@ const SECRET = 'parameter-value-7f3a9c';
 const durationMs = (span: ReadableSpan) => span.duration[0] * 1e3 + span.duration[1] / 1e6;
 const startMs = (span: ReadableSpan) => span.startTime[0] * 1e3 + span.startTime[1] / 1e6;
 const endMs = (span: ReadableSpan) => span.endTime[0] * 1e3 + span.endTime[1] / 1e6;
+/** The duration histogram of a subscriber with metrics off: never used. */
+const NO_DURATION = {} as ConstructorParameters<typeof QueryTelemetrySubscriber>[1];
 
 /** Spans after the fact for slow and failing statements, against a real PostgreSQL through TypeORM. */
-describe('QuerySpansSubscriber (real PostgreSQL, in-memory exporter)', () => {
+describe('QueryTelemetrySubscriber, spans (real PostgreSQL, in-memory exporter)', () => {
   const exporter = new InMemorySpanExporter();
   const contextManager = new AsyncLocalStorageContextManager();
   const tracer = () => trace.getTracer('test');
@@ -44,7 +46,10 @@ describe('QuerySpansSubscriber (real PostgreSQL, in-memory exporter)', () => {
     exporter.getFinishedSpans().filter((span) => span.instrumentationScope.name === QUERY_SPAN_TRACER);
   const joinWith = (thresholdMs: number) => {
     dataSource.subscribers.splice(0);
-    new QuerySpansSubscriber(dataSource, { thresholdMs }).attach();
+    new QueryTelemetrySubscriber(dataSource, NO_DURATION, { thresholdMs }, false).attach({
+      metrics: false,
+      tracing: true,
+    });
   };
 
   beforeAll(async () => {
@@ -213,9 +218,9 @@ describe('QuerySpansSubscriber (real PostgreSQL, in-memory exporter)', () => {
     }
   });
 
-  it('joins the data source only when tracing runs in the process', () => {
+  it('joins the data source only when tracing runs in the process (metrics off)', () => {
     dataSource.subscribers.splice(0);
-    new QuerySpansSubscriber(dataSource, { thresholdMs: 0 }).onModuleInit(); // no startTracing() here
+    new QueryTelemetrySubscriber(dataSource, NO_DURATION, { thresholdMs: 0 }, false).onModuleInit(); // no startTracing() here
     expect(dataSource.subscribers).toEqual([]);
   });
 });
