@@ -114,7 +114,7 @@ module.exports = {
         'getMetricToken, StandaloneMetrics, annotateActiveSpan, OperationTelemetry, AppLogger, AuditLog), never ' +
         'prom-client, the Prometheus module, OpenTelemetry or pino directly; the apps start tracing through @app/observability/tracing ' +
         '(instrumentation.ts). The library itself is exempt, and so are specs, which may build instruments to ' +
-        'test against, and the SQL spans of @app/database, built after the fact from TypeORM\'s query events ' +
+        "test against, and the SQL spans of @app/database, built after the fact from TypeORM's query events " +
         '(libs/database/src/query-telemetry.ts).',
       severity: 'error',
       from: {
