@@ -19,12 +19,12 @@ export interface RequestScope {
 const SCOPE = Symbol('orders.request-scope');
 const SCOPE_KEY = createContextKey('orders.request-scope');
 
-type ScopedRequest = { id?: unknown; [SCOPE]?: RequestScope };
+type ScopedRequest = { id?: string | number; [SCOPE]?: RequestScope };
 
 /** The request's scope, created on first use (whichever hook runs first) from the framework's request id. */
 export function requestScopeOf(request: object): RequestScope {
   const scoped = request as ScopedRequest;
-  return (scoped[SCOPE] ??= { id: String(scoped.id ?? ''), fields: {} });
+  return (scoped[SCOPE] ??= { id: scoped.id === undefined ? '' : String(scoped.id), fields: {} });
 }
 
 /** `parent` with the request's scope in it: the context the request is served in. */
