@@ -5,8 +5,8 @@
  * holds a full one, so it ships at most `maxExportBatchSize` spans per export round trip; the queue only
  * buys time while an export is slow. With the SDK's defaults (batch 512, queue 2,048), a collector
  * answering in 100 ms caps the export at ~5,000 spans/s, and 0.3 s of a 7,000 spans/s load fills the
- * queue, so spans are dropped; these limits keep up with such a load. An API placing 120–140 orders/s at
- * 50–60 spans each makes ~7,000 spans/s. docs/observability.md says how to pick a sampling ratio.
+ * queue, so spans are dropped; these limits keep up with such a load (a worker replaying a backlog of
+ * orders, or reads at a few thousand per second, two spans each). docs/observability.md says how to pick a sampling ratio.
  */
 export const BATCH_SPAN_PROCESSOR_DEFAULTS = {
   /**
