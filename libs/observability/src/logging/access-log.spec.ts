@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { Controller, Get, Injectable, Module, Param, type INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -54,6 +55,9 @@ const ALWAYS_KEPT = '00000000000000000000000000000001';
 /** The pino logger nestjs-pino hands each handler (a child per request if a request middleware made one). */
 const loggersInHandlers: unknown[] = [];
 
+let releaseSlow: () => void = () => {};
+let slowRequests = 0;
+
 @Injectable()
 class Orders {
   constructor(readonly logger: PinoLogger) {}
@@ -72,6 +76,14 @@ class TestController {
     loggersInHandlers.push(this.orders.logger.logger);
     this.orders.logger.info('reading the order');
     return { id, customerId: 'c-42' };
+  }
+
+  /** Answers once `releaseSlow` is called: a request its client gives up on. */
+  @Get('slow')
+  async slow() {
+    slowRequests += 1;
+    await new Promise<void>((resolve) => (releaseSlow = resolve));
+    return { ok: true };
   }
 
   @Get('boom')
@@ -248,6 +260,43 @@ describe('access log on Fastify (one line per request, written once, in-process 
     expect(Object.keys(line!).filter((key) => /header|query|^req|^res/.test(key))).toEqual([]);
   });
 
+  it('writes a request whose client went away unanswered as aborted, at warn, without status or duration', async () => {
+    const requestId = randomUUID();
+    const { port } = new URL(baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`GET /slow?token=secret HTTP/1.1\r\nHost: test\r\nX-Request-Id: ${requestId}\r\n\r\n`);
+    await waitFor(
+      async () => slowRequests,
+      (started) => started === 1,
+      5_000,
+      5,
+    ); // the handler is serving it
+    socket.destroy();
+    const aborted = await waitFor(
+      async () => lines.filter((l) => l['http.request.id'] === requestId),
+      (found) => found.length > 0,
+      5_000,
+      5,
+    );
+    releaseSlow();
+    expect(aborted).toEqual([
+      expect.objectContaining({
+        message: 'request aborted',
+        'log.level': 'warn',
+        'http.request.method': 'GET',
+        'url.path': '/slow',
+        'http.route': '/slow',
+      }),
+    ]);
+    expect(aborted[0]['http.response.status_code']).toBeUndefined();
+    expect(aborted[0]['event.duration']).toBeUndefined();
+    // The handler's late answer goes nowhere and writes no second line: a later request's line is written
+    // after it was given.
+    await accessLine('/orders/after-abort');
+    expect(lines.filter((l) => l['http.request.id'] === requestId)).toHaveLength(1);
+  });
+
   it('writes a 404 at warn, without a route, and a 500 at error', async () => {
     expect(await accessLine('/no-such-route')).toMatchObject({
       'log.level': 'warn',
@@ -303,7 +352,9 @@ describe('access log and log sampling (LOG_SAMPLING_RATIO)', () => {
     const adapterHost = {
       httpAdapter: {
         getType: () => 'fastify',
-        getInstance: () => ({ addHook: (_: string, hook: never) => hooks.push(hook) }),
+        getInstance: () => ({
+          addHook: (name: string, hook: never) => name === 'onResponse' && hooks.push(hook),
+        }),
       },
     } as unknown as HttpAdapterHost;
     new AccessLog(adapterHost, logger).onModuleInit();

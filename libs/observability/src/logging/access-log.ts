@@ -36,8 +36,9 @@ interface Served {
   path: string;
   /** The matched route's template; undefined when no route matched. */
   route: string | undefined;
-  statusCode: number;
-  durationNs: number;
+  /** Undefined when the client went away before any response. */
+  statusCode: number | undefined;
+  durationNs: number | undefined;
   clientAddress: string | undefined;
   userAgent: string | undefined;
 }
@@ -75,7 +76,9 @@ type ExpressResponseLike = NodeJS.EventEmitter & {
  * (`@LogContext`) — and no header at all. Levels: `accessLogLevel`. Written with the application logger,
  * so log sampling decides it by the request's trace like the request's other lines.
  *
- * Fastify: one `onResponse` hook, which sees every request, unknown routes and body errors included.
+ * Fastify: one `onResponse` hook, which sees every request, unknown routes and body errors included, and
+ * one `onRequestAbort` hook for a request whose client closed the connection before it was answered
+ * (Fastify runs no `onResponse` for it): a `request aborted` line at `warn`, without status or duration.
  * Express: a middleware (`expressMiddleware`) the module mounts before the routes. With logs off
  * (`silent`, or a level above `error`) nothing is registered at all.
  */
@@ -94,13 +97,38 @@ export class AccessLog implements OnModuleInit {
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!this.enabled || adapter?.getType() !== 'fastify') return;
+    const instance = adapter.getInstance();
     // Callback style: no promise per request.
-    adapter
-      .getInstance()
-      .addHook('onResponse', (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => {
+    instance.addHook(
+      'onResponse',
+      (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => {
         this.fastifyResponse(request, reply);
         done();
-      });
+      },
+    );
+    instance.addHook('onRequestAbort', (request: FastifyRequestLike, done: () => void) => {
+      this.fastifyAbort(request);
+      done();
+    });
+  }
+
+  /** A client that went away unanswered: operators look for these when callers time out. */
+  private fastifyAbort(request: FastifyRequestLike): void {
+    if (!this.logger.isLevelEnabled('warn')) return;
+    this.write(
+      'warn',
+      requestScopeOf(request),
+      {
+        method: request.method,
+        path: pathOf(request.url),
+        route: request.routeOptions?.url || undefined,
+        statusCode: undefined,
+        durationNs: undefined,
+        clientAddress: request.ip,
+        userAgent: request.headers['user-agent'],
+      },
+      'request aborted',
+    );
   }
 
   private fastifyResponse(request: FastifyRequestLike, reply: FastifyReplyLike): void {
@@ -159,7 +187,7 @@ export class AccessLog implements OnModuleInit {
     context.with(contextWithRequestScope(active, scope), next);
   }
 
-  private write(level: Level, scope: RequestScope, served: Served): void {
+  private write(level: Level, scope: RequestScope, served: Served, message = 'request completed'): void {
     // Undefined fields are left out of the line by pino.
     const line: Record<string, unknown> = {
       'http.request.method': served.method,
@@ -176,6 +204,6 @@ export class AccessLog implements OnModuleInit {
     };
     // The domain ids, each once: a field of the line itself is never repeated.
     for (const key in scope.fields) if (!(key in line)) line[key] = scope.fields[key];
-    this.logger[level](line, 'request completed');
+    this.logger[level](line, message);
   }
 }

@@ -5,7 +5,9 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Counter, Gauge, register, Registry } from 'prom-client';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../../../tooling/wait-for';
 import { ObservabilityModule } from '../observability.module';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { HttpMetricsRecorder, MAX_BOUND_REQUEST_SERIES } from './http-metrics.recorder';
@@ -29,6 +31,20 @@ class PauseController {
   }
 }
 
+/** Answers once `releaseHeld` is called: a request its client gives up on. */
+let releaseHeld: () => void = () => {};
+let heldRequests = 0;
+
+@Controller('held')
+class HeldController {
+  @Get()
+  async held() {
+    heldRequests += 1;
+    await new Promise<void>((resolve) => (releaseHeld = resolve));
+    return {};
+  }
+}
+
 @Module({
   imports: [
     ObservabilityModule.forRoot({
@@ -37,7 +53,7 @@ class PauseController {
       logging: { level: 'silent' },
     }),
   ],
-  controllers: [WidgetsController, PauseController],
+  controllers: [WidgetsController, PauseController, HeldController],
 })
 class WidgetsModule {}
 
@@ -95,6 +111,30 @@ describe.each([
       new RegExp(`^http_request_duration_seconds_bucket\\{le="0.025",${series}\\} 0$`, 'm'),
     );
     expect(body).toMatch(new RegExp(`^http_request_duration_seconds_count\\{${series}\\} 2$`, 'm'));
+  });
+
+  it('counts a request whose client went away unanswered as 499, and takes it out of the in-flight gauge', async () => {
+    const before = heldRequests;
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /held HTTP/1.1\r\nHost: test\r\n\r\n');
+    await waitFor(
+      async () => heldRequests,
+      (started) => started === before + 1,
+      5_000,
+      5,
+    );
+    expect((await renderMetrics(undefined)).body).toMatch(/^http_requests_in_flight\{method="GET"\} 1$/m);
+    socket.destroy();
+    const body = await waitFor(
+      async () => (await renderMetrics(undefined)).body,
+      (text) => /^http_requests_in_flight\{method="GET"\} 0$/m.test(text),
+      5_000,
+      5,
+    );
+    releaseHeld();
+    expect(body).toMatch(/^http_requests_total\{method="GET",route="\/held",status_code="499"\} 1$/m);
+    expect(body).not.toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/held"/m);
   });
 });
 

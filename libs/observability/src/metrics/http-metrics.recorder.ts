@@ -38,6 +38,8 @@ function statusLabel(code: number): string {
  * Fastify still passes to `onResponse`) has none, and is not measured.
  */
 const IN_FLIGHT = Symbol('http-metrics.in-flight');
+/** The status a request is counted with when its client closed the connection before the answer (nginx's). */
+export const CLIENT_CLOSED_REQUEST = '499';
 
 type MeasuredRequest = { method: string; [IN_FLIGHT]?: BoundGauge | undefined };
 
@@ -101,6 +103,24 @@ export class HttpMetricsRecorder implements OnModuleInit {
         done();
       },
     );
+    // A client that closed the connection before the answer: Fastify runs no `onResponse` for it, so it
+    // leaves the in-flight gauge here, counted with the status nginx gives it (499), without a duration.
+    instance.addHook(
+      'onRequestAbort',
+      (request: Parameters<typeof fastifyRoute>[0] & MeasuredRequest, done: () => void) => {
+        const inFlight = request[IN_FLIGHT];
+        if (inFlight !== undefined) {
+          request[IN_FLIGHT] = undefined;
+          inFlight.dec();
+          this.requests.inc({
+            method: request.method,
+            route: fastifyRoute(request),
+            status_code: CLIENT_CLOSED_REQUEST,
+          });
+        }
+        done();
+      },
+    );
   }
 
   /** Express needs the metrics middleware; Fastify is measured by its hooks, and no middleware costs nothing. */
@@ -114,15 +134,24 @@ export class HttpMetricsRecorder implements OnModuleInit {
    */
   expressMiddleware(
     request: Parameters<typeof expressRoute>[0] & { method: string },
-    response: NodeJS.EventEmitter & { statusCode: number },
+    response: NodeJS.EventEmitter & { statusCode: number; writableFinished: boolean },
     next: () => void,
   ): void {
     if (!this.enabled || this.adapterHost.httpAdapter?.getType() !== 'express') return next();
     const start = performance.now();
     const inFlight = this.inFlightOf(request.method);
     inFlight.inc();
-    response.once('finish', () => {
+    // `close` comes after `finish`, and alone when the client went away before the answer.
+    response.once('close', () => {
       inFlight.dec();
+      if (!response.writableFinished) {
+        this.requests.inc({
+          method: request.method,
+          route: expressRoute(request),
+          status_code: CLIENT_CLOSED_REQUEST,
+        });
+        return;
+      }
       const seconds = (performance.now() - start) / 1e3;
       this.record(request.method, expressRoute(request), response.statusCode, seconds);
     });
