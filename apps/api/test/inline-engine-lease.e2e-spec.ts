@@ -100,8 +100,12 @@ describe('one inline engine per database (API processes, real PostgreSQL)', () =
           /another process \(orders-inline-engine\/other, PostgreSQL pid \d+\) took the inline engine lease/,
         ),
       });
-      expect(first.output()).toMatch(
-        /"log\.level":"error".*took the inline engine lease; this one runs no saga/,
+      // Log lines reach stdout in blocks: wait for the line rather than read stdout at once.
+      await waitFor(
+        async () => first.output(),
+        (output) => /"log\.level":"error".*took the inline engine lease; this one runs no saga/.test(output),
+        5_000,
+        20,
       );
       const refused = await place(first);
       expect([refused.status, refused.body.code]).toEqual([503, 'WORKFLOW_ENGINE_UNAVAILABLE']);

@@ -253,7 +253,12 @@ describeWithServers(['temporal'], 'order administration on a real Temporal serve
 
     it('the worker registered the four order search attributes on the namespace, with their types', async () => {
       // A fresh dev server: nothing but the worker could have added them.
-      expect(live.worker.output()).toMatch(/registered search attributes [^"]*OrderStatus/);
+      await waitFor(
+        async () => live.worker.output(),
+        (output) => /registered search attributes [^"]*OrderStatus/.test(output),
+        5_000,
+        20,
+      );
       const custom = await customAttributes(address());
       expect(
         Object.fromEntries(Object.keys(ORDER_ATTRIBUTE_TYPES).map((name) => [name, custom[name]])),
