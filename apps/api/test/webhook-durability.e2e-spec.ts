@@ -110,6 +110,19 @@ describe('webhook delivery across processes', () => {
     );
     expect(committed.every((r) => r.status === 'pending')).toBe(true);
     expect(receiver.received.length).toBeGreaterThan(0);
+    // The placements' server spans have left the process (its export runs on a timer): a kill loses the
+    // spans still queued, and the deliveries below are checked against the traces these spans start.
+    await waitFor(
+      async () => {
+        const traces = new Set(
+          otlp.spans.filter((s) => orders.includes(String(s.attributes['order.id']))).map((s) => s.traceId),
+        );
+        return otlp.spans.filter(
+          (s) => s.kind === 2 && s.attributes['http.route'] === '/orders' && traces.has(s.traceId),
+        );
+      },
+      (placements) => placements.length === orders.length,
+    );
     expect(await first.stop('SIGKILL')).toBeNull();
     const audit = asJson(first.output()).find((l) => l['event.action'] === 'webhook-endpoint-created');
     expect(audit).toMatchObject({
