@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { Controller, Get, Injectable, Module, Param, type INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -22,24 +21,11 @@ import { LogContext } from './log-context.decorator';
 import { LogSamplingStats } from './log-sampling';
 import { appLoggerOptions } from './logger.options';
 import { requestIdFrom } from './request-id';
+import { logLines, type LogLine } from './log-lines.fixture';
 
-type Line = Record<string, any>;
+type Line = LogLine;
 
-function sink() {
-  const lines: Line[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n'))
-        if (text) {
-          raw.push(text);
-          lines.push(JSON.parse(text));
-        }
-      done();
-    },
-  });
-  return { lines, raw, stream };
-}
+const sink = logLines;
 
 /** The top-level keys of a written line, repeated ones included (JSON.parse would keep the last). */
 function keysOf(raw: string): string[] {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FactoryProvider } from '@nestjs/common';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
@@ -19,8 +18,9 @@ import {
 } from './log-sampling';
 import type { LogShipping } from './log-shipping';
 import { appLoggerOptions } from './logger.options';
+import { logLines, type LogLine } from './log-lines.fixture';
 
-type Line = Record<string, any>;
+type Line = LogLine;
 
 const randomTraceId = () => randomBytes(16).toString('hex');
 const randomTraceIds = (count: number) => Array.from({ length: count }, randomTraceId);
@@ -31,16 +31,7 @@ function inTrace<T>(traceId: string, work: () => T): T {
   return context.with(trace.setSpanContext(ROOT_CONTEXT, spanContext), work);
 }
 
-function sink() {
-  const lines: Line[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text));
-      done();
-    },
-  });
-  return { lines, stream };
-}
+const sink = logLines;
 
 const options = (logging: LoggingOptions = {}) =>
   resolveObservabilityOptions({ serviceName: 'svc', logging: { level: 'trace', ...logging } });

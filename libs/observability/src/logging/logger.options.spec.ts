@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import pino from 'pino';
@@ -8,24 +7,11 @@ import { AuditLog } from './audit-log';
 import type { LogShipping } from './log-shipping';
 import { appLoggerOptions, ecsLoggerOptions } from './logger.options';
 import { requestLogFields } from './request-log-fields';
+import { logLines, type LogLine } from './log-lines.fixture';
 
-type Line = Record<string, any>;
+type Line = LogLine;
 
-function sink() {
-  const lines: Line[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n'))
-        if (text) {
-          raw.push(text);
-          lines.push(JSON.parse(text));
-        }
-      done();
-    },
-  });
-  return { lines, raw, stream };
-}
+const sink = logLines;
 
 const options = resolveObservabilityOptions({ serviceName: 'svc' });
 
