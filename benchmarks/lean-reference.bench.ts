@@ -7,7 +7,7 @@ import { createSigningKey } from '../tooling/tokens';
 import { createBenchDatabase, type BenchDatabase } from './support/bench-database';
 import { checkout, type Checkout } from './support/checkout';
 import { cyclingGets, runLoad, type LoadResult } from './support/load';
-import { fillStock, orderRequests, waitForSagas, type AuthorizedBody } from './support/orders';
+import { fillStock, orderRequests, placeRequests, waitForSagas, type PlacedOrder } from './support/orders';
 import { startOtlpSink } from './support/otlp-sink';
 import { processCpuSeconds } from './support/process-cpu';
 import type { BenchResult, Figure, Log, Ratio, RunSettings } from './support/report';
@@ -17,10 +17,7 @@ import { benchChild, Teardown } from './support/teardown';
 const CONNECTIONS = 32;
 
 /** An order placed beforehand: its path and its customer's `Authorization` header. */
-interface Placed {
-  path: string;
-  headers: { authorization: string };
-}
+type Placed = PlacedOrder;
 
 /** `before`: the baseline checkout's API (`--baseline`); `after`: the measured checkout's (this one by default). */
 type SideName = 'before' | 'after';
@@ -109,7 +106,7 @@ export async function leanReference(settings: RunSettings, log: Log): Promise<Be
     const requests = await orderRequests(settings.quick ? 100 : 500, tokens);
     for (const api of apis) {
       await fillStock(api.db);
-      api.placed = await placeAll(api.api.baseUrl, requests);
+      api.placed = await placeRequests(api.api.baseUrl, requests);
       await waitForSagas(api.db);
     }
     await waitUntilReady(lean, { url: `${leanUrl}${afterApi.placed[0].path}` });
@@ -231,31 +228,6 @@ async function rotatingRounds(
     }
   }
   return { samples, rounds };
-}
-
-/**
- * Places one order per request, 8 at a time; resolves with their paths and customers' headers in the
- * order of `requests`, so that two APIs given the same requests hold the same orders at the same index.
- */
-async function placeAll(baseUrl: string, requests: AuthorizedBody[], concurrency = 8): Promise<Placed[]> {
-  const placed: Placed[] = new Array<Placed>(requests.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < requests.length) {
-      const index = next++;
-      const { body, headers } = requests[index];
-      const response = await fetch(`${baseUrl}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body,
-      });
-      if (response.status !== 202)
-        throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
-      placed[index] = { path: response.headers.get('location')!, headers };
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return placed;
 }
 
 /** The comparison is only fair if both answer the same: every sampled order reads identically. */

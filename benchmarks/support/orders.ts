@@ -42,13 +42,31 @@ export async function placeOrders(
   count: number,
   tokens: AccessTokens,
   concurrency = 8,
-): Promise<Array<{ path: string; headers: { authorization: string } }>> {
-  const requests = await orderRequests(count, tokens);
-  const placed: Array<{ path: string; headers: { authorization: string } }> = [];
+): Promise<PlacedOrder[]> {
+  return placeRequests(baseUrl, await orderRequests(count, tokens), concurrency);
+}
+
+/** An order placed: where to read it, and its customer's headers. */
+export interface PlacedOrder {
+  path: string;
+  headers: { authorization: string };
+}
+
+/**
+ * Places one order per request, `concurrency` at a time; resolves with their paths and customers' headers
+ * in the order of `requests`, so that two APIs given the same requests hold the same orders at the same index.
+ */
+export async function placeRequests(
+  baseUrl: string,
+  requests: AuthorizedBody[],
+  concurrency = 8,
+): Promise<PlacedOrder[]> {
+  const placed = new Array<PlacedOrder>(requests.length);
   let next = 0;
   const worker = async () => {
     while (next < requests.length) {
-      const { body, headers } = requests[next++];
+      const index = next++;
+      const { body, headers } = requests[index];
       const response = await fetch(`${baseUrl}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
@@ -56,7 +74,7 @@ export async function placeOrders(
       });
       if (response.status !== 202)
         throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
-      placed.push({ path: response.headers.get('location')!, headers });
+      placed[index] = { path: response.headers.get('location')!, headers };
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
