@@ -2,6 +2,7 @@ import { FaultInjection1763800000000 } from './1763800000000-fault-injection.mig
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
 import { OrderAdministration1764400000000 } from './1764400000000-order-administration.migration';
 import { ReadContracts1764300000000 } from './1764300000000-read-contracts.migration';
+import { RestockIdempotency1764600000000 } from './1764600000000-restock-idempotency.migration';
 import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
 import { Webhooks1764000000000 } from './1764000000000-webhooks.migration';
 
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SimulatedProviderLedger1764200000000,
   ReadContracts1764300000000,
   OrderAdministration1764400000000,
+  RestockIdempotency1764600000000,
 ];
