@@ -31,6 +31,7 @@ export { HandlerOutcomeInterceptor } from './metrics/handler-outcome.interceptor
 export { prefersOpenMetrics, renderMetrics } from './metrics/metrics-exposition';
 export { MetricsServer } from './metrics/metrics.server';
 export { traceExemplar } from './metrics/trace-exemplar';
+export { removeSeries, seriesLabelValues } from './metrics/series-removal';
 export { METRICS_ENABLED } from './observability.constants';
 export { ObservabilityModule } from './observability.module';
 export type { ObservabilityModuleExtras } from './observability.module-definition';
