@@ -10,6 +10,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { accessTokenVerifierProvider } from './auth/access-token-verifier.provider';
 import { authMetricProviders } from './auth/auth.metrics';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { orderPlacementAllowanceProviders } from './auth/order-placement-allowance';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { DemoCatalogSeeder } from './catalog/demo-catalog.seeder';
 import { FaultsController } from './faults/faults.controller';
@@ -30,6 +31,7 @@ export class AppModule {
       RequestAuthenticator,
       BearerAuthGuard,
       ...authMetricProviders,
+      ...orderPlacementAllowanceProviders(config),
       // Read from the database at scrape time, by the API replica holding the database gauges lease only
       // (DatabaseGaugesModule below): workers and the other replicas do not repeat them.
       ordersByStatusGaugeProvider,

@@ -6,7 +6,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
 import { BEARER_SCHEME } from './auth/auth.constants';
-import { registerOrderRateLimit } from './auth/order-rate-limit';
 import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { refuseUnprocessableJson } from './http/json-body-limits.hook';
@@ -44,8 +43,6 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   fastify.addHook('onRequest', requireJsonBodies);
   fastify.addHook('preValidation', refuseUnprocessableJson);
   fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
-  if (config.orderRateLimitPerMinute > 0)
-    await registerOrderRateLimit(app, config.orderRateLimitPerMinute, config.orderRateLimitStore);
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { parseList, type Item } from 'structured-headers';
 import { freePort, isListening } from '../../../tooling/free-port';
 import { orderBody } from '../../../tooling/order-requests';
 import { parseExposition } from '../../../tooling/prometheus-text';
@@ -14,6 +15,16 @@ const LIMIT = 5;
 const MAX_REQUEST_MS = 1_000;
 const STORE_FAILING = 'Rate limit store (Redis) failing';
 const STORE_BACK = 'Rate limit store (Redis) answers again';
+const POLICY = `"orders";q=${LIMIT};w=60`;
+
+/** `r` of the `RateLimit` field (an RFC 9651 List of one policy); undefined when the field is absent. */
+function remainingIn(headers: Headers): unknown {
+  const field = headers.get('ratelimit');
+  if (field === null) return undefined;
+  const [[policy, parameters]] = parseList(field) as Item[];
+  expect(policy).toBe('orders');
+  return parameters.get('r');
+}
 
 interface Replica {
   process: ApiProcess;
@@ -22,8 +33,9 @@ interface Replica {
 
 /**
  * Two API processes on one database and one Redis of the test's own: the per-customer limit on POST
- * /orders is one count for both, and when Redis dies or hangs the API serves orders without it,
- * promptly, counting each in rate_limit_store_errors_total, until Redis is back.
+ * /orders is one count for both, spent only by requests that reach order placement, and when Redis dies
+ * or hangs the API serves orders without it, promptly, counting each in rate_limit_store_errors_total,
+ * until Redis is back.
  */
 describeWithServers(
   ['redis-server'],
@@ -58,12 +70,17 @@ describeWithServers(
         return clients.split('\n').filter((line) => line.includes('name=orders-api-rate-limit')).length;
       }).catch(() => 0);
 
-    const place = async (replica: Replica, customer: string) => {
+    const place = async (
+      replica: Replica,
+      customer: string,
+      payload = JSON.stringify(orderBody({ items: [{ sku: 'SKU-001', quantity: 1 }] })),
+      contentType = 'application/json',
+    ) => {
       const started = performance.now();
       const response = await fetch(`${replica.process.baseUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await replica.process.tokens.headers(customer)) },
-        body: JSON.stringify(orderBody({ items: [{ sku: 'SKU-001', quantity: 1 }] })),
+        headers: { 'content-type': contentType, ...(await replica.process.tokens.headers(customer)) },
+        body: payload,
       });
       const body = (await response.json()) as Record<string, unknown>;
       return { status: response.status, headers: response.headers, body, ms: performance.now() - started };
@@ -86,6 +103,8 @@ describeWithServers(
       );
     /** Summed over the replicas. */
     const metric = async (name: string) => (await series(name)).reduce((sum: number, v) => sum + (v ?? 0), 0);
+    const counted = (customer: string) =>
+      withRedis((client) => client.get(`orders:ratelimit:order_placement:customer:${customer}`));
     const storeErrors = () => metric('rate_limit_store_errors_total');
     /** Each replica logged `text` exactly once (stdout is written asynchronously: waits for the first). */
     const loggedOnce = async (text: string) => {
@@ -134,20 +153,33 @@ describeWithServers(
       const before = await metric('rate_limited_requests_total');
       const accepted = await placeAlternating('c-roaming', LIMIT);
       expect(accepted.map((r) => r.status)).toEqual(Array(LIMIT).fill(202));
-      expect(accepted.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['4', '3', '2', '1', '0']);
+      expect(accepted.map((r) => remainingIn(r.headers))).toEqual([4, 3, 2, 1, 0]);
+      for (const response of accepted) {
+        expect(response.headers.get('ratelimit-policy')).toBe(POLICY);
+        expect(response.headers.has('x-ratelimit-remaining')).toBe(false);
+      }
       const refused = await placeAlternating('c-roaming', 2, LIMIT);
       expect(refused.map((r) => r.status)).toEqual([429, 429]);
       for (const response of refused) {
-        expect(response.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
-        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-        expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+        const retryAfter = Number(response.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(remainingIn(response.headers)).toBe(0);
+        expect(response.body).toMatchObject({
+          status: 429,
+          code: 'RATE_LIMITED',
+          detail: `At most ${LIMIT} orders per minute; retry in ${retryAfter} s`,
+        });
       }
       expect((await place(replicas[1], 'c-bystander')).status).toBe(202);
       expect((await metric('rate_limited_requests_total')) - before).toBe(2);
-      // One count in Redis, under the app's prefix.
-      expect(await withRedis((client) => client.get('orders:ratelimit:POST/orders-customer:c-roaming'))).toBe(
-        '7',
+      // One count in Redis, under the app's prefix, that ends with its minute.
+      expect(await counted('c-roaming')).toBe('7');
+      const ttl = await withRedis((client) =>
+        client.pttl('orders:ratelimit:order_placement:customer:c-roaming'),
       );
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
       const orders = await db.query<{ n: string }>(
         'SELECT count(*) AS n FROM orders WHERE customer_id = $1',
         ['c-roaming'],
@@ -163,6 +195,20 @@ describeWithServers(
       expect(statuses).toEqual([...Array(LIMIT).fill(202), ...Array(12 - LIMIT).fill(429)]);
     });
 
+    it('counts nothing in Redis for requests refused before order placement', async () => {
+      const invalid = JSON.stringify(orderBody({ items: [{ sku: 'SKU-001', quantity: 0 }] }));
+      const refused = [
+        await place(replicas[0], 'c-careful', invalid),
+        await place(replicas[1], 'c-careful', 'items=SKU-001', 'text/plain'),
+        await place(replicas[0], 'c-careful', '{"items": ['),
+      ];
+      expect(refused.map((r) => r.status)).toEqual([400, 415, 400]);
+      expect(await counted('c-careful')).toBeNull();
+      const accepted = await place(replicas[1], 'c-careful');
+      expect(remainingIn(accepted.headers)).toBe(LIMIT - 1);
+      expect(await counted('c-careful')).toBe('1');
+    });
+
     it('serves orders promptly while Redis is hung, counting each as a store error', async () => {
       const before = await storeErrors();
       redis!.child.kill('SIGSTOP');
@@ -170,6 +216,11 @@ describeWithServers(
         const served = await placeAlternating('c-hung', LIMIT + 3);
         expect(served.map((r) => r.status)).toEqual(Array(LIMIT + 3).fill(202));
         expect(Math.max(...served.map((r) => r.ms))).toBeLessThan(MAX_REQUEST_MS);
+        // The policy holds, but where the customer stands is not known: no RateLimit field.
+        for (const response of served) {
+          expect(response.headers.get('ratelimit-policy')).toBe(POLICY);
+          expect(response.headers.has('ratelimit')).toBe(false);
+        }
         expect((await storeErrors()) - before).toBe(LIMIT + 3);
       } finally {
         redis!.child.kill('SIGCONT');
@@ -178,7 +229,7 @@ describeWithServers(
       await loggedOnce(STORE_FAILING);
       const fresh = await placeAlternating('c-after-hang', 2);
       expect(fresh.map((r) => r.status)).toEqual([202, 202]);
-      expect(fresh.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['4', '3']);
+      expect(fresh.map((r) => remainingIn(r.headers))).toEqual([4, 3]);
       await loggedOnce(STORE_BACK);
     });
 
@@ -194,12 +245,12 @@ describeWithServers(
       await loggedOnce(STORE_FAILING);
 
       await startRedis();
-      // Counted again on both replicas (a request served without the limit shows all of it remaining).
+      // Counted again on both replicas (a request served without the limit has no RateLimit field).
       let probes = 0;
       for (const replica of replicas)
         await waitFor(
-          async () => (await place(replica, `c-probe-${probes++}`)).headers.get('x-ratelimit-remaining'),
-          (remaining) => remaining === String(LIMIT - 1),
+          async () => remainingIn((await place(replica, `c-probe-${probes++}`)).headers),
+          (remaining) => remaining === LIMIT - 1,
           15_000,
           100,
         );

@@ -1,24 +1,30 @@
-import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import type { RateLimitStoreHealth } from './rate-limit-store-health';
+import type { RateLimitStore, WindowCount } from './rate-limit-window';
 
 /** How long a (re)connection attempt may take before it is abandoned and retried. */
 const CONNECT_TIMEOUT_MS = 2_000;
 /** Reconnection delay after the n-th failed attempt: grows to this cap, then stays. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
-type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
-type PluginRedisStore = new (
-  continueExceeding: boolean,
-  exponentialBackoff: boolean,
-  redis: Redis,
-  keyPrefix: string,
-) => FastifyRateLimitStore;
+/**
+ * One request counted in its key's fixed window, atomically: the first request of a window creates the
+ * key with the window's length as its time to live. Answers the count and the time left, in ms.
+ */
+const SPEND_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { count, ttl }
+`;
 
-// The store @fastify/rate-limit builds from its `redis` option (its Lua script, its keys). Its errors only
-// reach the plugin's skipOnError, which serves the request and says nothing: wrapped below to see them.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const RedisStore = require('@fastify/rate-limit/store/RedisStore') as PluginRedisStore;
+/** The client with the script as a command (sent as EVALSHA, as EVAL once when Redis lacks it). */
+type SpendingClient = Redis & {
+  spendRateLimit(key: string, windowMs: number): Promise<[count: number, ttlMs: number]>;
+};
 
 /**
  * A client that never makes a request wait for Redis: no queueing while disconnected, no retried
@@ -62,54 +68,49 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Wraps a store: reports each outcome to `health`, and answers with an error when the store has not
- * answered within `timeoutMs`, so the plugin's skipOnError serves the request without the limit.
+ * Counts in Redis, shared by every replica: one script run per request, keys under `keyPrefix`. A
+ * request waits at most `timeoutMs`; when Redis fails or is slower, the request is not counted (served
+ * without the limit) and the failure is reported to `health`.
  */
-class ObservedStore implements FastifyRateLimitStore {
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly client: SpendingClient;
+
   constructor(
-    private readonly inner: FastifyRateLimitStore,
+    client: Redis,
+    private readonly keyPrefix: string,
     private readonly timeoutMs: number,
     private readonly health: RateLimitStoreHealth,
-  ) {}
-
-  incr(key: string, callback: StoreCallback, timeWindow: number, max: number): void {
-    let settled = false;
-    const settle: StoreCallback = (error, result) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      if (error) this.health.failed(error);
-      else this.health.succeeded();
-      callback(error, result);
-    };
-    const deadline = setTimeout(
-      () => settle(new Error(`no answer within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    this.inner.incr(key, settle, timeWindow, max);
+  ) {
+    client.defineCommand('spendRateLimit', { numberOfKeys: 1, lua: SPEND_SCRIPT });
+    this.client = client as SpendingClient;
   }
 
-  child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
-    return new ObservedStore(this.inner.child(routeOptions), this.timeoutMs, this.health);
-  }
-}
-
-/** The plugin's `store` option: its Redis store on `client`, keys under `keyPrefix`, observed and bounded. */
-export function observedRedisStore(
-  client: Redis,
-  keyPrefix: string,
-  timeoutMs: number,
-  health: RateLimitStoreHealth,
-): FastifyRateLimitStoreCtor {
-  return class extends ObservedStore {
-    constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
-      const store = new RedisStore(
-        options.continueExceeding ?? false,
-        options.exponentialBackoff ?? false,
-        client,
-        keyPrefix,
+  spend(key: string, windowMs: number): Promise<WindowCount | undefined> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result: WindowCount | undefined, error?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (error) this.health.failed(error);
+        else this.health.succeeded();
+        resolve(result);
+      };
+      // The client's command timeout bounds each command; this bounds the script's EVALSHA and EVAL together.
+      const deadline = setTimeout(
+        () => settle(undefined, new Error(`no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
       );
-      super(store, timeoutMs, health);
-    }
-  };
+      this.client.spendRateLimit(`${this.keyPrefix}${key}`, windowMs).then(
+        ([count, resetsInMs]) => settle({ count, resetsInMs }),
+        (error: Error) => settle(undefined, error),
+      );
+    });
+  }
+
+  /** After the HTTP server has drained: no request needs Redis any more. */
+  async close(): Promise<void> {
+    await this.client.quit().catch(() => undefined); // refused at once when disconnected, bounded by the timeout
+    this.client.disconnect(); // and no reconnection after it
+  }
 }

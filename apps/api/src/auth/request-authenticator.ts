@@ -20,8 +20,8 @@ export function principalOf(request: object): Principal | undefined {
 }
 
 /**
- * Authenticates a request once, however many parts ask (the order rate limit keys its buckets by the
- * verified subject before the guard runs): the token from `Authorization: Bearer`, never from the URL.
+ * Authenticates a request once, however many parts ask: the token from `Authorization: Bearer`, never
+ * from the URL.
  */
 @Injectable()
 export class RequestAuthenticator {

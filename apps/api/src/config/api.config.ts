@@ -13,7 +13,7 @@ import {
 } from '@app/config';
 import { z } from 'zod';
 import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.config';
-import { rateLimitEnvShape, rateLimitStoreSettings } from './rate-limit.config';
+import { rateLimitEnvShape, rateLimitFieldSettings, rateLimitStoreSettings } from './rate-limit.config';
 import { webhookSettings, webhooksEnvShape } from './webhooks.config';
 
 /** Every environment variable the API reads, with its default and description (docs/configuration.md). */
@@ -123,6 +123,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
     /** Where that limit is counted: Redis (shared by the replicas) or this process. */
     orderRateLimitStore: rateLimitStoreSettings(env),
+    /** How that limit is advertised: the policy's name in `RateLimit-Policy`, the legacy `x-ratelimit-*` headers. */
+    orderRateLimitFields: rateLimitFieldSettings(env),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     /** How much of a body answered before it was read (413, 415) is still read, so the client gets the answer. */
     bodyDrain: { maxBytes: env.BODY_DRAIN_LIMIT_BYTES, timeoutMs: env.BODY_DRAIN_TIMEOUT_MS },

@@ -30,3 +30,24 @@ describe('rate limit store configuration', () => {
     );
   });
 });
+
+describe('rate limit field configuration', () => {
+  it('names the policy "orders" and leaves out the legacy headers by default', () => {
+    expect(loadApiConfig({}).orderRateLimitFields).toEqual({ policyName: 'orders', legacyHeaders: false });
+  });
+
+  it('takes another policy name and turns the legacy x-ratelimit headers on', () => {
+    expect(
+      loadApiConfig({ RATE_LIMIT_POLICY_NAME: 'checkout.v2', RATE_LIMIT_LEGACY_HEADERS: 'true' })
+        .orderRateLimitFields,
+    ).toEqual({ policyName: 'checkout.v2', legacyHeaders: true });
+  });
+
+  it('refuses a policy name that is not a plain word, and a legacy setting that is not a boolean', () => {
+    for (const name of ['two words', 'quote"d', 'x'.repeat(65), 'ä'])
+      expect(() => loadApiConfig({ RATE_LIMIT_POLICY_NAME: name })).toThrow(/RATE_LIMIT_POLICY_NAME/);
+    expect(() => loadApiConfig({ RATE_LIMIT_LEGACY_HEADERS: 'sometimes' })).toThrow(
+      /RATE_LIMIT_LEGACY_HEADERS: expected true or false/,
+    );
+  });
+});

@@ -3,7 +3,6 @@ import { ProductNotFoundError } from '@app/inventory';
 import { setHandlerOutcome } from '@app/observability';
 import { OrdersService, type OrderSummaryView, type OrderView } from '@app/orders';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiAcceptedResponse,
   ApiHeader,
@@ -15,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, CustomerRoute } from '../auth/auth.decorators';
-import { ORDER_PLACEMENT_RATE_LIMIT } from '../auth/order-rate-limit';
+import { OrderPlacementAllowance } from '../auth/order-placement-allowance';
 import { ApiError } from '../http/api-error';
 import { orderIdPipe, parseIdempotencyKey } from '../http/request-parsing';
 import { ListOrdersQueryDto } from './dto/list-orders.query';
@@ -32,12 +31,14 @@ const OrderIdParam = () => ApiParam({ name: 'id', schema: { type: 'string', form
 @CustomerRoute()
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly placementAllowance: OrderPlacementAllowance,
+  ) {}
 
   @Post()
   @HttpCode(202)
   @OrderLogContext.placed
-  @RouteConfig(ORDER_PLACEMENT_RATE_LIMIT)
   @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -56,6 +57,8 @@ export class OrdersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
     const idempotencyKey = parseIdempotencyKey(idempotencyKeyHeader);
+    // Only now, the request being valid: a refused one spends nothing of the customer's allowance.
+    await this.placementAllowance.spend(caller, reply);
     try {
       const { order, replayed } = await this.orders.placeOrder({
         ...body,
