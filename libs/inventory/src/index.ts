@@ -1,5 +1,10 @@
 export { DEMO_CATALOG } from './demo-catalog';
-export { InsufficientStockError, ProductNotFoundError, StockLimitExceededError } from './inventory.errors';
+export {
+  InsufficientStockError,
+  ProductNotFoundError,
+  RestockIdempotencyKeyReusedError,
+  StockLimitExceededError,
+} from './inventory.errors';
 export {
   INVENTORY_METRICS,
   inventoryLevelGaugeProvider,
@@ -16,3 +21,5 @@ export type { StockLine } from './inventory.types';
 export { InventoryReservationEntity } from './inventory-reservation.entity';
 export type { ReservationStatus } from './inventory-reservation.entity';
 export { ProductEntity } from './product.entity';
+export { RestockService } from './restock.service';
+export type { RestockIdempotency, RestockOutcome } from './restock.service';

@@ -25,3 +25,15 @@ export class StockLimitExceededError extends Error {
     super(`stock of ${sku} cannot exceed ${limit}`);
   }
 }
+
+/**
+ * The operator sent an `Idempotency-Key` again with a different restock (another SKU or quantity) while
+ * the key still counts. Shaped like the orders' reused-key error: the API answers both with
+ * `422 IDEMPOTENCY_KEY_REUSED`, naming the `Idempotency-Key` header.
+ */
+export class RestockIdempotencyKeyReusedError extends Error {
+  override readonly name = 'RestockIdempotencyKeyReusedError';
+  constructor(readonly sku: string) {
+    super('this Idempotency-Key was already used with a different request');
+  }
+}

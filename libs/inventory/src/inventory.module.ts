@@ -5,10 +5,18 @@ import { inventoryMetricProviders } from './inventory.metrics';
 import { InventoryRepository } from './inventory.repository';
 import { InventoryService } from './inventory.service';
 import { ProductEntity } from './product.entity';
+import { RestockKeysRepository } from './restock-keys.repository';
+import { RestockService } from './restock.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, InventoryReservationEntity])],
-  providers: [...inventoryMetricProviders, InventoryRepository, InventoryService],
-  exports: [InventoryService],
+  providers: [
+    ...inventoryMetricProviders,
+    InventoryRepository,
+    RestockKeysRepository,
+    InventoryService,
+    RestockService,
+  ],
+  exports: [InventoryService, RestockService],
 })
 export class InventoryModule {}

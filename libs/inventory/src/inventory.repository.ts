@@ -21,7 +21,8 @@ interface ProductRow {
 
 /**
  * The inventory's tables (`products`, `inventory_reservations`), read and written with the statements of
- * `inventory.sql.ts` only. Methods that take an `EntityManager` run inside the caller's transaction.
+ * `inventory.sql.ts` only. Methods that take an `EntityManager` run inside the caller's transaction (an
+ * optional one: in it when given).
  */
 @Injectable()
 export class InventoryRepository {
@@ -33,8 +34,11 @@ export class InventoryRepository {
     return keysetPage(rows.map(toProduct), limit, (product) => [product.sku]);
   }
 
-  async product(sku: string): Promise<ProductEntity | null> {
-    const [row] = await this.dataSource.query<ProductRow[]>(INVENTORY_SQL.product, [sku]);
+  async product(
+    sku: string,
+    target: DataSource | EntityManager = this.dataSource,
+  ): Promise<ProductEntity | null> {
+    const [row] = await target.query<ProductRow[]>(INVENTORY_SQL.product, [sku]);
     return row ? toProduct(row) : null;
   }
 
@@ -49,9 +53,17 @@ export class InventoryRepository {
     }));
   }
 
-  /** The product after adding `quantity`, or null when it does not exist or would pass `maxStock`. */
-  async addStock(sku: string, quantity: number, maxStock: number): Promise<ProductEntity | null> {
-    const [row] = await returningRows<ProductRow>(this.dataSource, INVENTORY_SQL.restock, [
+  /**
+   * The product after adding `quantity`, or null when it does not exist or would pass `maxStock`; in the
+   * caller's transaction when given one.
+   */
+  async addStock(
+    sku: string,
+    quantity: number,
+    maxStock: number,
+    target: DataSource | EntityManager = this.dataSource,
+  ): Promise<ProductEntity | null> {
+    const [row] = await returningRows<ProductRow>(target, INVENTORY_SQL.restock, [
       sku,
       quantity,
       maxStock - quantity,

@@ -40,10 +40,11 @@ export class InventoryService {
     return bySku;
   }
 
-  async restock(sku: string, quantity: number): Promise<ProductEntity> {
-    const product = await this.repository.addStock(sku, quantity, MAX_STOCK);
+  /** Adds `quantity` units; in the caller's transaction when given one (the idempotent restock's). */
+  async restock(sku: string, quantity: number, manager?: EntityManager): Promise<ProductEntity> {
+    const product = await this.repository.addStock(sku, quantity, MAX_STOCK, manager);
     if (!product) {
-      await this.getProduct(sku);
+      if (!(await this.repository.product(sku, manager))) throw new ProductNotFoundError([sku]);
       throw new StockLimitExceededError(sku, MAX_STOCK);
     }
     this.count('restock');
