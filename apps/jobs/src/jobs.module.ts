@@ -3,9 +3,13 @@ import { ObservabilityModule } from '@app/observability';
 import { OrdersModule } from '@app/orders';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { JobsConfig } from './config/jobs.config';
+import { PurgeRestockKeysService } from './purge-restock-keys.service';
 import { ReconcileOrdersService } from './reconcile-orders.service';
 
-/** Batch jobs: the order domain and its engine, without an HTTP server (metrics go to the Pushgateway). */
+/**
+ * Batch jobs: the order domain and its engine (the inventory with it), without an HTTP server (metrics go
+ * to the Pushgateway).
+ */
 @Module({})
 export class JobsModule {
   static forRoot(config: JobsConfig): DynamicModule {
@@ -22,7 +26,7 @@ export class JobsModule {
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-jobs' }),
         OrdersModule.forRoot({ engine: config.engine, payments: config.payments, shipping: config.shipping }),
       ],
-      providers: [ReconcileOrdersService],
+      providers: [ReconcileOrdersService, PurgeRestockKeysService],
     };
   }
 }

@@ -2,12 +2,15 @@
 import { tracing } from './instrumentation';
 import { ConfigurationError } from '@app/config';
 import { loadJobsConfig } from './config/jobs.config';
-import { runReconciliation } from './run-reconciliation';
+import { runJobs } from './run-jobs';
 
-/** `npm run job:reconcile`: exits 0 when the run succeeded (unresolved orders are reported, not failures). */
+/**
+ * `npm run job:reconcile`: reconciles stuck orders, then purges expired restock keys; exits 0 when both
+ * succeeded (unresolved orders are reported, not failures).
+ */
 async function main(): Promise<void> {
   try {
-    await runReconciliation(loadJobsConfig());
+    await runJobs(loadJobsConfig());
     await tracing.shutdown();
     process.exit(0);
   } catch (error) {

@@ -9,10 +9,10 @@ import { insertPendingOrder, insertProduct, orderStatus } from '../../../tooling
 import { parseExposition, valueOf } from '../../../tooling/prometheus-text';
 import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
 import { loadJobsConfig } from '../src/config/jobs.config';
-import { runReconciliation } from '../src/run-reconciliation';
+import { runJobs } from '../src/run-jobs';
 
-/** The reconciliation job against real PostgreSQL (inline engine) and a real Pushgateway. */
-describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => {
+/** The batch jobs against real PostgreSQL (inline engine) and a real Pushgateway. */
+describe('batch jobs: reconciliation and restock key purge (real PostgreSQL, real Pushgateway)', () => {
   let db: TestDatabase;
   let pushgateway: ServerProcess | undefined;
   let pushgatewayUrl: string;
@@ -56,7 +56,7 @@ describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => 
     );
 
     const before = Date.now() / 1000;
-    const result = await runReconciliation(
+    const { reconciliation: result } = await runJobs(
       loadJobsConfig({
         DATABASE_URL: db.url,
         PUSHGATEWAY_URL: pushgatewayUrl,
@@ -81,6 +81,52 @@ describe('orders reconciliation job (real PostgreSQL, real Pushgateway)', () => 
     expect(
       valueOf(pushed, 'orders_reconciliation_last_success_timestamp_seconds', job),
     ).toBeGreaterThanOrEqual(Math.floor(before));
+  });
+
+  it('purges expired restock keys in batches, keeps the ones that count, and pushes its metrics', async () => {
+    await db.query('DELETE FROM restock_idempotency_keys');
+    const key = (n: number, expiresIn: string) =>
+      db.query(
+        `INSERT INTO restock_idempotency_keys
+           (operator_id, idempotency_key, request_hash, sku, response, created_at, expires_at)
+         VALUES ('ops-1', $1, repeat('a', 64), 'REC-1', '{}', now() - interval '31 days', now() + $2::interval)`,
+        [`key-${n}`, expiresIn],
+      );
+    for (let n = 0; n < 5; n++) await key(n, '-1 hour'); // expired
+    await key(5, '-1 second'); // just expired
+    await key(6, '1 minute'); // counts a minute longer
+    await key(7, '29 days');
+
+    const before = Date.now() / 1000;
+    const { restockKeyPurge } = await runJobs(
+      loadJobsConfig({
+        DATABASE_URL: db.url,
+        PUSHGATEWAY_URL: pushgatewayUrl,
+        RESTOCK_KEYS_PURGE_BATCH_SIZE: '2',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+
+    expect(restockKeyPurge).toEqual({ purged: 6, batches: 4 }); // 2 + 2 + 2 + 0
+    const left = await db.query<{ idempotency_key: string }>(
+      'SELECT idempotency_key FROM restock_idempotency_keys ORDER BY idempotency_key',
+    );
+    expect(left.map((row) => row.idempotency_key)).toEqual(['key-6', 'key-7']);
+
+    const pushed = parseExposition(await (await fetch(`${pushgatewayUrl}/metrics`)).text());
+    const job = { job: 'inventory_restock_keys_purge' };
+    expect(valueOf(pushed, 'inventory_restock_keys_purged_total', job)).toBe(6);
+    expect(valueOf(pushed, 'inventory_restock_keys_purge_duration_seconds', job)).toBeGreaterThan(0);
+    expect(
+      valueOf(pushed, 'inventory_restock_keys_purge_last_success_timestamp_seconds', job),
+    ).toBeGreaterThanOrEqual(Math.floor(before));
+
+    // The next run finds nothing to delete and says so.
+    await expect(
+      runJobs(loadJobsConfig({ DATABASE_URL: db.url, PUSHGATEWAY_URL: pushgatewayUrl, LOG_LEVEL: 'silent' })),
+    ).resolves.toMatchObject({ restockKeyPurge: { purged: 0, batches: 1 } });
+    const again = parseExposition(await (await fetch(`${pushgatewayUrl}/metrics`)).text());
+    expect(valueOf(again, 'inventory_restock_keys_purged_total', job)).toBe(0);
   });
 
   it('refuses to start without a database, naming the variable', () => {

@@ -31,6 +31,9 @@ export const jobsEnvSchema = z.object({
       'An order that is not final and has not changed for this long is handed back to the workflow engine.',
     ),
   RECONCILE_BATCH_SIZE: envInt(1, 10_000).default(500).describe('Most orders one run handles.'),
+  RESTOCK_KEYS_PURGE_BATCH_SIZE: envInt(1, 100_000)
+    .default(1000)
+    .describe('Most expired restock idempotency keys one delete statement removes.'),
 });
 
 export type JobsConfig = ReturnType<typeof toJobsConfig>;
@@ -44,6 +47,8 @@ function toJobsConfig(env: z.infer<typeof jobsEnvSchema>, raw: NodeJS.ProcessEnv
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, { resumeOnStart: false }),
     pushgatewayUrl: env.PUSHGATEWAY_URL,
     reconcile: { stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS, batchSize: env.RECONCILE_BATCH_SIZE },
+    /** Expired restock keys are deleted this many per statement, until none is left. */
+    restockKeyPurge: { batchSize: env.RESTOCK_KEYS_PURGE_BATCH_SIZE },
     ...simulatorSettings(env),
   };
 }
