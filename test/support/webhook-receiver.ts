@@ -1,9 +1,41 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '@app/webhooks';
+import { Webhook } from 'standardwebhooks';
 
 /** How the receiver answers a request: a status code, never (`hang`: the sender times out). */
 export type ReceiverAnswer = number | 'hang';
+
+/** An answer with headers (a 503 with `Retry-After`, say). */
+export interface ReceiverAnswerWithHeaders {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** How to answer each request: a fixed answer or one chosen per request. */
+export type ReceiverBehaviour =
+  | ReceiverAnswer
+  | ReceiverAnswerWithHeaders
+  | ((delivery: Omit<ReceivedDelivery, 'answer'>) => ReceiverAnswer | ReceiverAnswerWithHeaders);
+
+/**
+ * Whether the request verifies with `secret` as a receiver checks it, with the Standard Webhooks library:
+ * the `webhook-signature` (any of its signatures) over the `webhook-id`, the `webhook-timestamp` (within
+ * five minutes) and the raw body.
+ */
+export function verifiesWith(secret: string, raw: string, headers: IncomingHttpHeaders): boolean {
+  const flat = Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
+  try {
+    new Webhook(secret).verify(raw, flat, { jsonParse: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface ReceivedDelivery {
   /** `webhook-id` header; the body's `id` must match it. */
@@ -14,7 +46,10 @@ export interface ReceivedDelivery {
   body: any;
   raw: string;
   headers: IncomingHttpHeaders;
-  /** Whether the signature verified with the receiver's secret (undefined before `secret` was set). */
+  /**
+   * Whether the request verified with the receiver's secret, with the Standard Webhooks library (undefined
+   * before `secret` was set).
+   */
   signatureValid: boolean | undefined;
   /** What the receiver answered (`hang`: nothing). */
   answer: ReceiverAnswer;
@@ -31,7 +66,7 @@ export interface WebhookReceiver {
   /** How long each answer takes, in ms. @default 0 */
   delayMs: number;
   /** Sets how the following requests are answered (a fixed answer or one chosen per request). */
-  answer(how: ReceiverAnswer | ((delivery: Omit<ReceivedDelivery, 'answer'>) => ReceiverAnswer)): void;
+  answer(how: ReceiverBehaviour): void;
   /** Stops listening: connections are refused until `listen()`. */
   refuse(): Promise<void>;
   /** Listens again on the same port. */
@@ -47,7 +82,7 @@ export interface WebhookReceiver {
  * so that connections are refused.
  */
 export async function startWebhookReceiver(name = 'orders'): Promise<WebhookReceiver> {
-  let how: ReceiverAnswer | ((delivery: Omit<ReceivedDelivery, 'answer'>) => ReceiverAnswer) = 200;
+  let how: ReceiverBehaviour = 200;
   const hanging = new Set<ServerResponse>();
   let server: Server | undefined;
   let port = 0;
@@ -90,22 +125,22 @@ export async function startWebhookReceiver(name = 'orders'): Promise<WebhookRece
             body,
             raw,
             headers: request.headers,
-            signatureValid: receiver.secret
-              ? verifyWebhookSignature(receiver.secret, raw, header('webhook-signature'))
-              : undefined,
+            signatureValid: receiver.secret ? verifiesWith(receiver.secret, raw, request.headers) : undefined,
             at: Date.now(),
           };
-          const answer = typeof how === 'function' ? how(delivery) : how;
+          const chosen = typeof how === 'function' ? how(delivery) : how;
+          const answer = typeof chosen === 'object' ? chosen.status : chosen;
           receiver.received.push({ ...delivery, answer });
           if (answer === 'hang') {
             hanging.add(response);
             response.once('close', () => hanging.delete(response));
             return;
           }
-          setTimeout(
-            () => response.writeHead(answer, { 'content-type': 'text/plain' }).end(String(answer)),
-            receiver.delayMs,
-          );
+          const headers = {
+            'content-type': 'text/plain',
+            ...(typeof chosen === 'object' ? chosen.headers : {}),
+          };
+          setTimeout(() => response.writeHead(answer, headers).end(String(answer)), receiver.delayMs);
         });
       });
       const listening = server;

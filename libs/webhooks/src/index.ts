@@ -11,26 +11,41 @@ export type { WebhookCallResult } from './delivery/webhook-http-client';
 export { WEBHOOK_HEADERS, webhookRequest } from './delivery/webhook-request';
 export type {
   RegisteredWebhookEndpoint,
+  RotatedWebhookSecret,
   WebhookEndpoint,
   WebhookEndpointChanges,
   WebhookEndpointInput,
 } from './endpoints/webhook-endpoint';
 export { WebhookEndpoints } from './endpoints/webhook-endpoints.service';
-export { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from './endpoints/webhook-secret';
+export {
+  generateWebhookSecret,
+  WEBHOOK_SECRET_BYTES,
+  WEBHOOK_SECRET_PREFIX,
+  webhookSecretKey,
+} from './endpoints/webhook-secret';
+export { LEGACY_SIGNATURE_HEADER } from './legacy-signature';
 export { WebhookOutbox } from './outbox/webhook-outbox';
 export { ENQUEUE_EVENT_SQL } from './outbox/webhook-outbox.sql';
 export type { OutboxEvent } from './outbox/webhook-outbox';
 export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
 export { WEBHOOK_EVENT_TYPES } from './webhook-events';
 export type { WebhookEventType, WebhookPayload } from './webhook-events';
-export { DEFAULT_RETRY_POLICY, retryDelayMs, verdictOf } from './webhook-retry';
+export {
+  DEFAULT_RETRY_POLICY,
+  nextAttemptDelayMs,
+  parseRetryAfter,
+  RETRY_AFTER_STATUSES,
+  retryDelayMs,
+  verdictOf,
+} from './webhook-retry';
 export type { AttemptVerdict, RetryPolicy } from './webhook-retry';
 export {
   DEFAULT_SIGNATURE_TOLERANCE_S,
   SIGNATURE_HEADER,
   signWebhook,
-  verifyWebhookSignature,
+  webhookSignatures,
 } from './webhook-signature';
+export type { SignedContent } from './webhook-signature';
 export {
   WEBHOOK_ATTRIBUTES,
   WEBHOOK_DELIVER_SPAN,
@@ -51,5 +66,9 @@ export {
   WebhookEndpointNotFoundError,
 } from './webhooks.errors';
 export { WebhooksModule } from './webhooks.module';
-export { WEBHOOK_DELIVERY_DEFAULTS } from './webhooks.options';
-export type { WebhookDeliveryOptions, WebhooksModuleOptions } from './webhooks.options';
+export { WEBHOOK_DELIVERY_DEFAULTS, WEBHOOK_SIGNING_DEFAULTS } from './webhooks.options';
+export type {
+  WebhookDeliveryOptions,
+  WebhookSigningOptions,
+  WebhooksModuleOptions,
+} from './webhooks.options';

@@ -36,3 +36,39 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy, random = Math
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exponential / 2 + (random() * exponential) / 2);
 }
+
+/** Answers whose `Retry-After` sets the earliest next attempt: 429 (slow down) and 503 (unavailable). */
+export const RETRY_AFTER_STATUSES: readonly number[] = [429, 503];
+
+/**
+ * A `Retry-After` value (RFC 9110: delay-seconds, or an HTTP-date) as milliseconds from `nowMs`; undefined
+ * when absent or neither form. A date in the past is 0.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date names its weekday and its zone (GMT): a bare number or a loose date string is not one.
+  if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * Delay before the attempt after a failed `attempt`: the usual backoff, unless the receiver answered 429 or
+ * 503 with a `Retry-After` asking for longer; then no earlier than it asks, capped at the policy's longest
+ * delay (a receiver cannot park an event beyond the schedule; the maximum age still applies).
+ */
+export function nextAttemptDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  answer: { status?: number; retryAfter?: string },
+  { random = Math.random, nowMs = Date.now() }: { random?: () => number; nowMs?: number } = {},
+): number {
+  const backoff = retryDelayMs(attempt, policy, random);
+  const asked =
+    answer.status !== undefined && RETRY_AFTER_STATUSES.includes(answer.status)
+      ? parseRetryAfter(answer.retryAfter, nowMs)
+      : undefined;
+  return asked === undefined ? backoff : Math.min(policy.maxDelayMs, Math.max(backoff, asked));
+}

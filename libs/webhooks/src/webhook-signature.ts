@@ -1,40 +1,37 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { webhookSecretKey } from './endpoints/webhook-secret';
 
-/** The header a delivery is signed in: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+/**
+ * The header a delivery is signed in (Standard Webhooks): `v1,<base64 HMAC-SHA256>` per secret,
+ * space-separated.
+ */
 export const SIGNATURE_HEADER = 'webhook-signature';
 
-/** How far a receiver should accept a signature's timestamp from its own clock, by default. */
+/** How far a receiver should accept a signature's timestamp from its own clock (the libraries' default). */
 export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
 
-function hmac(secret: string, timestamp: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+/** What is signed: the `webhook-id`, the `webhook-timestamp` (unix seconds) and the exact body. */
+export interface SignedContent {
+  id: string;
+  timestamp: number;
+  body: string;
 }
 
 /**
- * Signs a delivery's exact body with the endpoint's secret. The timestamp is part of what is signed, so a
- * receiver that checks it against its clock rejects a replayed request.
+ * One Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `"<id>.<timestamp>.<body>"`, keyed
+ * with the bytes the secret encodes (not the secret's text). The id and timestamp are signed with the body,
+ * so a receiver that checks the timestamp against its clock rejects a replayed request.
  */
-export function signWebhook(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): string {
-  return `t=${timestamp},v1=${hmac(secret, timestamp, body)}`;
+export function signWebhook(secret: string, { id, timestamp, body }: SignedContent): string {
+  const hmac = createHmac('sha256', webhookSecretKey(secret)).update(`${id}.${timestamp}.`).update(body);
+  return `v1,${hmac.digest('base64')}`;
 }
 
 /**
- * What a receiver does: true when `header` signs `body` with `secret` and its timestamp is within
- * `toleranceS` of `now` (seconds). Constant-time comparison.
+ * The `webhook-signature` value: one signature per secret, in the order given (the current secret first,
+ * then the one it replaced while it is still accepted), space-separated. A receiver accepts the request when
+ * any of them verifies with the secret it holds.
  */
-export function verifyWebhookSignature(
-  secret: string,
-  body: string,
-  header: string | undefined,
-  { toleranceS = DEFAULT_SIGNATURE_TOLERANCE_S, now = Math.floor(Date.now() / 1000) } = {},
-): boolean {
-  const parts = new Map(
-    (header ?? '').split(',').map((part) => part.split('=', 2) as [string, string | undefined]),
-  );
-  const timestamp = Number(parts.get('t'));
-  const signature = parts.get('v1');
-  if (!Number.isInteger(timestamp) || !signature || Math.abs(now - timestamp) > toleranceS) return false;
-  const expected = Buffer.from(hmac(secret, timestamp, body), 'hex');
-  const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+export function webhookSignatures(secrets: readonly string[], content: SignedContent): string {
+  return secrets.map((secret) => signWebhook(secret, content)).join(' ');
 }

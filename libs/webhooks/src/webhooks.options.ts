@@ -25,10 +25,26 @@ export interface WebhookDeliveryOptions {
   userAgent: string;
 }
 
+/** How deliveries are signed while secrets change. */
+export interface WebhookSigningOptions {
+  /**
+   * After a secret is rotated, how long deliveries are also signed with the secret it replaced, in ms.
+   * @default 86400000 (24 h)
+   */
+  rotationGraceMs: number;
+  /**
+   * When the former signature (`webhook-signature-legacy`) stops for every endpoint registered before
+   * Standard Webhooks signatures; null: each endpoint's own end, set when the database was migrated (30 days
+   * later). Rotating an endpoint's secret stops it for that endpoint at once. @default null
+   */
+  legacySignaturesUntil: Date | null;
+}
+
 export interface WebhooksModuleOptions {
   /** Where endpoint URLs may point (SSRF policy), at registration and at every connection. */
   urlPolicy: WebhookUrlPolicy;
   delivery?: Partial<WebhookDeliveryOptions>;
+  signing?: Partial<WebhookSigningOptions>;
   /** Resolves a host name to its addresses at registration. @default node:dns lookup (all addresses) */
   resolve?: (host: string) => Promise<string[]>;
 }
@@ -45,6 +61,11 @@ export const WEBHOOK_DELIVERY_DEFAULTS: WebhookDeliveryOptions = {
   userAgent: 'orders-webhooks/1',
 };
 
+export const WEBHOOK_SIGNING_DEFAULTS: WebhookSigningOptions = {
+  rotationGraceMs: 24 * 60 * 60_000,
+  legacySignaturesUntil: null,
+};
+
 /**
  * How long past the request timeout an attempt stays its process's: time to write the result. Should the
  * write take longer, another replica may start the next attempt; the late result is then discarded.
@@ -57,6 +78,7 @@ export interface ResolvedWebhooksOptions {
     /** How long a claimed attempt is its process's alone: the timeout plus a margin for writing its result. */
     leaseMs: number;
   };
+  signing: WebhookSigningOptions;
   resolve?: (host: string) => Promise<string[]>;
 }
 
@@ -65,6 +87,7 @@ export function resolveWebhooksOptions(options: WebhooksModuleOptions): Resolved
   return {
     urlPolicy: options.urlPolicy,
     delivery: { ...delivery, leaseMs: delivery.timeoutMs + LEASE_MARGIN_MS },
+    signing: { ...WEBHOOK_SIGNING_DEFAULTS, ...options.signing },
     resolve: options.resolve,
   };
 }

@@ -3,6 +3,8 @@ import type { WebhooksModuleOptions } from '@app/webhooks';
 import { z } from 'zod';
 
 const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i;
+// Checked in a refinement, so that the configuration reference says "string" rather than a pattern.
+const ISO_DATE_TIME = z.iso.datetime({ offset: true });
 
 /** The API's webhook variables, described for docs/configuration.md. */
 export const webhooksEnvShape = {
@@ -55,6 +57,21 @@ export const webhooksEnvShape = {
   WEBHOOK_CIRCUIT_COOLDOWN_MS: envInt(10, 3_600_000)
     .default(30_000)
     .describe('How long an open circuit stays open before one probe.'),
+  WEBHOOK_SECRET_ROTATION_GRACE_MS: envInt(0, 30 * 24 * 3_600_000)
+    .default(24 * 3_600_000)
+    .describe(
+      'After `POST /admin/webhooks/:id/rotate-secret`, how long deliveries are signed with the replaced secret too (`webhook-signature: v1,<new> v1,<replaced>`), so the receiver switches in its own time.',
+    ),
+  WEBHOOK_LEGACY_SIGNATURES_UNTIL: z
+    .string()
+    .refine((v) => ISO_DATE_TIME.safeParse(v).success, {
+      error: 'expected an ISO 8601 date-time with its zone, e.g. 2027-01-31T00:00:00Z',
+    })
+    .transform((v) => new Date(v))
+    .optional()
+    .describe(
+      "When the former signature (`webhook-signature-legacy`) stops for the endpoints registered before Standard Webhooks signatures, as an ISO 8601 date-time (`2027-01-31T00:00:00Z`): it replaces each endpoint's own end, 30 days after the database migration (unset). Rotating an endpoint's secret stops it for that endpoint at once.",
+    ),
 };
 
 type WebhooksEnv = z.infer<z.ZodObject<typeof webhooksEnvShape>> & { NODE_ENV: string };
@@ -80,6 +97,10 @@ export function webhookSettings(env: WebhooksEnv, serviceVersion: string): Webho
         maxAgeMs: env.WEBHOOK_MAX_AGE_MS,
       },
       userAgent: `orders-webhooks/${serviceVersion}`,
+    },
+    signing: {
+      rotationGraceMs: env.WEBHOOK_SECRET_ROTATION_GRACE_MS,
+      legacySignaturesUntil: env.WEBHOOK_LEGACY_SIGNATURES_UNTIL ?? null,
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   WebhookDeliveries,
   WebhookEndpoints,
   type RegisteredWebhookEndpoint,
+  type RotatedWebhookSecret,
   type WebhookEndpoint,
 } from '@app/webhooks';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
@@ -26,6 +27,7 @@ import {
   ListWebhookDeliveriesQueryDto,
   RedeliveryResponse,
   RegisteredWebhookEndpointResponse,
+  RotatedWebhookSecretResponse,
   WebhookDeliveryPageResponse,
   WebhookEndpointListResponse,
   WebhookEndpointResponse,
@@ -35,9 +37,9 @@ const DEFAULT_PAGE_SIZE = 50;
 const idPipe = uuidPipe('id');
 
 /**
- * Operators register the endpoints order events are delivered to, watch their deliveries and redeliver
- * what died. Every change is an audit event naming the operator (the token's `sub`); secrets are never
- * logged and shown only in the answer to the registration.
+ * Operators register the endpoints order events are delivered to, rotate their signing secrets, watch
+ * their deliveries and redeliver what died. Every change is an audit event naming the operator (the token's
+ * `sub`); secrets are never logged and shown only in the answer that creates them (registration, rotation).
  */
 @ApiTags('webhooks')
 @OperatorRoute()
@@ -113,6 +115,27 @@ export class WebhooksController {
     const endpoint = await this.endpoints.update(id, { enabled: true });
     this.record('webhook-endpoint-enabled', operator, endpoint);
     return endpoint;
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Give the endpoint a new signing secret, shown this once; deliveries are signed with both until the replaced one expires',
+  })
+  @ApiOkResponse({ type: RotatedWebhookSecretResponse })
+  async rotateSecret(
+    @Caller() operator: Principal,
+    @Param('id', idPipe) id: string,
+  ): Promise<RotatedWebhookSecret> {
+    const rotated = await this.endpoints.rotateSecret(id);
+    // Who rotated which endpoint's secret, and until when the replaced one signs: never a secret.
+    this.audit.record('webhook-endpoint-secret-rotated', {
+      'user.id': operator.subject,
+      'webhook.endpoint_id': id,
+      'webhook.previous_secret_expires_at': rotated.previousSecretExpiresAt,
+    });
+    return rotated;
   }
 
   @Delete(':id')

@@ -5,6 +5,7 @@ import { ReadContracts1764300000000 } from './1764300000000-read-contracts.migra
 import { RestockIdempotency1764600000000 } from './1764600000000-restock-idempotency.migration';
 import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
 import { Webhooks1764000000000 } from './1764000000000-webhooks.migration';
+import { WebhookSigning1764500000000 } from './1764500000000-webhook-signing.migration';
 
 /** Every migration, oldest first. Listed as classes so bundled and test builds find them alike. */
 export const MIGRATIONS = [
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   SimulatedProviderLedger1764200000000,
   ReadContracts1764300000000,
   OrderAdministration1764400000000,
+  WebhookSigning1764500000000,
   RestockIdempotency1764600000000,
 ];

@@ -8,7 +8,7 @@ import {
   type Histogram,
 } from '@app/observability';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { retryDelayMs, verdictOf } from '../webhook-retry';
+import { nextAttemptDelayMs, RETRY_AFTER_STATUSES, verdictOf } from '../webhook-retry';
 import {
   WEBHOOK_ATTRIBUTES as ATTR,
   WEBHOOK_DELIVER_SPAN,
@@ -135,7 +135,13 @@ export class WebhookAttempts {
         : { [ATTR.statusCode]: statusCode, [ATTR.result]: result },
     );
     const verdict = verdictOf(statusCode);
-    const error = 'error' in call ? call.error : `HTTP ${describeStatus(statusCode!)}`;
+    // Honoured on 429 and 503 only, and then said in the error (which the log line and the delivery show).
+    const retryAfter =
+      'retryAfter' in call && RETRY_AFTER_STATUSES.includes(call.status) ? call.retryAfter : undefined;
+    const error =
+      'error' in call
+        ? call.error
+        : `HTTP ${describeStatus(statusCode!)}${retryAfter ? ` (Retry-After: ${retryAfter.slice(0, 40)})` : ''}`;
     const circuitChanged = endpoint.recordAttempt(result, {
       eventId: delivery.eventId,
       attempt: delivery.attempt,
@@ -157,7 +163,10 @@ export class WebhookAttempts {
         statusCode,
         error,
         giveUp: verdict === 'dead',
-        retryDelayMs: retryDelayMs(delivery.attempt, settings.retry),
+        retryDelayMs: nextAttemptDelayMs(delivery.attempt, settings.retry, {
+          status: statusCode,
+          retryAfter,
+        }),
         maxAgeMs: settings.retry.maxAgeMs,
       });
       if (outcome?.status === 'dead') {

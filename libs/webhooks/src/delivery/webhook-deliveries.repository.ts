@@ -40,6 +40,8 @@ interface ClaimRow {
   created_at: Date;
   url: string;
   secret: string;
+  previous_secret: string | null;
+  legacy_secret: string | null;
 }
 
 /** The delivery rows: what is due, who holds an attempt, how it ended. */
@@ -54,8 +56,22 @@ export class WebhookDeliveries {
     return rows.map((row) => row.id);
   }
 
-  async claim(endpointId: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows = await returningRows<ClaimRow>(this.dataSource, CLAIM_SQL, [endpointId, limit, leaseMs]);
+  /**
+   * Claims up to `limit` due deliveries of the endpoint for `leaseMs`, with the secrets that sign them;
+   * `legacySignaturesUntil`, when given, ends every endpoint's transition window instead of its own end.
+   */
+  async claim(
+    endpointId: string,
+    limit: number,
+    leaseMs: number,
+    legacySignaturesUntil: Date | null = null,
+  ): Promise<ClaimedDelivery[]> {
+    const rows = await returningRows<ClaimRow>(this.dataSource, CLAIM_SQL, [
+      endpointId,
+      limit,
+      leaseMs,
+      legacySignaturesUntil,
+    ]);
     return rows
       .map((row) => ({
         eventSeq: row.event_seq,
@@ -69,6 +85,8 @@ export class WebhookDeliveries {
         createdAt: row.created_at,
         url: row.url,
         secret: row.secret,
+        previousSecret: row.previous_secret,
+        legacySecret: row.legacy_secret,
       }))
       .sort((a, b) => Number(BigInt(a.eventSeq) - BigInt(b.eventSeq)));
   }

@@ -18,7 +18,8 @@ SELECT e.id FROM webhook_endpoints e
 /**
  * Claims up to `$2` due deliveries of endpoint `$1`, oldest event first, none while an earlier event of the
  * same order is still pending for the endpoint (per-order ordering); leases them for `$3` ms and counts
- * the attempt.
+ * the attempt. With each, the secrets that sign it: the endpoint's, the one it replaced while within its
+ * grace, and its former text while its transition window lasts (`$4` when given, else the endpoint's own).
  */
 export const CLAIM_SQL = `
 WITH due AS (
@@ -39,7 +40,11 @@ UPDATE webhook_deliveries d
  WHERE d.endpoint_id = $1 AND d.event_seq = due.event_seq AND ev.seq = d.event_seq
    AND e.id = d.endpoint_id AND e.enabled
 RETURNING d.event_seq, d.endpoint_id, d.attempts, ev.id AS event_id, ev.type, ev.order_id, ev.payload,
-          ev.trace_carrier, ev.created_at, e.url, e.secret`;
+          ev.trace_carrier, ev.created_at, e.url, e.secret,
+          CASE WHEN e.previous_secret_expires_at > clock_timestamp() THEN e.previous_secret END
+            AS previous_secret,
+          CASE WHEN COALESCE($4::timestamptz, e.legacy_signature_until) > clock_timestamp() THEN e.legacy_secret END
+            AS legacy_secret`;
 
 /** Attempt `$3` of (`$1`, `$2`) was answered with 2xx `$4`: delivered. Returns the latency. */
 export const DELIVERED_SQL = `

@@ -16,7 +16,12 @@ export interface ClaimedDelivery {
   traceCarrier: Record<string, string>;
   createdAt: Date;
   url: string;
+  /** The endpoint's signing secret. */
   secret: string;
+  /** The secret it replaced, while deliveries are still signed with it too (rotation grace); else null. */
+  previousSecret: string | null;
+  /** The secret's former text, while the endpoint still gets the former signature; else null. */
+  legacySecret: string | null;
 }
 
 /** What became of a delivery after an attempt that did not deliver it. */

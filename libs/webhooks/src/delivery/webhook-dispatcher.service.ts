@@ -92,7 +92,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         delivery.maxInFlight - this.inFlight.size,
       );
       if (allowance <= 0) continue;
-      for (const claimed of await this.deliveries.claim(endpointId, allowance, delivery.leaseMs)) {
+      const claimedDeliveries = await this.deliveries.claim(
+        endpointId,
+        allowance,
+        delivery.leaseMs,
+        this.options.signing.legacySignaturesUntil,
+      );
+      for (const claimed of claimedDeliveries) {
         endpoint.inFlight += 1;
         const attempt = this.attempts.deliver(claimed, endpoint).finally(() => {
           endpoint.inFlight -= 1;

@@ -4,8 +4,11 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { isForbiddenAddress, WebhookUrlRefusedError } from '../webhook-url-policy';
 
-/** What one request came to: an answer's status code, or why there was none. */
-export type WebhookCallResult = { status: number } | { error: string };
+/**
+ * What one request came to: an answer's status code (with its `Retry-After`, when it has one), or why there
+ * was none.
+ */
+export type WebhookCallResult = { status: number; retryAfter?: string } | { error: string };
 
 export interface WebhookCallOptions {
   timeoutMs: number;
@@ -56,13 +59,15 @@ export function postWebhook(
     );
     request.once('error', (error) => finish({ error: error.message }));
     request.once('response', (response) => {
+      const retryAfter = response.headers['retry-after'];
+      const answer = { status: response.statusCode ?? 0, ...(retryAfter ? { retryAfter } : {}) };
       let read = 0;
       response.on('data', (chunk: Buffer) => {
         read += chunk.length;
         if (read > MAX_DRAINED_BYTES) response.destroy();
       });
-      response.once('close', () => finish({ status: response.statusCode ?? 0 }));
-      response.once('error', () => finish({ status: response.statusCode ?? 0 }));
+      response.once('close', () => finish(answer));
+      response.once('error', () => finish(answer));
     });
     request.end(body);
   });

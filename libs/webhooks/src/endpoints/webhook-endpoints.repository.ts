@@ -29,7 +29,7 @@ export interface WebhookEndpointOverview {
 export class WebhookEndpointsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The endpoint as written (without its secret). */
+  /** The endpoint as written (without its secret); repository reads give each end as stored. */
   async insert(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint> {
     const [row] = await returningRows<WebhookEndpoint>(this.dataSource, WEBHOOK_ENDPOINTS_SQL.insert, [
       endpoint.id,
@@ -62,6 +62,23 @@ export class WebhookEndpointsRepository {
       changes.description !== undefined,
       changes.description ?? null,
     ]);
+    return row ?? null;
+  }
+
+  /**
+   * Signs the endpoint's deliveries with `secret` from now on, and with the secret it replaces for `graceMs`
+   * more; ends the former signature. Null when there is no such endpoint.
+   */
+  async rotateSecret(
+    id: string,
+    secret: string,
+    graceMs: number,
+  ): Promise<{ previousSecretExpiresAt: string } | null> {
+    const [row] = await returningRows<{ previousSecretExpiresAt: string }>(
+      this.dataSource,
+      WEBHOOK_ENDPOINTS_SQL.rotateSecret,
+      [id, secret, graceMs],
+    );
     return row ?? null;
   }
 

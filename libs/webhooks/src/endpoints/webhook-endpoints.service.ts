@@ -5,6 +5,7 @@ import { WebhookEndpointNotFoundError } from '../webhooks.errors';
 import { WEBHOOKS_OPTIONS, type ResolvedWebhooksOptions } from '../webhooks.options';
 import type {
   RegisteredWebhookEndpoint,
+  RotatedWebhookSecret,
   WebhookEndpoint,
   WebhookEndpointChanges,
   WebhookEndpointInput,
@@ -34,17 +35,17 @@ export class WebhookEndpoints {
       enabled: input.enabled ?? true,
       description: input.description ?? null,
     });
-    return { ...endpoint, secret };
+    return { ...this.present(endpoint), secret };
   }
 
   async list(): Promise<WebhookEndpoint[]> {
-    return this.repository.list();
+    return (await this.repository.list()).map((endpoint) => this.present(endpoint));
   }
 
   async get(id: string): Promise<WebhookEndpoint> {
     const endpoint = await this.repository.byId(id);
     if (!endpoint) throw new WebhookEndpointNotFoundError(id);
-    return endpoint;
+    return this.present(endpoint);
   }
 
   /** Changes what is given; a disabled endpoint gets no new events and holds its pending ones. */
@@ -56,11 +57,39 @@ export class WebhookEndpoints {
       eventTypes: changes.eventTypes ? [...new Set(changes.eventTypes)] : undefined,
     });
     if (!endpoint) throw new WebhookEndpointNotFoundError(id);
-    return endpoint;
+    return this.present(endpoint);
+  }
+
+  /**
+   * Gives the endpoint a new secret, returned this once. For the rotation grace, deliveries are signed with
+   * both (`v1,<new> v1,<replaced>`), so the receiver can switch to the new one in its own time; a second
+   * rotation within the grace replaces the secret the first one gave (two secrets at most). The former
+   * signature, if the endpoint still got it, stops.
+   */
+  async rotateSecret(id: string): Promise<RotatedWebhookSecret> {
+    const secret = generateWebhookSecret();
+    const rotated = await this.repository.rotateSecret(id, secret, this.options.signing.rotationGraceMs);
+    if (!rotated) throw new WebhookEndpointNotFoundError(id);
+    return { secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt };
   }
 
   /** Removes the endpoint with its deliveries (pending ones included: they will not be sent). */
   async remove(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw new WebhookEndpointNotFoundError(id);
+  }
+
+  /** The endpoint with the ends that still lie ahead: the configured end of the former signature, if set. */
+  private present(endpoint: WebhookEndpoint, now = Date.now()): WebhookEndpoint {
+    const ahead = (at: string | null) => (at !== null && Date.parse(at) > now ? at : null);
+    const override = this.options.signing.legacySignaturesUntil;
+    const legacyUntil =
+      endpoint.legacySignatureUntil !== null && override
+        ? override.toISOString()
+        : endpoint.legacySignatureUntil;
+    return {
+      ...endpoint,
+      previousSecretExpiresAt: ahead(endpoint.previousSecretExpiresAt),
+      legacySignatureUntil: ahead(legacyUntil),
+    };
   }
 }

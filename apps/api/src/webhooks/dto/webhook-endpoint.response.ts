@@ -16,15 +16,47 @@ export class WebhookEndpointResponse {
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'Until when deliveries are also signed with the secret the last rotation replaced',
+  })
+  previousSecretExpiresAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description:
+      'Until when deliveries also carry the former signature (webhook-signature-legacy): endpoints registered before Standard Webhooks signatures whose secret was not rotated since',
+  })
+  legacySignatureUntil!: string | null;
 }
+
+const SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+3xN8QdBYyA=';
 
 export class RegisteredWebhookEndpointResponse extends WebhookEndpointResponse {
   @ApiProperty({
-    example: 'whsec_3q2-7wE…',
+    example: SECRET_EXAMPLE,
     description:
-      'The signing secret: shown this once. Verify the webhook-signature header of each delivery with it.',
+      'The signing secret (Standard Webhooks: whsec_ and the base64 of 32 bytes), shown this once. Verify the webhook-signature header of each delivery with it, for instance with the standardwebhooks library.',
   })
   secret!: string;
+}
+
+/** The answer to a rotation: the new secret, shown this once. */
+export class RotatedWebhookSecretResponse {
+  @ApiProperty({
+    example: SECRET_EXAMPLE,
+    description: 'The new signing secret, shown this once; it signs every delivery from now on.',
+  })
+  secret!: string;
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'Until then deliveries are signed with the replaced secret too (webhook-signature: v1,<new> v1,<replaced>)',
+  })
+  previousSecretExpiresAt!: string;
 }
 
 export class WebhookEndpointListResponse {
