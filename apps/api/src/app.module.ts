@@ -19,6 +19,7 @@ import { AdminOrdersController } from './orders/admin-orders.controller';
 import { OrdersController } from './orders/orders.controller';
 import { failureOutcomeOf } from './http/api-exception.filter';
 import { ProductsController } from './products/products.controller';
+import { restockIdempotencyProvider } from './products/restock-idempotency.settings';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 export type ApiAppConfig = ApiConfig & { databaseUrl: string };
@@ -31,6 +32,7 @@ export class AppModule {
       RequestAuthenticator,
       BearerAuthGuard,
       ...authMetricProviders,
+      restockIdempotencyProvider(config),
       ...orderPlacementAllowanceProviders(config),
       // Read from the database at scrape time, by the API replica holding the database gauges lease only
       // (DatabaseGaugesModule below): workers and the other replicas do not repeat them.

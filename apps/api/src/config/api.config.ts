@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { authEnvShape, authSettings, requireCompleteJwksSettings } from './auth.config';
 import { rateLimitEnvShape, rateLimitFieldSettings, rateLimitStoreSettings } from './rate-limit.config';
 import { webhookSettings, webhooksEnvShape } from './webhooks.config';
+import { restockEnvShape, restockIdempotencySettings } from '../products/restock-idempotency.settings';
 
 /** Every environment variable the API reads, with its default and description (docs/configuration.md). */
 export const apiEnvSchema = z
@@ -23,6 +24,7 @@ export const apiEnvSchema = z
     ...authEnvShape,
     ...webhooksEnvShape,
     ...rateLimitEnvShape,
+    ...restockEnvShape,
     PORT: envInt(0, 65535).default(3000).describe('API port.'),
     METRICS_PORT: envInt(0, 65535)
       .default(9464)
@@ -123,6 +125,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
     /** Where that limit is counted: Redis (shared by the replicas) or this process. */
     orderRateLimitStore: rateLimitStoreSettings(env),
+    /** How long a restock's Idempotency-Key is remembered. */
+    restockIdempotency: restockIdempotencySettings(env),
     /** How that limit is advertised: the policy's name in `RateLimit-Policy`, the legacy `x-ratelimit-*` headers. */
     orderRateLimitFields: rateLimitFieldSettings(env),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

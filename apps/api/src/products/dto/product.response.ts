@@ -1,4 +1,4 @@
-import { ProductEntity } from '@app/inventory';
+import type { CatalogProduct } from '@app/inventory';
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQueryDto } from '../../http/page.query';
 
@@ -17,7 +17,7 @@ export class ProductPageResponse {
 
 export class ListProductsQueryDto extends PageQueryDto {}
 
-export function toProductResponse(product: ProductEntity): ProductResponse {
+export function toProductResponse(product: CatalogProduct): ProductResponse {
   return {
     sku: product.sku,
     name: product.name,
