@@ -31,7 +31,7 @@ describe('webhook endpoints (/admin/webhooks)', () => {
       enabled: true,
       description: 'warehouse',
     });
-    expect(created.body.secret).toMatch(new RegExp(`^${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_-]{43}$`));
+    expect(created.body.secret).toMatch(new RegExp(`^${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9+/]{43}=$`));
     const { id, secret } = created.body;
 
     const read = await admin('GET', `/${id}`);
@@ -149,6 +149,7 @@ describe('webhook endpoints (/admin/webhooks)', () => {
       '/admin/webhooks/{id}/deliveries/{eventId}/redeliver',
       '/admin/webhooks/{id}/disable',
       '/admin/webhooks/{id}/enable',
+      '/admin/webhooks/{id}/rotate-secret',
     ]);
     for (const path of paths)
       for (const operation of Object.values<any>(body.paths[path]))

@@ -60,7 +60,7 @@ export const webhooksEnvShape = {
   WEBHOOK_SECRET_ROTATION_GRACE_MS: envInt(0, 30 * 24 * 3_600_000)
     .default(24 * 3_600_000)
     .describe(
-      'After `POST /admin/webhooks/:id/rotate-secret`, how long deliveries are signed with the replaced secret too (`webhook-signature: v1,<new> v1,<replaced>`), so the receiver switches in its own time.',
+      'After a secret rotation, how long deliveries are also signed with the replaced secret (`v1,<new> v1,<replaced>`).',
     ),
   WEBHOOK_LEGACY_SIGNATURES_UNTIL: z
     .string()
@@ -70,7 +70,7 @@ export const webhooksEnvShape = {
     .transform((v) => new Date(v))
     .optional()
     .describe(
-      "When the former signature (`webhook-signature-legacy`) stops for the endpoints registered before Standard Webhooks signatures, as an ISO 8601 date-time (`2027-01-31T00:00:00Z`): it replaces each endpoint's own end, 30 days after the database migration (unset). Rotating an endpoint's secret stops it for that endpoint at once.",
+      'ISO 8601 date-time when `webhook-signature-legacy` stops for every endpoint registered before Standard Webhooks signatures. Unset: 30 days after the migration.',
     ),
 };
 
