@@ -45,6 +45,39 @@ describe('operationsOf', () => {
     expect([...ready.jsonResponses.keys()]).toEqual([200, 503]);
   });
 
+  it('reads OpenAPI 3.1\'s "or null" (a type list, anyOf with null) as nullable', () => {
+    const document = {
+      openapi: '3.1.0',
+      paths: {
+        '/things/{id}': {
+          get: {
+            responses: {
+              '200': {
+                content: {
+                  'application/json': {
+                    schema: {
+                      type: 'object',
+                      properties: {
+                        reason: { type: ['string', 'null'] },
+                        label: { anyOf: [{ $ref: '#/components/schemas/Label' }, { type: 'null' }] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      components: { schemas: { Label: { type: 'object', properties: { text: { type: 'string' } } } } },
+    } as never;
+    const thing = operationsOf(document)[0].jsonResponses.get(200)!;
+    expect(thing.properties).toEqual({
+      reason: { type: 'string', nullable: true },
+      label: { nullable: true, type: 'object', properties: { text: { type: 'string' } }, required: [] },
+    });
+  });
+
   it('refuses what is not an OpenAPI 3 document', () => {
     expect(() => operationsOf({ swagger: '2.0' } as never)).toThrow('not an OpenAPI 3 document');
   });

@@ -7,6 +7,8 @@ export interface JsonSchema {
   items?: JsonSchema;
   enum?: unknown[];
   allOf?: JsonSchema[];
+  /** OpenAPI 3.1's "or null" (`[schema, { type: 'null' }]`): read as `nullable` by `schemaResolver`. */
+  anyOf?: JsonSchema[];
   nullable?: boolean;
   minimum?: number;
   maximum?: number;
@@ -114,8 +116,28 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
 }
 
 /**
- * Resolves `#/components/schemas/…` references and folds `allOf` into one schema, recursively. Schemas
- * are trees here (a cycle would stop at its second visit as an empty schema).
+ * OpenAPI 3.1 says "or null" with a list of types (`type: ['string', 'null']`) or, around a reference,
+ * `anyOf: [schema, { type: 'null' }]`: read both as the 3.0 `nullable` the fuzzer knows.
+ */
+function nullableAs30(schema: JsonSchema): JsonSchema {
+  const types = schema.type as unknown;
+  if (Array.isArray(types)) {
+    const [type, ...others] = types.filter((t) => t !== 'null') as Array<NonNullable<JsonSchema['type']>>;
+    if (others.length > 0)
+      throw new Error(`a schema of several types (${types.join(', ')}) is not supported`);
+    return { ...schema, type, ...(types.includes('null') && { nullable: true }) };
+  }
+  const { anyOf, ...rest } = schema;
+  const isNull = (member: JsonSchema) => (member.type as unknown) === 'null';
+  if (anyOf?.length === 2 && anyOf.some(isNull))
+    return { ...rest, allOf: [...(rest.allOf ?? []), anyOf.find((m) => !isNull(m))!], nullable: true };
+  return schema;
+}
+
+/**
+ * Resolves `#/components/schemas/…` references and folds `allOf` into one schema, recursively, reading
+ * OpenAPI 3.1's "or null" as `nullable`. Schemas are trees here (a cycle would stop at its second visit
+ * as an empty schema).
  */
 export function schemaResolver(document: OpenApiDocument): (schema: JsonSchema) => JsonSchema {
   const components = document.components?.schemas ?? {};
@@ -127,7 +149,7 @@ export function schemaResolver(document: OpenApiDocument): (schema: JsonSchema) 
       if (seen.has(name)) return {};
       return resolve(target, new Set([...seen, name]));
     }
-    const { allOf, properties, items, ...rest } = schema;
+    const { allOf, properties, items, ...rest } = nullableAs30(schema);
     let resolved: JsonSchema = { ...rest };
     if (properties)
       resolved.properties = Object.fromEntries(

@@ -1,19 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import { AppLogger, LIVENESS_PATH, requestIdFrom } from '@app/observability';
+import { AppLogger, requestIdFrom } from '@app/observability';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type ApiAppConfig } from './app.module';
-import { BEARER_SCHEME } from './auth/auth.constants';
 import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { refuseUnprocessableJson } from './http/json-body-limits.hook';
 import { requireJsonBodies } from './http/json-only.hook';
 import { answerClientError, answerUnmetExpectation } from './http/node-http-errors';
-import { documentProbes } from './http/probe-documentation';
 import { drainUnreadBody } from './http/unread-body-drain.hook';
 import { validationFailed } from './http/validation-errors';
+import { serveOpenApiDocument } from './openapi/openapi-document';
 
 /**
  * Builds the HTTP API (not yet listening): Fastify with a body limit, strict validation, one JSON error
@@ -56,43 +54,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     }),
   );
 
-  const document = documentProbes(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Orders API')
-        .setDescription(
-          'Place, read, list and cancel your orders; browse and restock the catalog. Order routes need a ' +
-            'bearer access token whose `sub` is the customer; operator routes need the `orders:admin` scope.',
-        )
-        .setVersion(process.env.npm_package_version ?? '0.1.0')
-        .addBearerAuth(
-          {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description:
-              'An access token (JWT) in `Authorization: Bearer <token>`: its `sub` is the customer; operator ' +
-              'routes need the `orders:admin` scope. Never in the URL.',
-          },
-          BEARER_SCHEME,
-        )
-        .build(),
-    ),
-  );
-  // Liveness is a plain adapter route (LivenessRoute), outside Nest's router: documented here.
-  document.paths[LIVENESS_PATH] = {
-    get: {
-      summary: 'Liveness: the process answers (no dependency is checked)',
-      responses: {
-        '200': {
-          description: 'Alive, also while shutting down',
-          content: { 'application/json': { schema: { type: 'object' } } },
-        },
-      },
-    },
-  };
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  serveOpenApiDocument(app); // the document docs/openapi.json holds (npm run openapi)
 
   app.useLogger(app.get(AppLogger));
   await app.init();

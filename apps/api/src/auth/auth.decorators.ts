@@ -6,29 +6,26 @@ import {
   UseGuards,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import type { Principal } from '@app/auth';
+import { ProblemResponses } from '../openapi/problem-responses.decorator';
 import { BEARER_SCHEME, REQUIRED_SCOPE } from './auth.constants';
 import { BearerAuthGuard } from './bearer-auth.guard';
 import { principalOf } from './request-authenticator';
 
 /** A customer route: a valid bearer token is required, and its `sub` is the customer. */
 export const CustomerRoute = () =>
-  applyDecorators(
-    UseGuards(BearerAuthGuard),
-    ApiBearerAuth(BEARER_SCHEME),
-    ApiUnauthorizedResponse({
-      description:
-        'No valid bearer token (WWW-Authenticate says which: missing, invalid_token, invalid_request)',
-    }),
-  );
+  applyDecorators(UseGuards(BearerAuthGuard), ApiBearerAuth(BEARER_SCHEME), ProblemResponses(401));
 
 /** An operator route: a valid bearer token with the `orders:admin` scope. */
 export const OperatorRoute = () =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPE, OPERATOR_SCOPE),
     CustomerRoute(),
-    ApiForbiddenResponse({ description: `The token lacks the ${OPERATOR_SCOPE} scope (insufficient_scope)` }),
+    ProblemResponses({
+      status: 403,
+      description: `The token lacks the ${OPERATOR_SCOPE} scope (INSUFFICIENT_SCOPE)`,
+    }),
   );
 
 /** The verified caller; only on routes behind `@CustomerRoute()` or `@OperatorRoute()`. */

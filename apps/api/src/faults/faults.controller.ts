@@ -4,6 +4,7 @@ import { AuditLog } from '@app/observability';
 import { Body, Controller, Delete, Get, HttpCode, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Caller, OperatorRoute } from '../auth/auth.decorators';
+import { JSON_BODY_PROBLEMS, ProblemResponses, unavailable } from '../openapi/problem-responses.decorator';
 import { FaultInjectionResponse, FaultOverridesDto } from './dto/fault-overrides.dto';
 
 /**
@@ -21,15 +22,32 @@ export class FaultsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Faults configured, overridden and in force' })
-  @ApiOkResponse({ type: FaultInjectionResponse })
+  @ApiOperation({ operationId: 'getFaultInjection', summary: 'Faults configured, overridden and in force' })
+  @ApiOkResponse({ type: FaultInjectionResponse, description: 'The faults of every process' })
+  @ProblemResponses(unavailable(['token issuer']))
   read(): FaultInjectionState {
     return this.faults.state();
   }
 
   @Put()
-  @ApiOperation({ summary: 'Replace the run-time fault overrides (optionally for a limited time)' })
-  @ApiOkResponse({ type: FaultInjectionResponse })
+  @ApiOperation({
+    operationId: 'replaceFaultOverrides',
+    summary: 'Replace the run-time fault overrides (optionally for a limited time)',
+  })
+  @ApiOkResponse({
+    type: FaultInjectionResponse,
+    description: 'The faults now; every process applies them within one refresh interval',
+  })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'A field is not valid (VALIDATION_FAILED; `errors` names each), or the body is not readable JSON ' +
+        '(BAD_REQUEST)',
+    },
+    ...JSON_BODY_PROBLEMS,
+    unavailable(['database', 'token issuer']),
+  )
   async replace(
     @Caller() operator: Principal,
     @Body() body: FaultOverridesDto,
@@ -47,8 +65,12 @@ export class FaultsController {
 
   @Delete()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Clear the run-time overrides: back to the configured settings' })
-  @ApiOkResponse({ type: FaultInjectionResponse })
+  @ApiOperation({
+    operationId: 'clearFaultOverrides',
+    summary: 'Clear the run-time overrides: back to the configured settings',
+  })
+  @ApiOkResponse({ type: FaultInjectionResponse, description: 'The configured faults, in force again' })
+  @ProblemResponses(unavailable(['database', 'token issuer']))
   async clear(@Caller() operator: Principal): Promise<FaultInjectionState> {
     const state = await this.faults.clear();
     this.audit.record('fault-injection-cleared', {

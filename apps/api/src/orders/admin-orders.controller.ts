@@ -9,20 +9,11 @@ import {
   type StuckOrder,
 } from '@app/orders';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller, OperatorRoute } from '../auth/auth.decorators';
 import { ApiError } from '../http/api-error';
 import { orderIdPipe } from '../http/request-parsing';
+import { JSON_BODY_PROBLEMS, ProblemResponses, unavailable } from '../openapi/problem-responses.decorator';
 import { CancelOrderDto } from './dto/admin-cancel-order.dto';
 import {
   DEFAULT_STUCK_AGE,
@@ -43,6 +34,8 @@ const DEFAULT_STUCK_LIMIT = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const OrderIdParam = () => ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } });
+const INVALID_ID = { status: 400, description: 'The id is not a UUID (VALIDATION_FAILED)' } as const;
+const NO_SUCH_ORDER = { status: 404, description: 'No such order (ORDER_NOT_FOUND)' } as const;
 
 /**
  * The order a request is about on the request log and the handler's span, as on the customer routes; not
@@ -67,10 +60,22 @@ export class AdminOrdersController {
 
   @Get()
   @ApiOperation({
+    operationId: 'searchOrders',
     summary: "Search any customer's orders, newest first (keyset pagination); no shipping addresses",
   })
-  @ApiOkResponse({ type: OrderPageResponse })
-  @ApiBadRequestResponse({ description: 'A filter is not valid (details name it)' })
+  @ApiOkResponse({
+    type: OrderPageResponse,
+    description: 'A page of matching orders; `nextCursor` fetches the next',
+  })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'A filter or the limit is not valid, or createdFrom is after createdTo (VALIDATION_FAILED), or the ' +
+        'cursor is not one this search handed out (INVALID_CURSOR); `errors` names it',
+    },
+    unavailable(['database', 'token issuer']),
+  )
   async search(
     @Query() query: SearchOrdersQueryDto,
   ): Promise<{ items: OrderSummaryView[]; nextCursor: string | null }> {
@@ -89,11 +94,18 @@ export class AdminOrdersController {
 
   @Get('stuck')
   @ApiOperation({
+    operationId: 'listStuckOrders',
     summary:
       'Unfinished orders whose state has not changed for olderThan (default PT15M), least recently changed first, with the step they wait in',
   })
-  @ApiOkResponse({ type: StuckOrderListResponse })
-  @ApiBadRequestResponse({ description: 'olderThan or limit is not valid' })
+  @ApiOkResponse({
+    type: StuckOrderListResponse,
+    description: 'The stuck orders, least recently changed first',
+  })
+  @ProblemResponses(
+    { status: 400, description: 'olderThan or limit is not valid (VALIDATION_FAILED; `errors` names it)' },
+    unavailable(['database', 'token issuer']),
+  )
   async stuck(@Query() query: StuckOrdersQueryDto): Promise<{ items: StuckOrder[] }> {
     const age = durationSeconds(query.olderThan ?? DEFAULT_STUCK_AGE);
     if ('problem' in age)
@@ -106,12 +118,16 @@ export class AdminOrdersController {
   @Get(':id')
   @OrderIdLogContext
   @ApiOperation({
+    operationId: 'getOrderForOperator',
     summary:
       "Read any customer's order with its saga: step log (attempts, outcome, timing), trace id, where the saga runs",
   })
   @OrderIdParam()
-  @ApiOkResponse({ type: OperatorOrderResponse })
-  @ApiNotFoundResponse({ description: 'No such order' })
+  @ApiOkResponse({
+    type: OperatorOrderResponse,
+    description: "The customer's view with the saga's steps, trace and workflow; the read is an audit event",
+  })
+  @ProblemResponses(INVALID_ID, NO_SUCH_ORDER, unavailable(['database', 'token issuer']))
   details(@Caller() operator: Principal, @Param('id', orderIdPipe) id: string): Promise<OperatorOrderView> {
     return this.administration.details(id, operator.subject);
   }
@@ -120,17 +136,27 @@ export class AdminOrdersController {
   @HttpCode(202)
   @OrderIdLogContext
   @ApiOperation({
+    operationId: 'cancelOrderAsOperator',
     summary:
       "Cancel a customer's order that has not started shipping, for the customer: payment refunded, stock released",
   })
   @OrderIdParam()
-  @ApiAcceptedResponse({ type: OrderResponse })
-  @ApiBadRequestResponse({ description: 'The reason is missing, blank or longer than 500 characters' })
-  @ApiNotFoundResponse({ description: 'No such order' })
-  @ApiConflictResponse({
-    description: 'Shipping has started or the order is finished (ORDER_NOT_CANCELLABLE)',
+  @ApiAcceptedResponse({
+    type: OrderResponse,
+    description: 'Cancellation requested, also for an order already `CANCELLED`; an audit event',
   })
-  @ApiServiceUnavailableResponse({ description: 'The workflow engine cannot be reached; retry' })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'The id is not a UUID, or the reason is missing, blank or longer than 500 characters ' +
+        '(VALIDATION_FAILED), or the body is not readable JSON (BAD_REQUEST)',
+    },
+    NO_SUCH_ORDER,
+    { status: 409, description: 'Shipping has started or the order has finished (ORDER_NOT_CANCELLABLE)' },
+    ...JSON_BODY_PROBLEMS,
+    unavailable(['database', 'token issuer', 'workflow engine']),
+  )
   cancel(
     @Caller() operator: Principal,
     @Param('id', orderIdPipe) id: string,
@@ -143,16 +169,27 @@ export class AdminOrdersController {
   @HttpCode(202)
   @OrderIdLogContext
   @ApiOperation({
+    operationId: 'resumeOrder',
     summary:
       'Drive an unfinished order again from its recorded state (completed steps are not repeated); a saga still running is left to run',
   })
   @OrderIdParam()
-  @ApiAcceptedResponse({ type: ResumeOrderResponse })
-  @ApiNotFoundResponse({ description: 'No such order' })
-  @ApiConflictResponse({
-    description: 'The order is COMPLETED, FAILED or CANCELLED: nothing to resume (ORDER_ALREADY_FINISHED)',
+  @ApiAcceptedResponse({
+    type: ResumeOrderResponse,
+    description: '`started` again, or `already-running` and left alone; an audit event',
   })
-  @ApiServiceUnavailableResponse({ description: 'The workflow engine cannot be reached; retry' })
+  @ProblemResponses(
+    INVALID_ID,
+    NO_SUCH_ORDER,
+    {
+      status: 409,
+      description: 'The order is COMPLETED, FAILED or CANCELLED: nothing to resume (ORDER_ALREADY_FINISHED)',
+    },
+    unavailable(
+      ['database', 'token issuer', 'workflow engine'],
+      'nothing changed: retry after `Retry-After` seconds',
+    ),
+  )
   resume(
     @Caller() operator: Principal,
     @Param('id', orderIdPipe) id: string,

@@ -3,20 +3,15 @@ import { ProductNotFoundError } from '@app/inventory';
 import { setHandlerOutcome } from '@app/observability';
 import { OrdersService, type OrderSummaryView, type OrderView } from '@app/orders';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, CustomerRoute } from '../auth/auth.decorators';
 import { OrderPlacementAllowance } from '../auth/order-placement-allowance';
 import { ApiError } from '../http/api-error';
 import { orderIdPipe, parseIdempotencyKey } from '../http/request-parsing';
+import { JSON_BODY_PROBLEMS, ProblemResponses, unavailable } from '../openapi/problem-responses.decorator';
+import { IdempotencyKeyHeader } from '../openapi/request-headers';
+import { headerRefs } from '../openapi/response-headers';
 import { ListOrdersQueryDto } from './dto/list-orders.query';
 import { OrderPageResponse, OrderResponse } from './dto/order.response';
 import { PlaceOrderDto } from './dto/place-order.dto';
@@ -25,6 +20,11 @@ import { OrderLogContext } from './order-log-context';
 const DEFAULT_PAGE_SIZE = 20;
 
 const OrderIdParam = () => ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } });
+const INVALID_ID = { status: 400, description: 'The id is not a UUID (VALIDATION_FAILED)' } as const;
+const NO_SUCH_ORDER = {
+  status: 404,
+  description: "No such order of yours (ORDER_NOT_FOUND): another customer's orders answer the same",
+} as const;
 
 /** A customer's own orders: the customer is the bearer token's `sub`, never a body or query field. */
 @ApiTags('orders')
@@ -39,17 +39,51 @@ export class OrdersController {
   @Post()
   @HttpCode(202)
   @OrderLogContext.placed
-  @ApiOperation({ summary: 'Place an order; it is processed asynchronously by the order saga' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Repeats with the same key (per customer) return the original order',
-  })
-  @ApiAcceptedResponse({ type: OrderResponse, description: 'Accepted; Location points at the order' })
-  @ApiTooManyRequestsResponse({
+  @ApiOperation({
+    operationId: 'placeOrder',
+    summary: 'Place an order; it is processed asynchronously by the order saga',
     description:
-      'Too many orders from this customer in the last minute (ORDER_RATE_LIMIT_PER_MINUTE); see Retry-After',
+      'The customer is the token’s `sub`. Prices and the total are computed by the server; the card is ' +
+      'tokenized, never stored. Limited per customer while ORDER_RATE_LIMIT_PER_MINUTE is set: every ' +
+      'answer that counted carries `RateLimit-Policy` and `RateLimit`.',
   })
+  @IdempotencyKeyHeader(
+    'Makes retries safe: a repeat with the same key (per customer) and the same body answers the order the ' +
+      'first request placed (`Idempotent-Replayed: true`) instead of placing another; with another body it ' +
+      'is refused (422 IDEMPOTENCY_KEY_REUSED)',
+  )
+  @ApiAcceptedResponse({
+    type: OrderResponse,
+    description: 'Accepted (`PENDING`); `Location` points at the order, whose status then moves on',
+    headers: headerRefs('Location', 'Idempotent-Replayed', 'RateLimit-Policy', 'RateLimit'),
+  })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'The body or the Idempotency-Key is not valid (VALIDATION_FAILED; `errors` names each field), or ' +
+        'the body is not readable JSON (BAD_REQUEST)',
+    },
+    ...JSON_BODY_PROBLEMS,
+    {
+      status: 422,
+      description:
+        'Refused: a SKU the catalog does not have (UNKNOWN_SKU), lines in several currencies ' +
+        '(MIXED_CURRENCIES), or the Idempotency-Key of another request (IDEMPOTENCY_KEY_REUSED)',
+      headers: ['RateLimit-Policy', 'RateLimit'],
+    },
+    {
+      status: 429,
+      description:
+        'Too many orders from this customer in this window (RATE_LIMITED; ORDER_RATE_LIMIT_PER_MINUTE): ' +
+        '`Retry-After` and `RateLimit` say when the window resets',
+      headers: ['RateLimit-Policy', 'RateLimit'],
+    },
+    unavailable(
+      ['database', 'token issuer', 'workflow engine'],
+      'retry after `Retry-After` seconds with the same Idempotency-Key',
+    ),
+  )
   async place(
     @Caller() caller: Principal,
     @Body() body: PlaceOrderDto,
@@ -90,8 +124,20 @@ export class OrdersController {
 
   @Get()
   @OrderLogContext.list
-  @ApiOperation({ summary: 'List your orders, newest first (keyset pagination)' })
-  @ApiOkResponse({ type: OrderPageResponse })
+  @ApiOperation({ operationId: 'listOrders', summary: 'List your orders, newest first (keyset pagination)' })
+  @ApiOkResponse({
+    type: OrderPageResponse,
+    description: 'A page of your orders; `nextCursor` fetches the next',
+  })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'A filter or the limit is not valid (VALIDATION_FAILED), or the cursor is not one this list handed ' +
+        'out (INVALID_CURSOR); `errors` names it',
+    },
+    unavailable(['database', 'token issuer']),
+  )
   async list(
     @Caller() caller: Principal,
     @Query() query: ListOrdersQueryDto,
@@ -106,10 +152,12 @@ export class OrdersController {
   @Get(':id')
   @OrderLogContext.byId
   @ApiOperation({
+    operationId: 'getOrder',
     summary: 'Read one of your orders: status, lines, total, payment summary, shipment, history',
   })
   @OrderIdParam()
-  @ApiOkResponse({ type: OrderResponse })
+  @ApiOkResponse({ type: OrderResponse, description: 'The order as it stands' })
+  @ProblemResponses(INVALID_ID, NO_SUCH_ORDER, unavailable(['database', 'token issuer']))
   async get(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.getOrder(caller.subject, id);
   }
@@ -118,11 +166,26 @@ export class OrdersController {
   @HttpCode(202)
   @OrderLogContext.byId
   @ApiOperation({
+    operationId: 'cancelOrder',
     summary:
       'Cancel one of your orders that has not started shipping; payment is refunded and stock released',
   })
   @OrderIdParam()
-  @ApiAcceptedResponse({ type: OrderResponse })
+  @ApiAcceptedResponse({
+    type: OrderResponse,
+    description:
+      'Cancellation requested (`cancellationRequested: true`), also for an order already `CANCELLED`: the ' +
+      'saga refunds, restocks and ends it `CANCELLED`',
+  })
+  @ProblemResponses(
+    INVALID_ID,
+    NO_SUCH_ORDER,
+    {
+      status: 409,
+      description: 'Shipping has started or the order has finished (ORDER_NOT_CANCELLABLE)',
+    },
+    unavailable(['database', 'token issuer', 'workflow engine']),
+  )
   async cancel(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.requestCancellation(caller.subject, id);
   }

@@ -3,10 +3,13 @@ import { decodeCursor } from '@app/database';
 import { InventoryService, RestockService } from '@app/inventory';
 import { AuditLog, setHandlerOutcome } from '@app/observability';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, OperatorRoute } from '../auth/auth.decorators';
 import { parseIdempotencyKey, SKU_PATTERN, skuPipe } from '../http/request-parsing';
+import { JSON_BODY_PROBLEMS, ProblemResponses, unavailable } from '../openapi/problem-responses.decorator';
+import { IdempotencyKeyHeader } from '../openapi/request-headers';
+import { headerRefs } from '../openapi/response-headers';
 import {
   ListProductsQueryDto,
   ProductPageResponse,
@@ -22,6 +25,11 @@ import {
 const DEFAULT_PAGE_SIZE = 50;
 
 const SkuParam = () => ApiParam({ name: 'sku', schema: { type: 'string', pattern: SKU_PATTERN.source } });
+const INVALID_SKU = {
+  status: 400,
+  description: 'The SKU is not one a product can have (VALIDATION_FAILED)',
+} as const;
+const NO_SUCH_PRODUCT = { status: 404, description: 'No such product (PRODUCT_NOT_FOUND)' } as const;
 
 @ApiTags('products')
 @Controller('products')
@@ -34,8 +42,20 @@ export class ProductsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the catalog with stock, ordered by SKU' })
-  @ApiOkResponse({ type: ProductPageResponse })
+  @ApiOperation({ operationId: 'listProducts', summary: 'List the catalog with stock, ordered by SKU' })
+  @ApiOkResponse({
+    type: ProductPageResponse,
+    description: 'A page of products; `nextCursor` fetches the next',
+  })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'The limit is not valid (VALIDATION_FAILED), or the cursor is not one this list handed out ' +
+        '(INVALID_CURSOR); `errors` names it',
+    },
+    unavailable(['database']),
+  )
   async list(@Query() query: ListProductsQueryDto): Promise<ProductPageResponse> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
@@ -44,9 +64,10 @@ export class ProductsController {
   }
 
   @Get(':sku')
-  @ApiOperation({ summary: 'Read one product and its stock' })
+  @ApiOperation({ operationId: 'getProduct', summary: 'Read one product and its stock' })
   @SkuParam()
-  @ApiOkResponse({ type: ProductResponse })
+  @ApiOkResponse({ type: ProductResponse, description: 'The product and its stock' })
+  @ProblemResponses(INVALID_SKU, NO_SUCH_PRODUCT, unavailable(['database']))
   async get(@Param('sku', skuPipe) sku: string): Promise<ProductResponse> {
     return toProductResponse(await this.inventory.getProduct(sku));
   }
@@ -54,18 +75,39 @@ export class ProductsController {
   @Post(':sku/restock')
   @HttpCode(200)
   @OperatorRoute()
-  @ApiOperation({ summary: 'Add stock to a product (operators: orders:admin scope)' })
+  @ApiOperation({
+    operationId: 'restockProduct',
+    summary: 'Add stock to a product (operators: orders:admin scope)',
+  })
   @SkuParam()
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Repeats of the same restock with the same key (per operator) get the first answer and add no stock ' +
+  @IdempotencyKeyHeader(
+    'Repeats of the same restock with the same key (per operator) get the first answer and add no stock ' +
       '(`Idempotent-Replayed: true`); the key with another SKU or quantity is 422 IDEMPOTENCY_KEY_REUSED. ' +
       'A key is remembered for RESTOCK_IDEMPOTENCY_TTL_SECONDS (30 days by default). Without it every ' +
       'request restocks.',
+  )
+  @ApiOkResponse({
+    type: ProductResponse,
+    description: 'The product with its new stock; an audit event names the operator',
+    headers: headerRefs('Idempotent-Replayed'),
   })
-  @ApiOkResponse({ type: ProductResponse })
+  @ProblemResponses(
+    {
+      status: 400,
+      description:
+        'The SKU, the quantity or the Idempotency-Key is not valid (VALIDATION_FAILED; `errors` names it), ' +
+        'or the body is not readable JSON (BAD_REQUEST)',
+    },
+    NO_SUCH_PRODUCT,
+    ...JSON_BODY_PROBLEMS,
+    {
+      status: 422,
+      description:
+        'Refused: the stock would exceed its limit (STOCK_LIMIT_EXCEEDED), or the Idempotency-Key was ' +
+        'used with another SKU or quantity (IDEMPOTENCY_KEY_REUSED); `errors` names the field',
+    },
+    unavailable(['database', 'token issuer']),
+  )
   async restock(
     @Caller() operator: Principal,
     @Param('sku', skuPipe) sku: string,

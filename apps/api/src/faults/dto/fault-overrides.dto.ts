@@ -119,16 +119,16 @@ export class FaultOverridesDto {
 class PaymentSettingsView {
   @ApiProperty() declineRate!: number;
   @ApiProperty() outage!: boolean;
-  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ type: 'integer' }) latencyMs!: number;
 }
 
 class CarrierSettingsView {
   @ApiProperty() failureRate!: number;
-  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ type: 'integer' }) latencyMs!: number;
 }
 
 class DatabaseSettingsView {
-  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ type: 'integer' }) latencyMs!: number;
   @ApiProperty() ratio!: number;
 }
 

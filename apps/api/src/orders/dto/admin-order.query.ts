@@ -75,6 +75,7 @@ const asArray = ({ value }: { value: unknown }) =>
 export class SearchOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     enum: ORDER_STATUSES,
+    enumName: 'OrderStatus',
     isArray: true,
     description: 'Orders in any of these statuses; repeat the parameter: `?status=PAID&status=SHIPPED`',
   })

@@ -5,7 +5,7 @@ import { PageQueryDto } from '../../http/page.query';
 
 /** Filters of the caller's own orders; there is no customer filter (`customerId` is refused as unknown). */
 export class ListOrdersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @ApiPropertyOptional({ enum: ORDER_STATUSES, enumName: 'OrderStatus' })
   @IsOptional()
   @IsIn(ORDER_STATUSES)
   status?: OrderStatus;

@@ -1,13 +1,13 @@
 import { ORDER_STATUSES } from '@app/orders';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { ShippingAddressDto } from './place-order.dto';
 
 class OrderLineResponse {
   @ApiProperty() sku!: string;
   @ApiProperty() name!: string;
-  @ApiProperty() quantity!: number;
-  @ApiProperty({ description: 'minor units' }) unitPrice!: number;
-  @ApiProperty({ description: 'minor units' }) lineTotal!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) quantity!: number;
+  @ApiProperty({ type: 'integer', description: 'minor units' }) unitPrice!: number;
+  @ApiProperty({ type: 'integer', description: 'minor units' }) lineTotal!: number;
 }
 
 class PaymentSummaryResponse {
@@ -24,7 +24,7 @@ class ShipmentResponse {
 
 class HistoryEntryResponse {
   @ApiProperty({ enum: ORDER_STATUSES, nullable: true }) from!: string | null;
-  @ApiProperty({ enum: ORDER_STATUSES }) status!: string;
+  @ApiProperty({ enum: ORDER_STATUSES, enumName: 'OrderStatus' }) status!: string;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
@@ -32,9 +32,9 @@ class HistoryEntryResponse {
 export class OrderSummaryResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() customerId!: string;
-  @ApiProperty({ enum: ORDER_STATUSES }) status!: string;
+  @ApiProperty({ enum: ORDER_STATUSES, enumName: 'OrderStatus' }) status!: string;
   @ApiProperty({ example: 'EUR' }) currency!: string;
-  @ApiProperty({ description: 'minor units, computed by the server' }) total!: number;
+  @ApiProperty({ type: 'integer', description: 'minor units, computed by the server' }) total!: number;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -49,9 +49,10 @@ export class OrderSummaryResponse {
 export class OrderResponse extends OrderSummaryResponse {
   @ApiProperty({ type: [OrderLineResponse] }) lines!: OrderLineResponse[];
   @ApiProperty({ type: ShippingAddressDto }) shippingAddress!: ShippingAddressDto;
-  @ApiPropertyOptional({ type: PaymentSummaryResponse, nullable: true })
+  @ApiProperty({ type: PaymentSummaryResponse, nullable: true, description: 'null until a payment is made' })
   payment!: PaymentSummaryResponse | null;
-  @ApiPropertyOptional({ type: ShipmentResponse, nullable: true }) shipment!: ShipmentResponse | null;
+  @ApiProperty({ type: ShipmentResponse, nullable: true, description: 'null until a shipment is booked' })
+  shipment!: ShipmentResponse | null;
   @ApiProperty() cancellationRequested!: boolean;
   @ApiProperty({ type: [HistoryEntryResponse] }) history!: HistoryEntryResponse[];
 }

@@ -98,7 +98,7 @@ export class CardPaymentDto {
 
   @ApiProperty({
     type: 'integer',
-    example: new Date().getUTCFullYear() + 3,
+    example: 2099, // fixed, or the document would change every year; valid for a long time
     minimum: 2000,
     maximum: 2100,
     description: 'The card must not have expired',

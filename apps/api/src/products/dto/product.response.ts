@@ -5,9 +5,9 @@ import { PageQueryDto } from '../../http/page.query';
 export class ProductResponse {
   @ApiProperty({ example: 'SKU-001' }) sku!: string;
   @ApiProperty({ example: 'Espresso beans, 1 kg' }) name!: string;
-  @ApiProperty({ example: 2490, description: 'minor units' }) unitPrice!: number;
+  @ApiProperty({ type: 'integer', example: 2490, description: 'minor units' }) unitPrice!: number;
   @ApiProperty({ example: 'EUR' }) currency!: string;
-  @ApiProperty({ example: 500 }) stock!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 500 }) stock!: number;
 }
 
 export class ProductPageResponse {

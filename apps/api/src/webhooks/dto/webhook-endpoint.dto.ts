@@ -27,7 +27,12 @@ export class CreateWebhookEndpointDto {
   @IsUrl(URL_FORM, { message: 'must be an absolute http(s) URL' })
   url!: string;
 
-  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['order.created', 'order.completed'] })
+  @ApiProperty({
+    enum: WEBHOOK_EVENT_TYPES,
+    enumName: 'WebhookEventType',
+    isArray: true,
+    example: ['order.created', 'order.completed'],
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length * 2)
@@ -58,7 +63,7 @@ export class UpdateWebhookEndpointDto {
   @IsUrl(URL_FORM, { message: 'must be an absolute http(s) URL' })
   url?: string;
 
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType', isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)

@@ -11,7 +11,8 @@ import { PageQueryDto } from '../../http/page.query';
 export class WebhookEndpointResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() url!: string;
-  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) eventTypes!: WebhookEventType[];
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType', isArray: true })
+  eventTypes!: WebhookEventType[];
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
@@ -66,14 +67,14 @@ export class WebhookEndpointListResponse {
 export class WebhookDeliveryResponse {
   @ApiProperty({ format: 'uuid', description: 'The event id (webhook-id header, payload id)' })
   eventId!: string;
-  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES }) type!: WebhookEventType;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, enumName: 'WebhookEventType' }) type!: WebhookEventType;
   @ApiProperty({ format: 'uuid' }) orderId!: string;
-  @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
-  @ApiProperty() attempts!: number;
+  @ApiProperty({ enum: DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus' }) status!: DeliveryStatus;
+  @ApiProperty({ type: 'integer', minimum: 0 }) attempts!: number;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) nextAttemptAt!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) lastAttemptAt!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) lastStatusCode!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) lastStatusCode!: number | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) deliveredAt!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) deadAt!: string | null;
@@ -85,7 +86,7 @@ export class WebhookDeliveryPageResponse {
 }
 
 export class ListWebhookDeliveriesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus' })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
