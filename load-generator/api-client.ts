@@ -1,44 +1,41 @@
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from './api-schema';
+
 /** The API cannot take the load: unreachable, not ready, or without a catalog. One line for the user. */
 export class ApiUnavailableError extends Error {
   override readonly name = 'ApiUnavailableError';
 }
 
-export interface JsonResponse<T> {
-  status: number;
-  body: T | undefined;
-}
+/** The API's client, typed by its OpenAPI document (api-schema.ts, written by `npm run openapi`). */
+export type ApiClient = Client<paths>;
 
-/** GET `path` and parse the JSON answer; network failures reject with a one-line reason. */
-export async function getJson<T>(
-  baseUrl: string,
-  path: string,
-  timeoutMs: number,
-  headers: Record<string, string> = {},
-): Promise<JsonResponse<T>> {
-  let response: Response;
-  try {
-    response = await fetch(`${baseUrl}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new Error(describeFetchError(error, timeoutMs), { cause: error });
-  }
-  const text = await response.text();
-  let body: T | undefined;
-  try {
-    body = text ? (JSON.parse(text) as T) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body };
+/**
+ * A client of the API at `baseUrl` (openapi-fetch): each request gives up after `timeoutMs`, and network
+ * failures reject with a one-line reason (connection refused, unknown host, timeout…).
+ */
+export function createApiClient(baseUrl: string, timeoutMs: number): ApiClient {
+  return createClient<paths>({
+    baseUrl,
+    fetch: async (request) => {
+      try {
+        return await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        throw new Error(describeFetchError(error, timeoutMs), { cause: error });
+      }
+    },
+  });
 }
 
 /**
- * Checks that the API is ready (`GET /health/ready`) and reads its catalog (`GET /products`, every
- * page up to 1,000 products); resolves the SKUs to order.
+ * Checks that the API is ready (`checkReadiness`) and reads its catalog (`listProducts`, every page up to
+ * 1,000 products); resolves the SKUs to order.
  */
 export async function checkApi(baseUrl: string, timeoutMs: number): Promise<string[]> {
-  let ready: JsonResponse<unknown>;
+  const api = createApiClient(baseUrl, timeoutMs);
+  let ready: Response;
   try {
-    ready = await getJson(baseUrl, '/health/ready', timeoutMs);
+    // Only the status matters: the body is read as text, whatever it holds.
+    ({ response: ready } = await api.GET('/health/ready', { parseAs: 'text' }));
   } catch (error) {
     throw new ApiUnavailableError(`cannot reach the API at ${baseUrl}: ${(error as Error).message}`);
   }
@@ -50,23 +47,28 @@ export async function checkApi(baseUrl: string, timeoutMs: number): Promise<stri
   const skus: string[] = [];
   let cursor: string | null = null;
   do {
-    const query: string = `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    let page: JsonResponse<{ items?: Array<{ sku?: unknown }>; nextCursor?: string | null }>;
+    let page: Awaited<ReturnType<typeof listProducts>>;
     try {
-      page = await getJson(baseUrl, query, timeoutMs);
+      page = await listProducts(api, cursor);
     } catch (error) {
       throw new ApiUnavailableError(`cannot read the catalog at ${baseUrl}: ${(error as Error).message}`);
     }
-    if (page.status !== 200 || !Array.isArray(page.body?.items))
+    const items = page.data?.items;
+    if (page.response.status !== 200 || !Array.isArray(items))
       throw new ApiUnavailableError(
-        `cannot read the catalog at ${baseUrl}: GET /products answered ${page.status}`,
+        `cannot read the catalog at ${baseUrl}: GET /products answered ${page.response.status}`,
       );
-    for (const item of page.body.items) if (typeof item.sku === 'string') skus.push(item.sku);
-    cursor = page.body.nextCursor ?? null;
+    for (const item of items) if (typeof item.sku === 'string') skus.push(item.sku);
+    cursor = page.data?.nextCursor ?? null;
   } while (cursor && skus.length < 1_000);
   if (skus.length === 0)
     throw new ApiUnavailableError(`the catalog at ${baseUrl} is empty: nothing to order`);
   return skus;
+}
+
+/** One page of the catalog, the largest the API gives. */
+function listProducts(api: ApiClient, cursor: string | null) {
+  return api.GET('/products', { params: { query: { limit: 100, cursor: cursor ?? undefined } } });
 }
 
 /** `fetch failed` says nothing: name the cause (connection refused, unknown host, timeout…). */

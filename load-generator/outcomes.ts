@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getJson } from './api-client';
+import { createApiClient, type ApiClient } from './api-client';
 import type { Credentials } from './credentials';
 
 /** Where the orders placed during a run ended up. */
@@ -23,11 +23,6 @@ interface OrderState {
   failureReason: string | null;
 }
 
-interface OrderPage {
-  items?: Array<{ id: string; status: string; failureReason?: string | null }>;
-  nextCursor?: string | null;
-}
-
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const PAGE_SIZE = 100;
 const MAX_PAGES_PER_CUSTOMER = 50;
@@ -35,7 +30,7 @@ const PARALLEL_CUSTOMERS = 4;
 
 /**
  * Polls the placed orders until all reached a terminal status or `settleMs` ran out, reading them
- * through each customer's order list (`GET /orders` with their token, newest first) rather than one
+ * through each customer's order list (`listOrders` with their token, newest first) rather than one
  * by one.
  */
 export async function collectOutcomes(
@@ -44,6 +39,7 @@ export async function collectOutcomes(
   credentials: Credentials,
   { settleMs, timeoutMs, pollMs = 500 }: { settleMs: number; timeoutMs: number; pollMs?: number },
 ): Promise<OrderOutcomes> {
+  const api = createApiClient(baseUrl, timeoutMs);
   const started = Date.now();
   const states = new Map<string, OrderState>();
   const isPending = (id: string) => !TERMINAL.has(states.get(id)?.status ?? '');
@@ -61,7 +57,7 @@ export async function collectOutcomes(
         for (let next = customers.shift(); next; next = customers.shift()) {
           const [customer, ids] = next;
           const authorization = credentials.authorization(customer);
-          await readCustomerOrders(baseUrl, authorization, ids, states, timeoutMs).catch(() => undefined);
+          await readCustomerOrders(api, authorization, ids, states).catch(() => undefined);
         }
       }),
     );
@@ -73,26 +69,31 @@ export async function collectOutcomes(
 
 /** Pages through one customer's orders (`authorization` is theirs) until every id in `wanted` has been seen. */
 async function readCustomerOrders(
-  baseUrl: string,
+  api: ApiClient,
   authorization: string,
   wanted: ReadonlySet<string>,
   states: Map<string, OrderState>,
-  timeoutMs: number,
 ): Promise<void> {
   const missing = new Set(wanted);
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES_PER_CUSTOMER && missing.size > 0; page++) {
-    const path: string =
-      `/orders?limit=${PAGE_SIZE}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
-    const { status, body } = await getJson<OrderPage>(baseUrl, path, timeoutMs, { authorization });
-    if (status !== 200 || !Array.isArray(body?.items)) return;
-    for (const order of body.items) {
+    const { data, response } = await listOrders(api, authorization, cursor);
+    if (response.status !== 200 || !Array.isArray(data?.items)) return;
+    for (const order of data.items) {
       if (!missing.delete(order.id)) continue;
       states.set(order.id, { status: order.status, failureReason: order.failureReason ?? null });
     }
-    cursor = body.nextCursor ?? null;
+    cursor = data.nextCursor ?? null;
     if (!cursor) return;
   }
+}
+
+/** One page of the customer's orders (`authorization` is theirs), newest first. */
+function listOrders(api: ApiClient, authorization: string, cursor: string | null) {
+  return api.GET('/orders', {
+    params: { query: { limit: PAGE_SIZE, cursor: cursor ?? undefined } },
+    headers: { authorization },
+  });
 }
 
 function tally(

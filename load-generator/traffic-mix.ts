@@ -1,4 +1,5 @@
 import { ALWAYS_DECLINED_CARD } from '@app/payments';
+import type { components } from './api-schema';
 import type { Credentials } from './credentials';
 import { chance, pick, randomInt, weightedChoice, type Random } from './random';
 
@@ -75,8 +76,11 @@ export interface OrderCounts {
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/** The body of `placeOrder`, as the API's OpenAPI document has it. */
+type PlaceOrderBody = components['schemas']['PlaceOrderDto'];
+
 const JSON_HEADERS = { 'content-type': 'application/json' };
-const ADDRESSES = [
+const ADDRESSES: Array<PlaceOrderBody['shippingAddress']> = [
   { name: 'Ada Lovelace', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
   { name: 'Grace Hopper', line1: '12 Rue de Rivoli', city: 'Paris', postalCode: '75001', country: 'FR' },
   {
@@ -250,7 +254,7 @@ export class TrafficMix {
   }
 
   /** The POST /orders body of the public interface (the customer is the token's subject). */
-  private orderBody(items: Array<{ sku: string; quantity: number }>, declinedCard: boolean) {
+  private orderBody(items: PlaceOrderBody['items'], declinedCard: boolean): PlaceOrderBody {
     return {
       items,
       shippingAddress: pick(this.random, ADDRESSES),
