@@ -2,7 +2,7 @@ import { DatabaseGaugesModule, DatabaseModule } from '@app/database';
 import { FaultInjectionModule } from '@app/fault-injection';
 import { ObservabilityModule } from '@app/observability';
 import { inventoryLevelGaugeProvider } from '@app/inventory';
-import { oldestUnfinishedOrderGaugeProvider, OrdersModule, ordersByStatusGaugeProvider } from '@app/orders';
+import { oldestUnfinishedOrderGaugeProvider, OrdersModule, orderStatusCountProviders } from '@app/orders';
 import { SimulatedPaymentProvider } from '@app/payments';
 import { SimulatedCarrier } from '@app/shipping';
 import { WebhooksModule } from '@app/webhooks';
@@ -36,7 +36,7 @@ export class AppModule {
       ...orderPlacementAllowanceProviders(config),
       // Read from the database at scrape time, by the API replica holding the database gauges lease only
       // (DatabaseGaugesModule below): workers and the other replicas do not repeat them.
-      ordersByStatusGaugeProvider,
+      ...orderStatusCountProviders(config.orderStatusCounts),
       oldestUnfinishedOrderGaugeProvider,
       inventoryLevelGaugeProvider,
     ];

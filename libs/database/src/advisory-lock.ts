@@ -17,6 +17,8 @@ export const ADVISORY_LOCKS = {
   databaseGauges: 2,
   /** Held by the one API process that runs the inline saga engine. */
   inlineEngine: 3,
+  /** Held while the kept order counts are reconciled: one reconciliation at a time, each seeing the last. */
+  orderStatusCounts: 4,
 } as const;
 
 export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;

@@ -29,12 +29,18 @@ export {
   OrderNotFoundError,
   WorkflowEngineUnavailableError,
 } from './orders.errors';
-export {
-  ORDER_METRICS,
-  oldestUnfinishedOrderGaugeProvider,
-  orderMetricProviders,
-  ordersByStatusGaugeProvider,
-} from './orders.metrics';
+export { ORDER_METRICS, oldestUnfinishedOrderGaugeProvider, orderMetricProviders } from './orders.metrics';
+export { orderStatusCountProviders } from './status-counts/order-status-counts.providers';
+export { OrderStatusCountsMaintenance } from './status-counts/order-status-counts.maintenance';
+export { OrderStatusCounts } from './status-counts/order-status-counts.repository';
+export type {
+  LastReconciliation,
+  ReconciliationOutcome,
+  StatusReconciliation,
+} from './status-counts/order-status-counts.repository';
+export { ORDER_STATUS_COUNTS_DEFAULTS } from './status-counts/order-status-counts.settings';
+export type { OrderStatusCountsSettings } from './status-counts/order-status-counts.settings';
+export { ORDER_STATUS_COUNTS_SQL } from './status-counts/order-status-counts.sql';
 export { OrdersModule } from './orders.module';
 export type { OrdersModuleOptions, WorkflowEngineOptions } from './orders.module';
 export { OrdersRepository, toRun } from './orders.repository';

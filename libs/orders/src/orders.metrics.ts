@@ -3,13 +3,15 @@ import { makeCounterProvider, makeHistogramProvider, type Gauge } from '@app/obs
 import type { Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ORDER_STATUSES } from './order-status';
 import { OrdersRepository } from './orders.repository';
 
 export const ORDER_METRICS = {
   created: 'orders_created_total',
   processing: 'order_processing_seconds',
   byStatus: 'orders_by_status',
+  byStatusDrift: 'orders_by_status_drift_total',
+  byStatusReconciliation: 'orders_by_status_reconciliation_duration_seconds',
+  byStatusLastReconciliation: 'orders_by_status_last_reconciliation_timestamp_seconds',
   errors: 'order_processing_errors_total',
   replays: 'order_idempotent_replays_total',
   sagaSteps: 'order_saga_steps_total',
@@ -45,21 +47,6 @@ export const orderMetricProviders: Provider[] = [
     labelNames: ['step'],
   }),
 ];
-
-/**
- * `orders_by_status{status}` read from the database at scrape time, by the one API replica that holds
- * the database gauges lease: the others export no series, so a sum across replicas counts each order once.
- */
-export const ordersByStatusGaugeProvider: Provider = makeDatabaseGaugeProvider({
-  name: ORDER_METRICS.byStatus,
-  help: 'Orders currently in each status',
-  labelNames: ['status'],
-  inject: [getDataSourceToken()],
-  async collect(this: Gauge<'status'>, dataSource: DataSource) {
-    const counts = await new OrdersRepository(dataSource).countByStatus();
-    for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
-  },
-});
 
 /**
  * Age of the oldest order still in flight (0 when none): a saga that stopped making progress shows here

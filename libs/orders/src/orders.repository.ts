@@ -124,7 +124,9 @@ interface SagaOrderRow {
 /**
  * The orders library's tables (`orders`, `order_lines`, `order_status_history`), read and written with the
  * statements of `orders.sql.ts` only. Methods that take an `EntityManager` run inside the caller's
- * transaction; the others run on their own.
+ * transaction; the others run on their own. Inserting an order and changing its status also count it per
+ * status (`OrderStatusCounts`): triggers on `orders` write that delta in the same transaction, whoever
+ * writes the row.
  */
 @Injectable()
 export class OrdersRepository {
@@ -351,13 +353,6 @@ export class OrdersRepository {
       NON_TERMINAL_STATUSES,
     ]);
     return row?.age ? Number(row.age) : 0;
-  }
-
-  async countByStatus(): Promise<Map<string, number>> {
-    const rows = await this.dataSource.query<Array<{ status: string; count: string }>>(
-      ORDERS_SQL.countByStatus,
-    );
-    return new Map(rows.map((row) => [row.status, Number(row.count)]));
   }
 }
 

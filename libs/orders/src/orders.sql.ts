@@ -104,6 +104,7 @@ const STEP_JSON = `json_build_object(
 
 export const ORDERS_SQL = {
   view: VIEW,
+  /** Also counts the order as PENDING: the trigger `order_status_counts_insert` writes the delta. */
   insert:
     'INSERT INTO orders (id, customer_id, idempotency_key, request_fingerprint, status, currency, total_amount, ' +
     "shipping_address, trace_id) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
@@ -153,6 +154,7 @@ ON CONFLICT (order_id, step) DO UPDATE SET
   RETURNING id`,
   orderStatus: 'SELECT status FROM orders WHERE id = $1 AND ($2::varchar IS NULL OR customer_id = $2)',
   lockForTransition: 'SELECT status, created_at FROM orders WHERE id = $1 FOR UPDATE',
+  /** Moves the order's count too: the trigger `order_status_counts_move` writes -1 / +1 as deltas. */
   move: 'UPDATE orders SET status = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1',
   moveWithReason:
     'UPDATE orders SET status = $2, failure_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1',
@@ -183,6 +185,9 @@ SELECT o.id, o.status, o.currency, o.total_amount, o.shipping_address, o.cancel_
  WHERE ${UNFINISHED} AND ($2::timestamptz IS NULL OR updated_at < $2) AND ($3::uuid[] IS NULL OR id = ANY ($3))
  ORDER BY updated_at, id
  LIMIT $4`,
+  /**
+   * Reads the unfinished orders' entries of `orders_status_created` only (an index-only scan of one range
+   * per status): its cost follows the orders in flight, not every order ever placed.
+   */
   oldestUnfinishedAge: `SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM orders WHERE ${UNFINISHED}`,
-  countByStatus: 'SELECT status, count(*) AS count FROM orders GROUP BY status',
 } as const;

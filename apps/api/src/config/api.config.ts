@@ -52,6 +52,11 @@ export const apiEnvSchema = z
       .describe(
         'How often a replica tries to become (or checks it still is) the one that exports the gauges read from the database.',
       ),
+    ORDER_COUNTS_RECONCILE_SECONDS: envInt(10, 7 * 24 * 3600)
+      .default(3_600)
+      .describe(
+        'How often `orders_by_status` is checked against a count of every order and corrected: the one thing that reads every order.',
+      ),
     SEED_DEMO_CATALOG: envBoolean()
       .default(true)
       .describe('Load the demo catalog when the catalog is empty.'),
@@ -112,6 +117,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
      * the others try to take it at this interval (the longest a dead exporter goes unreplaced).
      */
     databaseGauges: { leaseIntervalMs: env.DATABASE_GAUGES_LEASE_INTERVAL_MS },
+    orderStatusCounts: { reconcileIntervalSeconds: env.ORDER_COUNTS_RECONCILE_SECONDS },
     seedDemoCatalog: env.SEED_DEMO_CATALOG,
     /** Inline (one process, tests and demos) unless TEMPORAL_ADDRESS is set, as in production. */
     engine: workflowEngineSettings(env, env.TEMPORAL_ADDRESS, {

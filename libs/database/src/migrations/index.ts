@@ -1,6 +1,7 @@
 import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
 import { OrderAdministration1764400000000 } from './1764400000000-order-administration.migration';
+import { OrderStatusCounts1764700000000 } from './1764700000000-order-status-counts.migration';
 import { ReadContracts1764300000000 } from './1764300000000-read-contracts.migration';
 import { RestockIdempotency1764600000000 } from './1764600000000-restock-idempotency.migration';
 import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OrderAdministration1764400000000,
   WebhookSigning1764500000000,
   RestockIdempotency1764600000000,
+  OrderStatusCounts1764700000000,
 ];
