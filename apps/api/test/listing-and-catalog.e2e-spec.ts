@@ -86,6 +86,7 @@ describe('listing orders, the catalog, restock and OpenAPI (real PostgreSQL)', (
       '/admin/webhooks/{id}/deliveries/{eventId}/redeliver',
       '/admin/webhooks/{id}/disable',
       '/admin/webhooks/{id}/enable',
+      '/admin/webhooks/{id}/rotate-secret',
       '/health/live',
       '/health/ready',
       '/orders',
