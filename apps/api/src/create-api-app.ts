@@ -6,16 +6,17 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule, type ApiAppConfig } from './app.module';
 import { redactQueryToken } from './auth/query-token-redaction';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { answerFrameworkErrors } from './http/framework-errors';
 import { refuseUnprocessableJson } from './http/json-body-limits.hook';
 import { requireJsonBodies } from './http/json-only.hook';
-import { answerClientError, answerUnmetExpectation } from './http/node-http-errors';
+import { answerClientErrors, answerUnmetExpectations } from './http/node-http-errors';
 import { drainUnreadBody } from './http/unread-body-drain.hook';
 import { validationFailed } from './http/validation-errors';
 import { serveOpenApiDocument } from './openapi/openapi-document';
 
 /**
- * Builds the HTTP API (not yet listening): Fastify with a body limit, strict validation, one JSON error
- * shape for every failure, and OpenAPI at /docs. Used by main.ts and by the end-to-end tests alike.
+ * Builds the HTTP API (not yet listening): Fastify with a body limit, strict validation, problem details
+ * (RFC 9457) for every failure, and OpenAPI at /docs. Used by main.ts and by the end-to-end tests alike.
  */
 export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -23,7 +24,8 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
     trustProxy: true,
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: answerClientErrors(config.problemTypeBase),
+    frameworkErrors: answerFrameworkErrors(config.problemTypeBase),
   });
   // First of all hooks: a token in the URL is censored before anything reads the URL.
   adapter.getInstance().addHook('onRequest', redactQueryToken);
@@ -33,7 +35,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   });
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.server.on('checkExpectation', answerUnmetExpectation);
+  fastify.server.on('checkExpectation', answerUnmetExpectations(config.problemTypeBase));
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id); // kept by error replies too (only content headers reset)
     done();
@@ -42,7 +44,7 @@ export async function createApiApp(config: ApiAppConfig): Promise<NestFastifyApp
   fastify.addHook('preValidation', refuseUnprocessableJson);
   fastify.addHook('onSend', drainUnreadBody(config.bodyDrain));
   // Also receives Fastify's own errors (malformed JSON, 413, 415) and unknown routes, via Nest's router.
-  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalFilters(new ApiExceptionFilter(config.problemTypeBase));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

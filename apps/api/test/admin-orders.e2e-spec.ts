@@ -286,10 +286,10 @@ describe('operator order routes (/admin/orders, inline engine, real PostgreSQL)'
       const response = await admin('GET', path);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({
-        statusCode: 400,
+        status: 400,
         code: field === 'cursor' ? 'INVALID_CURSOR' : 'VALIDATION_FAILED',
       });
-      expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(response.body.errors.map((d: { field: string }) => d.field)).toContain(field);
     });
 
     it.each([
@@ -304,13 +304,13 @@ describe('operator order routes (/admin/orders, inline engine, real PostgreSQL)'
       const response = await admin('POST', `/${orderId}/cancel`, body);
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('VALIDATION_FAILED');
-      expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(response.body.errors.map((d: { field: string }) => d.field)).toContain(field);
     });
 
     it.each(['/not-a-uuid/cancel', '/not-a-uuid/resume'])('POST %s', async (path) => {
       const response = await admin('POST', path, path.endsWith('cancel') ? { reason: 'x' } : undefined);
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual([{ field: 'id', message: 'must be a UUID' }]);
+      expect(response.body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
     });
 
     it('refused nothing it should have done: the order was not cancelled and no action was audited', async () => {
@@ -464,7 +464,7 @@ describe('operator order routes (/admin/orders, inline engine, real PostgreSQL)'
       expect((await finished(id, customer)).status).toBe('COMPLETED');
       const refused = await admin('POST', `/${id}/cancel`, { reason: 'too late' });
       expect(refused.status).toBe(409);
-      expect(refused.body).toMatchObject({ statusCode: 409, code: 'ORDER_NOT_CANCELLABLE' });
+      expect(refused.body).toMatchObject({ status: 409, code: 'ORDER_NOT_CANCELLABLE' });
       expect(auditEvents('order-cancellation-requested', id)).toEqual([]);
       const after = await api.request('GET', `/orders/${id}`, { as: customer });
       expect(after.body).toMatchObject({ status: 'COMPLETED', cancellationRequested: false });
@@ -531,7 +531,7 @@ describe('operator order routes (/admin/orders, inline engine, real PostgreSQL)'
 
       const finishedResume = await admin('POST', `/${id}/resume`);
       expect(finishedResume.status).toBe(409);
-      expect(finishedResume.body).toMatchObject({ statusCode: 409, code: 'ORDER_ALREADY_FINISHED' });
+      expect(finishedResume.body).toMatchObject({ status: 409, code: 'ORDER_ALREADY_FINISHED' });
       expect(auditEvents('order-resumed', id)).toHaveLength(1);
     });
   });

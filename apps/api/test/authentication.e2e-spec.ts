@@ -188,12 +188,14 @@ describe('authentication and authorization (real API, local signing key, real Po
           status: 401,
           code: c.code,
         });
-        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
         expect(response.body).toEqual({
-          statusCode: 401,
-          error: 'Unauthorized',
+          type: `https://orders.example/errors/${c.code.toLowerCase().replaceAll('_', '-')}`,
+          title: expect.any(String),
+          status: 401,
+          detail: expect.any(String),
+          instance: '/orders',
           code: c.code,
-          message: expect.any(String),
         });
         expect(response.headers.get('www-authenticate')).toMatch(c.challenge);
         expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="orders-api"/);
@@ -252,7 +254,8 @@ describe('authentication and authorization (real API, local signing key, real Po
       expect(foreign.status).toBe(404);
       expect(foreign.body).toEqual({
         ...missing.body,
-        message: missing.body.message.replace(UNKNOWN_ORDER, theirs),
+        detail: missing.body.detail.replace(UNKNOWN_ORDER, theirs),
+        instance: `/orders/${theirs}`,
       });
       expect(foreign.text).not.toMatch(/c-bob|forbidden|another customer/i);
       expect((await api.request('GET', `/orders/${theirs}`, { as: 'c-bob' })).status).toBe(200);
@@ -268,7 +271,7 @@ describe('authentication and authorization (real API, local signing key, real Po
       expect(bob.body.items.map((o: { id: string }) => o.id)).toEqual([theirs]);
       const filtered = await api.request('GET', '/orders?customerId=c-bob', { as: 'c-alice' });
       expect(filtered.status).toBe(400);
-      expect(filtered.body.details).toEqual([{ field: 'customerId', message: 'is not an accepted field' }]);
+      expect(filtered.body.errors).toEqual([{ field: 'customerId', message: 'is not an accepted field' }]);
     });
 
     it('refuses a customerId in the order body instead of placing the order for someone else', async () => {
@@ -277,7 +280,7 @@ describe('authentication and authorization (real API, local signing key, real Po
         as: 'c-alice',
       });
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual([{ field: 'customerId', message: 'is not an accepted field' }]);
+      expect(response.body.errors).toEqual([{ field: 'customerId', message: 'is not an accepted field' }]);
       const [{ n }] = await api.db.query<{ n: string }>(
         `SELECT count(*) AS n FROM orders WHERE customer_id = 'c-bob'`,
       );
@@ -332,6 +335,15 @@ describe('authentication and authorization (real API, local signing key, real Po
         expect(customer.headers.get('www-authenticate')).toBe(
           'Bearer realm="orders-api", error="insufficient_scope", scope="orders:admin"',
         );
+        expect(customer.headers.get('content-type')).toBe('application/problem+json');
+        expect(customer.body).toEqual({
+          type: 'https://orders.example/errors/insufficient-scope',
+          title: 'Insufficient scope',
+          status: 403,
+          detail: 'This route needs a token with the orders:admin scope',
+          instance: route,
+          code: 'INSUFFICIENT_SCOPE',
+        });
         expect((await failures('insufficient_scope')) - before).toBe(1);
         expect((await api.request(method, route, { body, as: OPERATOR })).status).toBe(200);
       },

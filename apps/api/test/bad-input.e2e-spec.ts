@@ -243,6 +243,20 @@ const CASES: Case[] = [
     code: 'ROUTE_NOT_FOUND',
   },
   {
+    name: 'a path that is not validly percent-encoded',
+    method: 'GET',
+    path: '/orders/%E0%A4%A',
+    status: 400,
+    code: 'FST_ERR_BAD_URL',
+  },
+  {
+    name: 'a path parameter over the router’s length limit',
+    method: 'GET',
+    path: `/orders/${'0'.repeat(101)}`,
+    status: 414,
+    code: 'FST_ERR_MAX_PARAM_LENGTH',
+  },
+  {
     name: 'unknown order id',
     method: 'GET',
     path: '/orders/00000000-0000-4000-8000-000000000000',
@@ -400,7 +414,7 @@ const CASES: Case[] = [
   },
 ];
 
-describe('bad input gets a clear 4xx JSON error and changes nothing (real PostgreSQL)', () => {
+describe('bad input gets a clear 4xx problem and changes nothing (real PostgreSQL)', () => {
   let api: RunningApi;
   const results: HttpResult[] = [];
 
@@ -420,14 +434,61 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
     });
     results.push(result);
     expect({ status: result.status, code: result.body?.code }).toEqual({ status: c.status, code: c.code });
-    expect(result.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(result.body).toMatchObject({
-      statusCode: c.status,
-      error: expect.any(String),
-      message: expect.any(String),
+    expect(result.headers.get('content-type')).toBe('application/problem+json');
+    expect(result.body).toEqual({
+      type: `https://orders.example/errors/${c.code.toLowerCase().replaceAll('_', '-')}`,
+      title: expect.any(String),
+      status: c.status,
+      detail: expect.any(String),
+      instance: (c.path ?? '/orders').split('?')[0],
+      code: c.code,
+      ...(result.body.errors && { errors: expect.any(Array) }),
     });
     for (const field of c.fields ?? []) {
-      expect(result.body.details?.map((d: { field: string }) => d.field)).toContain(field);
+      expect(result.body.errors?.map((d: { field: string }) => d.field)).toContain(field);
+    }
+  });
+
+  it('labels the same problem application/json for a client that accepts only application/json', async () => {
+    const request = (accept: string) =>
+      api.request('GET', '/orders/not-a-uuid?limit=1', { headers: { accept } });
+    const [plain, problem] = await Promise.all([request('application/json'), request('application/*')]);
+    expect([plain.status, plain.headers.get('content-type')]).toEqual([
+      400,
+      'application/json; charset=utf-8',
+    ]);
+    expect([problem.status, problem.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+    expect(plain.body).toEqual(problem.body);
+    expect(plain.body).toEqual({
+      type: 'https://orders.example/errors/validation-failed',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'The request is not valid',
+      instance: '/orders/not-a-uuid',
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'id', message: 'must be a UUID' }],
+    });
+  });
+
+  it('names the type of its errors from PROBLEM_TYPE_BASE', async () => {
+    const other = await startApi(
+      {
+        PROBLEM_TYPE_BASE: 'https://docs.shop.test/api/errors/',
+        INLINE_ENGINE_EXCLUSIVE: 'false', // a second API on the first one's database, on purpose
+        INLINE_RESUME_ON_START: 'false',
+      },
+      { db: api.db },
+    );
+    try {
+      const result = await other.request('GET', '/nothing-here');
+      expect(result.body).toMatchObject({
+        type: 'https://docs.shop.test/api/errors/route-not-found',
+        title: 'No such route',
+        code: 'ROUTE_NOT_FOUND',
+        detail: 'Cannot GET /nothing-here',
+      });
+    } finally {
+      await other.close();
     }
   });
 
@@ -450,24 +511,27 @@ describe('bad input gets a clear 4xx JSON error and changes nothing (real Postgr
         {
           status: 431,
           connection: 'close',
-          contentType: 'application/json; charset=utf-8',
+          contentType: 'application/problem+json',
           body: {
-            statusCode: 431,
-            error: 'Request Header Fields Too Large',
+            type: 'https://orders.example/errors/headers-too-large',
+            title: 'Request headers too large',
+            status: 431,
+            detail: expect.any(String),
             code: 'HEADERS_TOO_LARGE',
-            message: expect.any(String),
           },
         },
         {
           status: 417,
           connection: 'close',
-          contentType: 'application/json; charset=utf-8',
+          contentType: 'application/problem+json',
           body: {
-            statusCode: 417,
-            error: 'Expectation Failed',
+            type: 'https://orders.example/errors/expectation-failed',
+            title: 'Expectation not supported',
+            status: 417,
+            detail: expect.any(String),
+            instance: '/products',
             code: 'EXPECTATION_FAILED',
-            message: expect.any(String),
-            details: [{ field: 'Expect', message: expect.any(String) }],
+            errors: [{ field: 'Expect', message: expect.any(String) }],
           },
         },
       ]);

@@ -55,7 +55,7 @@ describe('fault injection switched at run time (real API, real PostgreSQL, opera
         status: 400,
         code: 'VALIDATION_FAILED',
       });
-      expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(response.body.errors.map((d: { field: string }) => d.field)).toContain(field);
     }
     const state = await api.request('GET', '/admin/faults', { as: OPERATOR });
     expect(state.status).toBe(200);

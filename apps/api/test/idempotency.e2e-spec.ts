@@ -57,7 +57,7 @@ describe('POST /orders idempotency (real PostgreSQL)', () => {
     expect(second.status).toBe(422);
     expect(second.body).toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
-      details: [{ field: 'Idempotency-Key' }],
+      errors: [{ field: 'Idempotency-Key' }],
     });
     const rows = await api.db.query(`SELECT id FROM orders WHERE customer_id = 'c-reuse'`);
     expect(rows).toHaveLength(1);

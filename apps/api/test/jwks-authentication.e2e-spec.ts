@@ -75,7 +75,7 @@ describe('JWKS mode (AUTH_JWKS_URL: a real key-set server, real API and PostgreS
     const before = await failures('key_set_unavailable');
     const down = await api.request('GET', '/orders', { headers: bearer(token) });
     expect(down.status).toBe(503);
-    expect(down.body).toMatchObject({ statusCode: 503, code: 'AUTHENTICATION_UNAVAILABLE' });
+    expect(down.body).toMatchObject({ status: 503, code: 'AUTHENTICATION_UNAVAILABLE' });
     expect(down.headers.get('retry-after')).toBe('5');
     expect((await failures('key_set_unavailable')) - before).toBe(1);
 

@@ -160,7 +160,7 @@ describe('order saga (inline engine, real PostgreSQL)', () => {
     expect(order.status).toBe('COMPLETED');
     const cancel = await api.request('POST', `/orders/${order.id}/cancel`);
     expect(cancel.status).toBe(409);
-    expect(cancel.body).toMatchObject({ statusCode: 409, code: 'ORDER_NOT_CANCELLABLE' });
+    expect(cancel.body).toMatchObject({ status: 409, code: 'ORDER_NOT_CANCELLABLE' });
     expect((await api.request('GET', `/orders/${order.id}`)).body.status).toBe('COMPLETED');
   });
 

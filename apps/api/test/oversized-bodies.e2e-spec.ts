@@ -195,7 +195,7 @@ describe('oversized request bodies (the real entry point in a child process)', (
     ).toEqual(
       Array(10).fill({
         status: 'HTTP/1.1 413 Payload Too Large',
-        body: expect.objectContaining({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' }),
+        body: expect.objectContaining({ status: 413, code: 'PAYLOAD_TOO_LARGE' }),
         error: undefined,
       }),
     );

@@ -21,7 +21,7 @@ describe('Temporal engine, server unreachable (nothing listens on its port)', ()
     const first = await api.request('POST', '/orders', init);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('5');
-    expect(first.body).toMatchObject({ statusCode: 503, code: 'WORKFLOW_ENGINE_UNAVAILABLE' });
+    expect(first.body).toMatchObject({ status: 503, code: 'WORKFLOW_ENGINE_UNAVAILABLE' });
 
     const stored = await api.db.query<{ id: string; status: string }>(
       `SELECT id, status FROM orders WHERE customer_id = 'c-temporal'`,

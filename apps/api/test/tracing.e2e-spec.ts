@@ -172,6 +172,33 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
     expect(server!.parentSpanId).toBe('00f067aa0ba902b7');
   });
 
+  it('names the trace of a failed request in its problem details', async () => {
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+    const continued = await fetch(`${api.baseUrl}/orders/00000000-0000-4000-8000-000000000000`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, ...(await api.tokens.headers()) },
+    });
+    expect([continued.status, continued.headers.get('content-type')]).toEqual([
+      404,
+      'application/problem+json',
+    ]);
+    expect(await continued.json()).toMatchObject({ code: 'ORDER_NOT_FOUND', traceId });
+
+    const own = await fetch(`${api.baseUrl}/nothing-here`); // no caller's trace: one of its own
+    const problem = (await own.json()) as { traceId: string };
+    expect(problem).toMatchObject({
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    const server = await waitFor(
+      async () => receiver.spans.find((s) => s.traceId === problem.traceId && s.kind === SERVER),
+      (s) => s !== undefined,
+      10_000,
+      100,
+    );
+    expect(server!.attributes['http.response.status_code']).toBe(404);
+  });
+
   it('never puts a card number, CVV or authorization header in any span', async () => {
     const everything = JSON.stringify(receiver.spans.map((s: ReceivedSpan) => [s.attributes, s.events]));
     expect(receiver.spans.length).toBeGreaterThan(50);
@@ -252,6 +279,13 @@ describe('parent-based ratio sampling from the standard OTEL_* variables (child 
     // Unsampled spans are never exported, so never counted: every counted span reached the receiver.
     const metrics = await drainedSpanMetrics(metricsPort, receiver);
     expect(valueOf(metrics, 'otel_spans_ended_total')).toBe(receiver.spans.length);
+  });
+
+  it('names the trace of a failed request also when it is not sampled', async () => {
+    const response = await fetch(`${api.baseUrl}/nothing-here`);
+    expect(response.status).toBe(404);
+    const { traceId } = (await response.json()) as { traceId?: string };
+    expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
   });
 
   it('sends uncompressed bodies when OTEL_EXPORTER_OTLP_COMPRESSION=none', () => {

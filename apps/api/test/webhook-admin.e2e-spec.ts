@@ -67,9 +67,9 @@ describe('webhook endpoints (/admin/webhooks)', () => {
   it('refuses bad input with 400 naming each field', async () => {
     const bad = await admin('POST', '', { url: 'not a url', eventTypes: ['order.shipped'], enabled: 'yes' });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.map((d: any) => d.field).sort()).toEqual(['enabled', 'eventTypes', 'url']);
+    expect(bad.body.errors.map((d: any) => d.field).sort()).toEqual(['enabled', 'eventTypes', 'url']);
     const empty = await admin('POST', '', { url: 'https://hooks.example.com/x', eventTypes: [] });
-    expect(empty.body.details).toEqual([
+    expect(empty.body.errors).toEqual([
       { field: 'eventTypes', message: expect.stringMatching(/at least 1/) },
     ]);
     const unknown = await admin('POST', '', {
@@ -77,12 +77,12 @@ describe('webhook endpoints (/admin/webhooks)', () => {
       eventTypes: ['order.created'],
       secret: 'mine',
     });
-    expect(unknown.body.details).toEqual([{ field: 'secret', message: 'is not an accepted field' }]);
-    expect((await admin('GET', '/not-a-uuid')).body.details).toEqual([
+    expect(unknown.body.errors).toEqual([{ field: 'secret', message: 'is not an accepted field' }]);
+    expect((await admin('GET', '/not-a-uuid')).body.errors).toEqual([
       { field: 'id', message: 'must be a UUID' },
     ]);
     const query = await admin('GET', '/00000000-0000-4000-8000-000000000000/deliveries?status=lost');
-    expect([query.status, query.body.details[0].field]).toEqual([400, 'status']);
+    expect([query.status, query.body.errors[0].field]).toEqual([400, 'status']);
   });
 
   it.each([
@@ -95,8 +95,8 @@ describe('webhook endpoints (/admin/webhooks)', () => {
   ])('refuses the SSRF target %s with 422 and the reason', async (url, reason) => {
     const refused = await admin('POST', '', { url, eventTypes: ['order.created'] });
     expect(refused.status).toBe(422);
-    expect(refused.body).toMatchObject({ code: 'WEBHOOK_URL_REFUSED', details: [{ field: 'url' }] });
-    expect(refused.body.message).toMatch(reason);
+    expect(refused.body).toMatchObject({ code: 'WEBHOOK_URL_REFUSED', errors: [{ field: 'url' }] });
+    expect(refused.body.detail).toMatch(reason);
   });
 
   it('checks a changed URL too', async () => {

@@ -106,6 +106,30 @@ describe('loadApiConfig', () => {
     });
   });
 
+  describe('PROBLEM_TYPE_BASE', () => {
+    it('defaults to a placeholder under the reserved .example domain', () => {
+      expect(loadApiConfig({}).problemTypeBase).toBe('https://orders.example/errors/');
+      expect(loadApiConfig({ PROBLEM_TYPE_BASE: 'https://docs.shop.test/api/errors/' }).problemTypeBase).toBe(
+        'https://docs.shop.test/api/errors/',
+      );
+      expect(loadApiConfig({ PROBLEM_TYPE_BASE: 'urn:shop:errors/' }).problemTypeBase).toBe(
+        'urn:shop:errors/',
+      );
+    });
+
+    it.each([
+      ['a relative path', 'docs/errors/'],
+      ['no trailing slash', 'https://docs.shop.test/errors'],
+      ['a query', 'https://docs.shop.test/errors/?v=1/'],
+      ['a fragment', 'https://docs.shop.test/errors#/'],
+      ['not a URI', 'errors'],
+    ])('refuses %s', (_what, value) => {
+      expect(() => loadApiConfig({ PROBLEM_TYPE_BASE: value })).toThrow(
+        /PROBLEM_TYPE_BASE: expected an absolute URI ending with \//,
+      );
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadApiConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).engine.type).toBe('inline');
   });

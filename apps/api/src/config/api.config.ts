@@ -17,6 +17,19 @@ import { rateLimitEnvShape, rateLimitFieldSettings, rateLimitStoreSettings } fro
 import { webhookSettings, webhooksEnvShape } from './webhooks.config';
 import { restockEnvShape, restockIdempotencySettings } from '../products/restock-idempotency.settings';
 
+/**
+ * The `type` base of errors when PROBLEM_TYPE_BASE is unset: a placeholder under the reserved `.example`
+ * domain (RFC 2606), naming no real site; deployments point it at where they publish `docs/errors/`.
+ */
+export const DEFAULT_PROBLEM_TYPE_BASE = 'https://orders.example/errors/';
+
+/** An absolute URI without query or fragment, ending with `/`: the code is appended to it. */
+const PROBLEM_TYPE_BASE_ERROR = 'expected an absolute URI ending with / (no query or fragment)';
+const problemTypeBase = () =>
+  z
+    .url({ error: PROBLEM_TYPE_BASE_ERROR })
+    .refine((value) => value.endsWith('/') && !/[?#]/.test(value), { error: PROBLEM_TYPE_BASE_ERROR });
+
 /** Every environment variable the API reads, with its default and description (docs/configuration.md). */
 export const apiEnvSchema = z
   .object({
@@ -87,6 +100,11 @@ export const apiEnvSchema = z
     BODY_DRAIN_TIMEOUT_MS: envInt(0, 60_000)
       .default(5_000)
       .describe('Longest wait for the rest of a refused body; beyond, the connection is closed.'),
+    PROBLEM_TYPE_BASE: problemTypeBase()
+      .default(DEFAULT_PROBLEM_TYPE_BASE)
+      .describe(
+        "Where the error code pages (`docs/errors/`) are published: every error's `type` is this followed by its code in lower-kebab-case (`…/rate-limited`). An absolute URI ending with `/`; the default is a placeholder, point it at the deployment's copy of `docs/errors/`.",
+      ),
   })
   // Also when other variables are invalid, so one start names every problem.
   .superRefine(requireCompleteJwksSettings, { when: () => true });
@@ -138,6 +156,8 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     /** How much of a body answered before it was read (413, 415) is still read, so the client gets the answer. */
     bodyDrain: { maxBytes: env.BODY_DRAIN_LIMIT_BYTES, timeoutMs: env.BODY_DRAIN_TIMEOUT_MS },
+    /** What every error's `type` starts with: the address of the error code pages, ending with `/`. */
+    problemTypeBase: env.PROBLEM_TYPE_BASE,
     ...simulatorSettings(env),
   };
 }

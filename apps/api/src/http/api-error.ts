@@ -1,15 +1,22 @@
 import { HttpException } from '@nestjs/common';
-import { errorBody, type FieldProblem } from './error-body';
+import type { ErrorCode } from './error-codes';
+import type { FieldProblem, Problem } from './problem-details';
 
-/** An HttpException whose response is already the API's error body. */
+/**
+ * An error the API answers as it is: its status, code (one of `ERROR_CODES`), detail and field problems.
+ * The exception filter renders it as problem details for the request it failed.
+ */
 export class ApiError extends HttpException {
+  readonly problem: Problem;
+
   constructor(
-    statusCode: number,
-    code: string,
+    status: number,
+    code: ErrorCode,
     message: string,
-    details?: FieldProblem[],
+    fieldProblems?: FieldProblem[],
     options?: { cause?: unknown },
   ) {
-    super(errorBody(statusCode, code, message, details), statusCode, options);
+    super(message, status, options);
+    this.problem = { status, code, detail: message, ...(fieldProblems && { errors: fieldProblems }) };
   }
 }

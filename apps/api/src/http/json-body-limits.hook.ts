@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { errorBody, type FieldProblem } from './error-body';
+import { ApiError } from './api-error';
+import type { FieldProblem } from './problem-details';
 
 /**
  * Deepest nesting a JSON body may have. The API's own bodies are 3 levels deep; validation transforms
@@ -14,13 +15,13 @@ export const MAX_JSON_DEPTH = 32;
  */
 export function refuseUnprocessableJson(
   request: FastifyRequest,
-  reply: FastifyReply,
+  _reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
   const problem = firstProblem(request.body);
   if (!problem) return done();
-  // Answered here: the request goes no further (a hook that replies does not call `done`).
-  void reply.status(400).send(errorBody(400, 'VALIDATION_FAILED', 'The request is not valid', [problem]));
+  // Answered by the exception filter: the request goes no further.
+  done(new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [problem]));
 }
 
 /** Walks the body without recursion (its depth is what is being checked). */

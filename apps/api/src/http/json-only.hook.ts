@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { errorBody } from './error-body';
+import { ApiError } from './api-error';
 import { announcesBody } from './request-body';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json$/i;
@@ -7,20 +7,18 @@ const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 /** Request bodies must be JSON: anything else is refused with 415 before parsing or routing. */
 export function requireJsonBodies(
   request: FastifyRequest,
-  reply: FastifyReply,
+  _reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
   if (!announcesBody(request.headers)) return done();
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim();
   if (JSON_MEDIA_TYPE.test(mediaType)) return done();
-  // Answered here: the request goes no further (a hook that replies does not call `done`).
-  void reply
-    .status(415)
-    .send(
-      errorBody(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        `Send the request body as application/json (got ${mediaType || 'no content type'})`,
-      ),
-    );
+  // Answered by the exception filter: the request goes no further.
+  done(
+    new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the request body as application/json (got ${mediaType || 'no content type'})`,
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import type { ValidationError } from 'class-validator';
 import { ApiError } from './api-error';
-import type { FieldProblem } from './error-body';
+import type { FieldProblem } from './problem-details';
 
 /** Flattens class-validator's tree into one problem per field, with dotted paths (`items.0.sku`). */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldProblem[] {
