@@ -127,6 +127,7 @@ export async function runFuzzCampaign(options: CampaignOptions): Promise<Campaig
           method: request.method,
           exchange: answer,
           echoes: echoesOf(request),
+          accept: wire.headers.accept,
         });
         if (problems.length || options.replay !== undefined)
           result.failures.push({
