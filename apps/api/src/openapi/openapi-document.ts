@@ -14,8 +14,9 @@ import { problemContent } from './problem-responses.decorator';
 import { RESPONSE_HEADERS } from './response-headers';
 import { webhookDocumentation, WebhookEventSchema } from './webhook-events.documentation';
 
-/** Where the API serves Swagger UI, and the document itself. */
+/** Where the API serves Swagger UI. */
 export const OPENAPI_UI_PATH = 'docs';
+/** Where the API serves the document (what docs/openapi.json holds). */
 export const OPENAPI_JSON_PATH = 'docs/openapi.json';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
@@ -57,7 +58,7 @@ function unwrapLoneReferences<T>(node: T): T {
 }
 
 /** Every operation of `items` (a document's paths or webhooks). */
-export function operationsOf(items: Record<string, PathItemObject> | undefined): OperationObject[] {
+function operationsOf(items: Record<string, PathItemObject> | undefined): OperationObject[] {
   return Object.values(items ?? {}).flatMap((item) =>
     METHODS.flatMap((method) => (item[method] ? [item[method]] : [])),
   );

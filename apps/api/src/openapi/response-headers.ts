@@ -48,6 +48,7 @@ export const RESPONSE_HEADERS = {
   },
 } satisfies Record<string, HeaderObject>;
 
+/** The name of a documented response header. */
 export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
 
 /** `{ Location: { $ref: '#/components/headers/Location' }, … }` for a response's `headers`. */

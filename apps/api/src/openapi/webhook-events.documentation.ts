@@ -20,6 +20,7 @@ const WHAT_HAPPENED: Record<WebhookEventType, string> = {
   'shipment.created': 'An order’s shipment was booked and the order moved to `SHIPPED`',
 };
 
+/** What a webhook event is about: the order. */
 export class WebhookEventData {
   @ApiProperty({
     type: OrderResponse,
