@@ -91,7 +91,9 @@ export class OrderStatusCounts {
           await runner.rollbackTransaction();
           return { skipped: true, dueInSeconds };
         }
-        const rows = (await runner.query(ORDER_STATUS_COUNTS_SQL.reconcile)) as Array<{
+        // Counted and compared in the transaction's snapshot, then corrected in the same transaction: what
+        // is added is the drift that snapshot shows, whatever committed since.
+        const rows = (await runner.query(ORDER_STATUS_COUNTS_SQL.compare)) as Array<{
           status: string;
           actual: string;
           kept: string;
@@ -102,9 +104,13 @@ export class OrderStatusCounts {
           kept: Number(row.kept),
           drift: Number(row.actual) - Number(row.kept),
         }));
-        const drift = Object.fromEntries(
-          statuses.filter((s) => s.drift !== 0).map((s) => [s.status, s.drift]),
-        );
+        const drifted = statuses.filter((s) => s.drift !== 0);
+        if (drifted.length > 0)
+          await runner.query(ORDER_STATUS_COUNTS_SQL.correct, [
+            drifted.map((s) => s.status),
+            drifted.map((s) => s.drift),
+          ]);
+        const drift = Object.fromEntries(drifted.map((s) => [s.status, s.drift]));
         const durationMs = Math.round(performance.now() - started);
         await runner.query(ORDER_STATUS_COUNTS_SQL.recordReconciliation, [durationMs, JSON.stringify(drift)]);
         await runner.commitTransaction();

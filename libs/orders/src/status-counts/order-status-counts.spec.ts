@@ -296,6 +296,6 @@ describe('OrderStatusCounts (real PostgreSQL)', () => {
       'order_status_count_reconciliation',
     ]);
     // The reconciliation is the one statement that reads every order.
-    expect(await relations(ORDER_STATUS_COUNTS_SQL.reconcile)).toContain('orders');
+    expect(await relations(ORDER_STATUS_COUNTS_SQL.compare)).toContain('orders');
   });
 });

@@ -23,19 +23,20 @@ INSERT INTO order_status_counts AS c (status, count)
 SELECT status, sum(delta) FROM folded GROUP BY status HAVING sum(delta) <> 0 ORDER BY status
 ON CONFLICT (status) DO UPDATE SET count = c.count + EXCLUDED.count`,
   /**
-   * Counts every order and compares with what is kept, in the statement's one snapshot, and adds the
-   * difference of each status as a delta (never overwriting a total: a change committed meanwhile keeps
-   * its own delta). The one statement that reads every order. Returns each status's true and kept count.
+   * Counts every order and reads what is kept, in the statement's one snapshot: each status's true and kept
+   * count. The one statement that reads every order; a read only, so PostgreSQL may count in parallel.
    */
-  reconcile: `WITH actual AS (SELECT status, count(*) AS n FROM orders GROUP BY status),
-kept AS (${KEPT}),
-compared AS (
-  SELECT status, COALESCE(a.n, 0)::bigint AS actual, COALESCE(k.n, 0)::bigint AS kept
-    FROM actual a FULL JOIN kept k USING (status)),
-corrected AS (
-  INSERT INTO order_status_count_deltas (status, delta)
-  SELECT status, actual - kept FROM compared WHERE actual <> kept)
-SELECT status, actual, kept FROM compared ORDER BY status`,
+  compare: `WITH actual AS (SELECT status, count(*) AS n FROM orders GROUP BY status),
+kept AS (${KEPT})
+SELECT status, COALESCE(a.n, 0)::bigint AS actual, COALESCE(k.n, 0)::bigint AS kept
+  FROM actual a FULL JOIN kept k USING (status)
+ ORDER BY status`,
+  /**
+   * Adds each status's drift as a delta (`$1` statuses, `$2` drifts), never overwriting a total: a change
+   * committed meanwhile keeps its own delta.
+   */
+  correct: `INSERT INTO order_status_count_deltas (status, delta)
+SELECT * FROM unnest($1::varchar[], $2::bigint[])`,
   /** Seconds until the next reconciliation is due (`$1`: the interval in seconds); 0 when it is due now. */
   reconciliationDueIn: `SELECT GREATEST(EXTRACT(EPOCH FROM reconciled_at + make_interval(secs => $1) - now()), 0)::float8
        AS due_in
