@@ -19,7 +19,8 @@ import {
  * every replica reads the same rows, so if each exported them a sum across replicas would count them once
  * per replica. One replica holds the `databaseGauges` advisory lock and exports them; PostgreSQL releases
  * the lock when that replica dies or loses its connection, and another takes it within one interval.
- * With metrics off there is nothing to export, so the lease is never taken.
+ * Work done for those gauges by one replica only (folding and reconciling the kept order counts) also
+ * checks `held`. With metrics off there is nothing to export, so the lease is never taken.
  */
 @Injectable()
 export class DatabaseGaugesLease implements OnApplicationBootstrap, BeforeApplicationShutdown {

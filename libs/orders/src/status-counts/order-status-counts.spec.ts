@@ -277,6 +277,19 @@ describe('OrderStatusCounts (real PostgreSQL)', () => {
     });
   });
 
+  it('counts nothing left after a TRUNCATE of orders, folded deltas or not', async () => {
+    await Promise.all(Array.from({ length: 5 }, () => place()));
+    await counts.fold();
+    const id = await place();
+    await move(id, 'FAILED', 'PAYMENT_DECLINED');
+    expect(Object.values(await kept()).some((n) => n > 0)).toBe(true);
+
+    await dataSource.query('TRUNCATE orders CASCADE');
+
+    expect(await kept()).toEqual(Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])));
+    expect(await mismatches()).toEqual([]);
+  });
+
   it('reads the kept counts without touching orders: a plan over the counts tables only', async () => {
     const relations = async (sql: string): Promise<string[]> => {
       const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (FORMAT JSON) ${sql}`);
