@@ -69,6 +69,7 @@ export class AppModule {
           engine: config.engine,
           payments: { provider: payment },
           shipping: { carrier },
+          webhookSeries: config.webhookSeries,
         }),
         FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
         // Endpoints, the dispatcher of the outbox the order domain writes, the backlog gauges.

@@ -34,7 +34,11 @@ export class WorkerModule {
           metricsRoute: true,
         }),
         DatabaseModule.forRoot({ ...config.database, applicationName: 'orders-worker' }),
-        OrderSagaModule.forRoot({ payments: { provider: payment }, shipping: { carrier } }),
+        OrderSagaModule.forRoot({
+          payments: { provider: payment },
+          shipping: { carrier },
+          webhookSeries: config.webhookSeries,
+        }),
         // Faults switched on through the API reach the activities here at the next refresh.
         FaultInjectionModule.forRoot({ ...config.faults, targets: { payment, carrier } }),
       ],

@@ -7,6 +7,7 @@ export {
   postgresUrl,
   sharedEnvShape,
   simulatorSettings,
+  webhookSeriesSettings,
   temporalAddress,
   workflowEngineSettings,
 } from './shared-env';

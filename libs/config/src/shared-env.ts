@@ -71,6 +71,11 @@ export const sharedEnvShape = {
     .describe(
       'How long a saga step retries through a database or network outage before the order fails with `INFRASTRUCTURE_UNAVAILABLE` (read by whichever process runs the steps).',
     ),
+  WEBHOOK_METRICS_PRUNE_INTERVAL_MS: envInt(100, 3_600_000)
+    .default(60_000)
+    .describe(
+      "How often each process removes a deleted webhook endpoint's series from its `/metrics` (whichever replica deleted it).",
+    ),
   PAYMENT_SIM_LATENCY_MS: envInt(0, FAULT_LIMITS.maxLatencyMs)
     .default(50)
     .describe('Simulated payment provider: delay per call.'),
@@ -137,6 +142,11 @@ export function databaseSettings(env: SharedEnv) {
     runMigrations: env.DATABASE_RUN_MIGRATIONS,
     spanThresholdMs: env.DB_SPAN_THRESHOLD_MS,
   };
+}
+
+/** How each process keeps deleted webhook endpoints' series out of its `/metrics`. */
+export function webhookSeriesSettings(env: SharedEnv) {
+  return { pruneIntervalMs: env.WEBHOOK_METRICS_PRUNE_INTERVAL_MS };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { InventoryModule } from '@app/inventory';
 import { PaymentsModule, type PaymentsModuleOptions } from '@app/payments';
 import { ShippingModule, type ShippingModuleOptions } from '@app/shipping';
-import { WebhookOutboxModule } from '@app/webhooks';
+import { WebhookOutboxModule, type WebhookSeriesOptions } from '@app/webhooks';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workflowMetricProviders } from './engine/workflow-metrics';
@@ -19,6 +19,8 @@ import { ReserveInventoryStep } from './saga/steps/reserve-inventory.step';
 export interface OrderSagaModuleOptions {
   payments?: PaymentsModuleOptions;
   shipping?: ShippingModuleOptions;
+  /** How this process keeps deleted webhook endpoints' series out of its `/metrics`. */
+  webhookSeries?: WebhookSeriesOptions;
 }
 
 /**
@@ -33,7 +35,7 @@ export class OrderSagaModule {
       InventoryModule,
       PaymentsModule.forRoot(options.payments),
       ShippingModule.forRoot(options.shipping),
-      WebhookOutboxModule,
+      WebhookOutboxModule.forRoot(options.webhookSeries),
     ];
     return {
       module: OrderSagaModule,

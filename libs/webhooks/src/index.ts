@@ -28,6 +28,7 @@ export { WebhookOutbox } from './outbox/webhook-outbox';
 export { ENQUEUE_EVENT_SQL } from './outbox/webhook-outbox.sql';
 export type { OutboxEvent } from './outbox/webhook-outbox';
 export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
+export { WebhookSeriesPruning, type WebhookSeriesOptions } from './webhook-series-pruning';
 export { WEBHOOK_EVENT_TYPES } from './webhook-events';
 export type { WebhookEventType, WebhookPayload } from './webhook-events';
 export {

@@ -8,6 +8,7 @@ import {
   postgresUrl,
   sharedEnvShape,
   simulatorSettings,
+  webhookSeriesSettings,
   temporalAddress,
   workflowEngineSettings,
 } from '@app/config';
@@ -145,6 +146,7 @@ function toApiConfig(env: z.infer<typeof apiEnvSchema>, raw: NodeJS.ProcessEnv) 
     auth: authSettings(env),
     /** Endpoint URL policy (SSRF) and delivery (retries, limits, circuit breaker). */
     webhooks: webhookSettings(env, service.version),
+    webhookSeries: webhookSeriesSettings(env),
     /** POST /orders per customer and minute; 0: no limit. */
     orderRateLimitPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
     /** Where that limit is counted: Redis (shared by the replicas) or this process. */

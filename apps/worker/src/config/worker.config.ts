@@ -6,6 +6,7 @@ import {
   parseEnv,
   postgresUrl,
   sharedEnvShape,
+  webhookSeriesSettings,
   simulatorSettings,
   temporalAddress,
   type LogLevelName,
@@ -63,6 +64,7 @@ function toWorkerConfig(env: z.infer<typeof workerEnvSchema>, raw: NodeJS.Proces
       /** How long saga steps retry database and network failures before the order fails with INFRASTRUCTURE_UNAVAILABLE. */
       infrastructureRetryMs: env.SAGA_INFRASTRUCTURE_RETRY_MS,
     },
+    webhookSeries: webhookSeriesSettings(env),
     ...simulatorSettings(env),
   };
 }
