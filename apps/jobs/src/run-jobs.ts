@@ -42,12 +42,11 @@ async function reconcile(
   const elapsed = () => secondsSince(started);
   try {
     const result = await app.get(ReconcileOrdersService).run(config.reconcile);
-    app
-      .get(AppLogger)
-      .log(
-        { message: 'reconciliation finished', ...result, unresolvedOrderIds: undefined },
-        'Reconciliation',
-      );
+    const logger = app.get(AppLogger);
+    logger.log(
+      { message: 'reconciliation finished', ...result, unresolvedOrderIds: undefined },
+      'Reconciliation',
+    );
     if (config.pushgatewayUrl)
       await pushReconciliationMetrics(config.pushgatewayUrl, { durationSeconds: elapsed(), result });
     return result;
@@ -69,16 +68,12 @@ async function purgeRestockKeys(
   try {
     const result = await app.get(PurgeRestockKeysService).run(config.restockKeyPurge);
     const durationSeconds = elapsed();
-    app
-      .get(AppLogger)
-      .log(
-        {
-          message: 'expired restock keys purged',
-          ...result,
-          'event.duration': Math.round(durationSeconds * 1e9),
-        },
-        'RestockKeyPurge',
-      );
+    const logger = app.get(AppLogger);
+    const duration = Math.round(durationSeconds * 1e9); // ECS event.duration: nanoseconds
+    logger.log(
+      { message: 'expired restock keys purged', ...result, 'event.duration': duration },
+      'RestockKeyPurge',
+    );
     if (config.pushgatewayUrl)
       await pushRestockKeyPurgeMetrics(config.pushgatewayUrl, { durationSeconds, result });
     return result;
