@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { format, resolveConfig } from 'prettier';
 import { frameworkOverhead } from './framework-overhead.bench';
+import { growth, growthMarkdown, parseSizes } from './growth.bench';
 import { metricsScrape } from './metrics-scrape.bench';
 import { leanReference } from './lean-reference.bench';
 import { observabilityCost } from './observability-cost.bench';
@@ -45,6 +46,8 @@ npm run bench -- --only a,e --baseline <checkout> [--candidate <checkout>]
     its dependencies, see benchmarks/README.md) against this checkout's (or --candidate's), taking turns
     (--only a, --only e or --only a,e)
 npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
+npm run bench -- --only growth [--quick] [--sizes 10000,1000000,10000000]
+    latency of reads, searches, probes, /metrics and the jobs as one database grows (not in the default run)
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
   e  API GET /orders/:id vs a lean Fastify + pg server
@@ -62,6 +65,7 @@ async function main(): Promise<number> {
       minutes: { type: 'string', default: '10' },
       reads: { type: 'string', default: '100' },
       orders: { type: 'string', default: '10' },
+      sizes: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -89,6 +93,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const selected = (values.only ?? 'a,b,c,d,e,f').split(',').map((id) => id.trim().toLowerCase());
+  if (selected.includes('growth')) return runGrowth(selected, values.quick, values.sizes);
+  if (values.sizes !== undefined) {
+    console.error(`--sizes applies to --only growth\n${USAGE}`);
+    return 2;
+  }
   const unknown = selected.filter((id) => !(id in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s) ${unknown.join(', ')}\n${USAGE}`);
@@ -163,6 +172,46 @@ async function main(): Promise<number> {
   console.log('Markdown for BENCHMARKS.md:\n');
   console.log(markdownSection(machine, command, results));
   return failures.length > 0 ? 1 : 0;
+}
+
+/** `--only growth`: alone, its own report and its own results file (benchmarks/results/growth.json). */
+async function runGrowth(
+  selected: string[],
+  quick: boolean,
+  sizesOption: string | undefined,
+): Promise<number> {
+  if (selected.length > 1) {
+    console.error(`growth runs alone: --only growth\n${USAGE}`);
+    return 2;
+  }
+  let sizes: number[] | undefined;
+  try {
+    sizes = sizesOption === undefined ? undefined : parseSizes(sizesOption);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  releaseOnSignals();
+  const machine = describeMachine(await postgresVersion());
+  const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
+  console.log(
+    `${command}: ${machine.nproc} CPUs, ${machine.memoryGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.postgres}, ` +
+      `load average now ${machine.loadAverage.join(' / ')}\n`,
+  );
+  const report = await growth({ quick, sizes }, (line) => console.log(`  ${line}`));
+  const file = path.join(__dirname, 'results', 'growth.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    await format(JSON.stringify({ machine, command, report }), {
+      ...(await resolveConfig(file)),
+      parser: 'json',
+    }),
+  );
+  console.log(`\nRaw results: ${path.relative(process.cwd(), file)}\n`);
+  console.log('Markdown for BENCHMARKS.md (growth):\n');
+  console.log(growthMarkdown(machine, command, report));
+  return 0;
 }
 
 async function postgresVersion(): Promise<string> {
