@@ -41,6 +41,7 @@ const SAMPLING: Record<'full' | 'quick', SampleSettings> = {
 const PROMETHEUS_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const WEEK_MS = 7 * 86_400_000;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Sessions writing batches at once: one per core, up to 4. */
 const FILL_SESSIONS = Math.min(4, availableParallelism());
 
@@ -99,6 +100,11 @@ export async function growth(options: GrowthOptions, log: Log): Promise<GrowthRe
   const unfinished = Math.min(1_000, Math.floor(sizes[0] / 10));
   const stuck = Math.max(1, Math.round(unfinished / 20));
   const teardown = new Teardown();
+  // Ctrl-C: the signal's handler releases everything, then exits; a fill statement or a request cut short
+  // by that is no failure to report (and reporting it would exit before the database is dropped).
+  let stopping = false;
+  const onSignal = () => (stopping = true);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const db = await createBenchDatabase('bench_growth', teardown);
     const sink = await startOtlpSink(teardown);
@@ -247,6 +253,11 @@ export async function growth(options: GrowthOptions, log: Log): Promise<GrowthRe
       if (listed !== stuck)
         result.notes.push(`GET /admin/orders/stuck listed ${listed} orders, not ${stuck}`);
       await measure(GROWTH_CALLS.metrics, [{ url: api.metricsUrl, headers: { accept: PROMETHEUS_ACCEPT } }]);
+      const exposition = await (
+        await fetch(api.metricsUrl, { headers: { accept: PROMETHEUS_ACCEPT } })
+      ).text();
+      if (!/^orders_by_status\{/m.test(exposition))
+        result.notes.push('the scrape held no orders_by_status series: the database gauges were not read');
       await measure(GROWTH_CALLS.ready, [get('/health/ready', {})]);
 
       await data.refreshInFlight();
@@ -267,7 +278,11 @@ export async function growth(options: GrowthOptions, log: Log): Promise<GrowthRe
           report.notes.push(`purge: ${purge.reason}`);
       }
     }
+  } catch (error) {
+    if (stopping) await new Promise(() => undefined);
+    throw error;
   } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await teardown.close();
   }
 }

@@ -22,8 +22,9 @@ const FAILURE_REASONS = [
 /** The demo catalog's 8 products (60 % of first lines) and 192 others. */
 const OTHER_PRODUCTS = 192;
 const CATALOG_SIZE = DEMO_CATALOG.length + OTHER_PRODUCTS;
-/** Orders written per transaction. */
+/** Orders written per transaction: at most this many, and small enough that every session gets batches. */
 const BATCH = 10_000;
+const MIN_BATCH = 1_000;
 /** Time between two status changes of an order's saga. */
 const STEP = "interval '1.5 seconds'";
 /** How far back the orders go: two years, more of them recent (the business grew). */
@@ -97,7 +98,7 @@ export interface GrowthDataSettings {
  * orders are 90 % COMPLETED, 6 % FAILED (with their reason), 4 % CANCELLED; `settings.unfinished` orders
  * are not final at every size, `settings.stuck` of them stuck for hours and the rest in flight (their last
  * change a moment ago, see `refreshInFlight`). Inserts run with every index and foreign key in place, as
- * a production database takes them, in transactions of 10,000 orders, one per session at a time.
+ * a production database takes them, in transactions of up to 10,000 orders, one per session at a time.
  */
 export class GrowthData {
   private orders = 0;
@@ -175,8 +176,14 @@ export class GrowthData {
       batches.push([{ kind: 'in_flight', from: 1, to: this.inFlight, target }]);
       planned += this.inFlight;
     }
+    // A small step too keeps every session busy (four batches each), so that its rate, which the next
+    // step's estimate starts from, is the rate of the whole machine.
+    const batchSize = Math.min(
+      BATCH,
+      Math.max(MIN_BATCH, Math.ceil((target - planned) / (this.sessions.length * 4))),
+    );
     while (planned < target) {
-      const count = Math.min(BATCH, target - planned);
+      const count = Math.min(batchSize, target - planned);
       const stuckNow = Math.min(stuckToAdd, count);
       const from = this.nextOrder;
       batches.push([
