@@ -200,12 +200,16 @@ export class GrowthData {
     let done = this.orders;
     const sizes = batches.map((parts) => parts.reduce((sum, part) => sum + part.to - part.from + 1, 0));
     let next = 0;
+    let failed = false;
     await Promise.all(
       this.sessions.map(async (session) => {
-        while (next < batches.length) {
+        while (!failed && next < batches.length) {
           const index = next++;
           await transaction(session, async () => {
             for (const part of batches[index]) await this.insertBatch(session, this.source(part));
+          }).catch((error: unknown) => {
+            failed = true; // the other sessions take no further batch
+            throw error;
           });
           done += sizes[index];
           if (Date.now() - lastLog > 30_000) {
