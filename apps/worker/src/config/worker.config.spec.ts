@@ -21,6 +21,7 @@ describe('loadWorkerConfig', () => {
         sdkMetricsAddress: '0.0.0.0:9466',
         infrastructureRetryMs: 300_000,
       },
+      webhookSeries: { pruneIntervalMs: 60_000 },
       payments: { simulator: { latencyMs: 50, declineRate: 0, outage: false } },
       shipping: { simulator: { latencyMs: 50, failureRate: 0 } },
       faults: {
