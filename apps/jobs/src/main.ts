@@ -5,8 +5,9 @@ import { loadJobsConfig } from './config/jobs.config';
 import { runJobs } from './run-jobs';
 
 /**
- * `npm run job:reconcile`: reconciles stuck orders, then purges expired restock keys; exits 0 when both
- * succeeded (unresolved orders are reported, not failures).
+ * `npm run job:reconcile`: reconciles stuck orders, then purges expired restock keys, then webhook data past
+ * its retention; exits 0 when all succeeded (unresolved orders, and a purge that ran out of time, are
+ * reported, not failures).
  */
 async function main(): Promise<void> {
   try {

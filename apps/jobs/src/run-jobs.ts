@@ -2,21 +2,27 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppLogger } from '@app/observability';
 import type { JobsConfig } from './config/jobs.config';
-import { pushReconciliationMetrics, pushRestockKeyPurgeMetrics } from './job-metrics';
+import {
+  pushReconciliationMetrics,
+  pushRestockKeyPurgeMetrics,
+  pushWebhookRetentionMetrics,
+} from './job-metrics';
 import { JobsModule } from './jobs.module';
 import { PurgeRestockKeysService, type RestockKeyPurgeResult } from './purge-restock-keys.service';
+import { PurgeWebhookDataService, type WebhookDataPurgeResult } from './purge-webhook-data.service';
 import { ReconcileOrdersService, type ReconciliationResult } from './reconcile-orders.service';
 
 /** What one run of the jobs did. */
 export interface JobsRun {
   reconciliation: ReconciliationResult;
   restockKeyPurge: RestockKeyPurgeResult;
+  webhookRetention: WebhookDataPurgeResult;
 }
 
 /**
  * One run of the batch jobs, each pushing its own metrics: resume stuck orders and report the rest, then
- * delete the expired restock idempotency keys. A failure of one does not keep the other from running; the
- * run then fails with the first error.
+ * delete the expired restock idempotency keys, then the webhook data past its retention. A failure of one
+ * does not keep the others from running; the run then fails with the first error.
  */
 export async function runJobs(config: JobsConfig): Promise<JobsRun> {
   const started = process.hrtime.bigint();
@@ -26,9 +32,15 @@ export async function runJobs(config: JobsConfig): Promise<JobsRun> {
     // The reconciliation's duration includes the start of the application, as it always has.
     const reconciliation = await settle(() => reconcile(app, config, started));
     const restockKeyPurge = await settle(() => purgeRestockKeys(app, config));
+    const webhookRetention = await settle(() => purgeWebhookData(app, config));
     if ('error' in reconciliation) throw reconciliation.error;
     if ('error' in restockKeyPurge) throw restockKeyPurge.error;
-    return { reconciliation: reconciliation.value, restockKeyPurge: restockKeyPurge.value };
+    if ('error' in webhookRetention) throw webhookRetention.error;
+    return {
+      reconciliation: reconciliation.value,
+      restockKeyPurge: restockKeyPurge.value,
+      webhookRetention: webhookRetention.value,
+    };
   } finally {
     await app.close();
   }
@@ -80,6 +92,42 @@ async function purgeRestockKeys(
   } catch (error) {
     if (config.pushgatewayUrl)
       await pushRestockKeyPurgeMetrics(config.pushgatewayUrl, { durationSeconds: elapsed() }).catch(
+        () => undefined,
+      );
+    throw error;
+  }
+}
+
+async function purgeWebhookData(
+  app: INestApplicationContext,
+  config: JobsConfig,
+): Promise<WebhookDataPurgeResult> {
+  const started = process.hrtime.bigint();
+  const elapsed = () => secondsSince(started);
+  try {
+    const result = await app.get(PurgeWebhookDataService).run(config.webhookRetention);
+    const durationSeconds = elapsed();
+    const logger = app.get(AppLogger);
+    const duration = Math.round(durationSeconds * 1e9); // ECS event.duration: nanoseconds
+    const { purged, overdueSeconds, ...run } = result;
+    logger.log(
+      {
+        message: 'webhook data past its retention purged',
+        ...run,
+        purgedDeliveries: purged.deliveries,
+        purgedEvents: purged.events,
+        overdueDeliveriesSeconds: overdueSeconds.deliveries,
+        overdueEventsSeconds: overdueSeconds.events,
+        'event.duration': duration,
+      },
+      'WebhookRetention',
+    );
+    if (config.pushgatewayUrl)
+      await pushWebhookRetentionMetrics(config.pushgatewayUrl, { durationSeconds, result });
+    return result;
+  } catch (error) {
+    if (config.pushgatewayUrl)
+      await pushWebhookRetentionMetrics(config.pushgatewayUrl, { durationSeconds: elapsed() }).catch(
         () => undefined,
       );
     throw error;

@@ -28,6 +28,15 @@ export { WebhookOutbox } from './outbox/webhook-outbox';
 export { ENQUEUE_EVENT_SQL } from './outbox/webhook-outbox.sql';
 export type { OutboxEvent } from './outbox/webhook-outbox';
 export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
+export { WebhookRetentionModule } from './retention/webhook-retention.module';
+export { WebhookRetentionRepository } from './retention/webhook-retention.repository';
+export { WebhookRetention } from './retention/webhook-retention.service';
+export type {
+  WebhookEventSweepBatch,
+  WebhookPurgeBatch,
+  WebhookRetentionOverdue,
+  WebhookRetentionPolicy,
+} from './retention/webhook-retention.types';
 export { WebhookSeriesPruning, type WebhookSeriesOptions } from './webhook-series-pruning';
 export { WEBHOOK_EVENT_TYPES } from './webhook-events';
 export type { WebhookEventType, WebhookPayload } from './webhook-events';
