@@ -1,3 +1,7 @@
+import { performance } from 'node:perf_hooks';
+import { WebhookRetention, WebhookRetentionRepository } from '@app/webhooks';
+import { DataSource } from 'typeorm';
+import { loadJobsConfig } from '../../apps/jobs/src/config/jobs.config';
 import type { BenchDatabase } from './bench-database';
 
 /** What the purge measurement may use at one size. */
@@ -20,19 +24,53 @@ export type PurgeMeasurement =
     }
   | { available: false; reason: string };
 
+/** Batches timed at each size, after one untimed batch (the connection's first statements are planned). */
+const TIMED_BATCHES = 5;
+
 /**
- * One batch of the retention purge of order data (orders past their retention, with their lines,
- * history, payments, shipments, events and deliveries), run the way its job runs it. The jobs purge
- * expired restock idempotency keys only, a table that does not grow with orders; no purge of order data
- * exists yet, so there is nothing to time. When it does: make some orders older than the retention (or
- * fill with a share of them), run its service for one batch as `growth-reconciliation-runner.ts` runs the
- * reconciliation, and return each batch's duration with what it deleted — the size shrinks by that much.
+ * One batch of the retention purge of webhook data, as the jobs run it: the jobs' configuration from
+ * `jobEnv` (retention windows and batch size, the defaults unless set), then `WebhookRetention.purgeBatch`
+ * — the deliveries delivered or dead past their retention, oldest first, with the events left without
+ * deliveries, in one transaction. The fill delivers events as their orders change over two years, so most
+ * are past the 30-day window at every size. Each timed batch is a sample; the size shrinks by the rows they
+ * delete (deliveries and events; orders, the business records, are never purged).
  */
 export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMeasurement> {
-  void context;
-  return {
-    available: false,
-    reason:
-      'not yet available: no retention purge of order data exists (the jobs purge expired restock keys only)',
-  };
+  const { webhookRetention } = loadJobsConfig({ ...context.jobEnv, DATABASE_URL: context.db.url });
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: context.db.url,
+    applicationName: 'growth-purge',
+  }).initialize();
+  try {
+    const retention = new WebhookRetention(new WebhookRetentionRepository(dataSource));
+    const batch = async () => {
+      const started = performance.now();
+      const purged = await retention.purgeBatch(webhookRetention.policy, webhookRetention.batchSize);
+      return { ms: performance.now() - started, rows: purged.deliveries + purged.events, full: purged };
+    };
+    const warmUp = await batch();
+    if (warmUp.full.deliveries < webhookRetention.batchSize)
+      return {
+        available: false,
+        reason: `fewer than a batch of webhook deliveries past their retention (${warmUp.full.deliveries} purged)`,
+      };
+    const samples: Array<{ ms: number; rows: number }> = [];
+    for (let n = 0; n < TIMED_BATCHES; n++) {
+      const timed = await batch();
+      // A short batch did less work than the others: it is not a sample of a batch.
+      if (timed.full.deliveries < webhookRetention.batchSize) break;
+      samples.push(timed);
+    }
+    if (samples.length === 0)
+      return { available: false, reason: 'the webhook deliveries past their retention ran out' };
+    const rows = samples.map((sample) => sample.rows).sort((a, b) => a - b);
+    return {
+      available: true,
+      samplesMs: samples.map((sample) => sample.ms),
+      deletedPerBatch: rows[Math.floor(rows.length / 2)],
+    };
+  } finally {
+    await dataSource.destroy();
+  }
 }
