@@ -72,7 +72,7 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
   });
 
   it.each([
-    ['rules/alerts.yml', 'tests/alerts.test.yml', 26],
+    ['rules/alerts.yml', 'tests/alerts.test.yml', 28],
     ['rules/webhooks.yml', 'tests/webhooks.test.yml', 3],
     ['rules/meta.yml', 'tests/meta.test.yml', 8],
   ])(
