@@ -13,6 +13,7 @@ import { orderSearch } from './order-search.bench';
 import { soak, soakMarkdown } from './soak.bench';
 import { ADMIN_URL } from './support/bench-database';
 import { checkout } from './support/checkout';
+import { runHygieneCommand } from './support/table-hygiene';
 import {
   describeMachine,
   formatFigure,
@@ -48,6 +49,9 @@ npm run bench -- --only a,e --baseline <checkout> [--candidate <checkout>]
 npm run bench -- --soak [--minutes 10] [--reads 100] [--orders 10]
 npm run bench -- --only growth [--quick] [--sizes 10000,1000000,10000000]
     latency of reads, searches, probes, /metrics and the jobs as one database grows (not in the default run)
+npm run bench -- --only hygiene [--quick]
+    dead tuples, autovacuum and HOT updates of the hot tables under the load generator, and what the
+    status indexes of orders cost (a scratch PostgreSQL cluster; not in the default run)
   a  observability cost     b  framework vs node:http
   c  order placement vs pgbench     d  /metrics scrape time
   e  API GET /orders/:id vs a lean Fastify + pg server
@@ -94,6 +98,7 @@ async function main(): Promise<number> {
   }
   const selected = (values.only ?? 'a,b,c,d,e,f').split(',').map((id) => id.trim().toLowerCase());
   if (selected.includes('growth')) return runGrowth(selected, values.quick, values.sizes);
+  if (selected.includes('hygiene')) return runHygieneCommand(selected, values.quick, USAGE);
   if (values.sizes !== undefined) {
     console.error(`--sizes applies to --only growth\n${USAGE}`);
     return 2;
