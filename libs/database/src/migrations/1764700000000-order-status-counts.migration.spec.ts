@@ -5,7 +5,9 @@ import { waitFor } from '../../../../tooling/wait-for';
 import { OrderStatusCounts1764700000000 } from './1764700000000-order-status-counts.migration';
 import { MIGRATIONS } from './index';
 
-const BEFORE = MIGRATIONS.filter((migration) => migration !== OrderStatusCounts1764700000000);
+/** The migrations before this one, and up to it: the schema as it was, and as this migration leaves it. */
+const BEFORE = MIGRATIONS.slice(0, MIGRATIONS.indexOf(OrderStatusCounts1764700000000));
+const UP_TO = [...BEFORE, OrderStatusCounts1764700000000];
 
 /** Orders per status: counted, and as kept (totals plus deltas), in one snapshot. */
 const COMPARED = `WITH actual AS (SELECT status, count(*)::int AS n FROM orders GROUP BY status),
@@ -53,7 +55,7 @@ describe('the order status counts migration', () => {
   });
 
   it('backfills the totals from the orders there are, and records them as reconciled', async () => {
-    const dataSource = await open(MIGRATIONS);
+    const dataSource = await open(UP_TO);
     try {
       await dataSource.runMigrations();
       expect(
@@ -77,7 +79,7 @@ describe('the order status counts migration', () => {
     const early = await client();
     await early.query('BEGIN');
     await early.query(INSERT_ORDERS, ['PENDING', 1]);
-    const dataSource = await open(MIGRATIONS);
+    const dataSource = await open(UP_TO);
     const late = await client();
     try {
       const migrating = dataSource.runMigrations();
@@ -114,7 +116,7 @@ describe('the order status counts migration', () => {
   });
 
   it('is undone by down: no trigger, function or table is left', async () => {
-    const dataSource = await open(MIGRATIONS);
+    const dataSource = await open(UP_TO);
     try {
       await dataSource.runMigrations();
       await dataSource.undoLastMigration();
