@@ -1,7 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { WebhookRetention, WebhookRetentionPolicy } from '@app/webhooks';
+import type { WebhookPurgeCursor, WebhookRetention, WebhookRetentionPolicy } from '@app/webhooks';
 import { PurgeWebhookDataService, type WebhookDataPurgeOptions } from './purge-webhook-data.service';
 
 describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retention)', () => {
@@ -31,13 +31,18 @@ describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retenti
     const calls: string[] = [];
     const work = () => msPerBatch > 0 && jest.advanceTimersByTime(msPerBatch);
     const fake = {
-      purgeBatch: async (given: WebhookRetentionPolicy, batchSize: number) => {
+      purgeBatch: async (given: WebhookRetentionPolicy, batchSize: number, from: WebhookPurgeCursor) => {
         expect(given).toBe(policy);
-        calls.push(`purge ${batchSize}`);
+        // Each batch starts where the one before stopped; the first from the oldest.
+        calls.push(`purge ${batchSize} from ${from.deliveredAt ?? 'oldest'}`);
         work();
         const deleted = Math.min(left, batchSize);
         left -= deleted;
-        return { deliveries: deleted, events: deleted };
+        return {
+          deliveries: deleted,
+          events: deleted,
+          next: { deliveredAt: `t${deliveries - left}`, deadAt: null },
+        };
       },
       sweepEventsBatch: async (_given: WebhookRetentionPolicy, afterSeq: string, batchSize: number) => {
         calls.push(`sweep ${afterSeq}`);
@@ -75,7 +80,14 @@ describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retenti
       caughtUp: true,
       overdueSeconds: { deliveries: 0, events: 0 },
     });
-    expect(calls).toEqual(['purge 2', 'purge 2', 'purge 2', 'sweep 0', 'sweep 2', 'sweep 4']);
+    expect(calls).toEqual([
+      'purge 2 from oldest',
+      'purge 2 from t2',
+      'purge 2 from t4',
+      'sweep 0',
+      'sweep 2',
+      'sweep 4',
+    ]);
     expect(left()).toBe(0);
     expect(orphansLeft.size).toBe(0);
   });
@@ -87,7 +99,7 @@ describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retenti
     const result = await purge.run(options(1000, 1));
 
     // 0 → 400 → 800 → 1200 ms: the third batch ends past the second, so no fourth starts; no sweep either.
-    expect(calls).toEqual(['purge 1000', 'purge 1000', 'purge 1000']);
+    expect(calls).toEqual(['purge 1000 from oldest', 'purge 1000 from t1000', 'purge 1000 from t2000']);
     expect(left()).toBe(7000);
     expect(result).toEqual({
       purged: { deliveries: 3000, events: 3000 },
@@ -103,7 +115,7 @@ describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retenti
 
     const result = await purge.run(options(2, 1));
 
-    expect(calls).toEqual(['purge 2', 'sweep 0']);
+    expect(calls).toEqual(['purge 2 from oldest', 'sweep 0']);
     expect(result).toMatchObject({ caughtUp: false, overdueSeconds: { events: 3_600 } });
   });
 

@@ -1,5 +1,10 @@
 import { Span } from '@app/observability';
-import { WebhookRetention, type WebhookRetentionOverdue, type WebhookRetentionPolicy } from '@app/webhooks';
+import {
+  PURGE_FROM_OLDEST,
+  WebhookRetention,
+  type WebhookRetentionOverdue,
+  type WebhookRetentionPolicy,
+} from '@app/webhooks';
 import { Injectable } from '@nestjs/common';
 
 export interface WebhookDataPurgeOptions {
@@ -57,8 +62,10 @@ export class PurgeWebhookDataService {
     let batches = 0;
 
     let deliveriesDone: boolean;
+    let from = PURGE_FROM_OLDEST;
     do {
-      const batch = await this.retention.purgeBatch(options.policy, options.batchSize);
+      const batch = await this.retention.purgeBatch(options.policy, options.batchSize, from);
+      from = batch.next;
       purged.deliveries += batch.deliveries;
       purged.events += batch.events;
       batches += 1;

@@ -209,6 +209,13 @@ describe('batch jobs: webhook retention (real PostgreSQL, real Pushgateway)', ()
       await insertEvent(orderIds[0], 40, { [a]: { status: 'delivered', daysAgo: 40 - n } });
     for (let n = 0; n < 2; n++)
       await insertEvent(orderIds[1], 100, { [a]: { status: 'dead', daysAgo: 95 - n } });
+    // The last two delivered at the same instant: the first batch ends between them, the next starts there.
+    await db.query(
+      `UPDATE webhook_deliveries SET delivered_at = (SELECT max(delivered_at) FROM webhook_deliveries)
+        WHERE status = 'delivered'
+          AND event_seq IN (SELECT event_seq FROM webhook_deliveries WHERE status = 'delivered'
+                             ORDER BY delivered_at DESC LIMIT 2)`,
+    );
     const kept = await insertEvent(orderIds[2], 1, { [a]: { status: 'delivered', daysAgo: 1 } });
 
     const { webhookRetention } = await run({ WEBHOOK_RETENTION_PURGE_BATCH_SIZE: '2' });

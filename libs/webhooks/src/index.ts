@@ -31,9 +31,11 @@ export { WebhookOutboxModule } from './outbox/webhook-outbox.module';
 export { WebhookRetentionModule } from './retention/webhook-retention.module';
 export { WebhookRetentionRepository } from './retention/webhook-retention.repository';
 export { WebhookRetention } from './retention/webhook-retention.service';
+export { PURGE_FROM_OLDEST } from './retention/webhook-retention.types';
 export type {
   WebhookEventSweepBatch,
   WebhookPurgeBatch,
+  WebhookPurgeCursor,
   WebhookRetentionOverdue,
   WebhookRetentionPolicy,
 } from './retention/webhook-retention.types';

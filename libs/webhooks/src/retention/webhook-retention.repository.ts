@@ -12,6 +12,7 @@ import {
 import type {
   WebhookEventSweepBatch,
   WebhookPurgeBatch,
+  WebhookPurgeCursor,
   WebhookRetentionPolicy,
 } from './webhook-retention.types';
 
@@ -19,6 +20,8 @@ interface PurgedDeliveriesRow {
   delivered: number;
   dead: number;
   event_seqs: string[];
+  delivered_from: string | null;
+  dead_from: string | null;
 }
 
 interface SweepRow {
@@ -37,22 +40,29 @@ export class WebhookRetentionRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Deletes at most `limit` purgeable deliveries, then those of their events left without any, in one
-   * transaction: an event goes in the same commit as its last delivery.
+   * Deletes at most `limit` purgeable deliveries from `from` on, then those of their events left without
+   * any, in one transaction: an event goes in the same commit as its last delivery.
    */
-  async purgeDeliveries(policy: WebhookRetentionPolicy, limit: number): Promise<WebhookPurgeBatch> {
+  async purgeDeliveries(
+    policy: WebhookRetentionPolicy,
+    limit: number,
+    from: WebhookPurgeCursor,
+  ): Promise<WebhookPurgeBatch> {
     return this.dataSource.transaction(async (manager) => {
       const [row] = await returningRows<PurgedDeliveriesRow>(manager, PURGE_DELIVERIES_SQL, [
         policy.deliveredDays,
         policy.deadDays,
         limit,
+        from.deliveredAt,
+        from.deadAt,
       ]);
       const deliveries = row.delivered + row.dead;
-      if (row.event_seqs.length === 0) return { deliveries, events: 0 };
+      const next = { deliveredAt: row.delivered_from, deadAt: row.dead_from };
+      if (row.event_seqs.length === 0) return { deliveries, events: 0, next };
       const [events] = await returningRows<{ purged: number }>(manager, PURGE_EVENTS_OF_SQL, [
         row.event_seqs,
       ]);
-      return { deliveries, events: events.purged };
+      return { deliveries, events: events.purged, next };
     });
   }
 

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookRetentionRepository } from './webhook-retention.repository';
-import type {
-  WebhookEventSweepBatch,
-  WebhookPurgeBatch,
-  WebhookRetentionOverdue,
-  WebhookRetentionPolicy,
+import {
+  PURGE_FROM_OLDEST,
+  type WebhookEventSweepBatch,
+  type WebhookPurgeBatch,
+  type WebhookPurgeCursor,
+  type WebhookRetentionOverdue,
+  type WebhookRetentionPolicy,
 } from './webhook-retention.types';
 
 /**
@@ -25,10 +27,16 @@ export class WebhookRetention {
   /**
    * One batch: at most `batchSize` purgeable deliveries (delivered first, each kind oldest first, skipping
    * rows another transaction holds) and their events left without deliveries, in one short transaction.
-   * Fewer than `batchSize` deliveries means none was left to purge.
+   * Fewer than `batchSize` deliveries means none was left to purge. A run passes each batch the `next` of
+   * the one before (the first starts from the oldest), so that each reads the same few index pages however
+   * much the run already deleted.
    */
-  async purgeBatch(policy: WebhookRetentionPolicy, batchSize: number): Promise<WebhookPurgeBatch> {
-    return this.repository.purgeDeliveries(policy, batchSize);
+  async purgeBatch(
+    policy: WebhookRetentionPolicy,
+    batchSize: number,
+    from: WebhookPurgeCursor = PURGE_FROM_OLDEST,
+  ): Promise<WebhookPurgeBatch> {
+    return this.repository.purgeDeliveries(policy, batchSize, from);
   }
 
   /**

@@ -15,31 +15,38 @@ const olderThanDays = (column: string, days: string) => `${column} < now() - mak
 /**
  * Deletes at most `$3` purgeable deliveries, delivered ones first, each kind oldest first, skipping rows
  * another transaction holds (one being redelivered). A row locked here is final for this transaction: the
- * redelivery of it waits and then finds nothing. Returns how many of each status it deleted and the events
- * they belonged to.
+ * redelivery of it waits and then finds nothing. `$4` and `$5` (null: from the oldest) are where the previous
+ * batch of the run stopped in each index: the scan starts there instead of stepping again over the entries
+ * of the rows it deleted, which stay in the index until vacuum. A row only ever becomes delivered or dead
+ * now, far after the cutoff, so none appears behind them. Returns how many of each status it deleted, the
+ * events they belonged to, and where the next batch starts.
  */
 export const PURGE_DELIVERIES_SQL = `
 WITH delivered AS (
-  SELECT event_seq, endpoint_id FROM webhook_deliveries
+  SELECT event_seq, endpoint_id, delivered_at FROM webhook_deliveries
    WHERE status = 'delivered' AND ${olderThanDays('delivered_at', '$1')}
+     AND delivered_at >= COALESCE($4::timestamptz, '-infinity')
    ORDER BY delivered_at
    LIMIT $3
    FOR UPDATE SKIP LOCKED
 ), dead AS (
-  SELECT event_seq, endpoint_id FROM webhook_deliveries
+  SELECT event_seq, endpoint_id, dead_at FROM webhook_deliveries
    WHERE status = 'dead' AND ${olderThanDays('dead_at', '$2')}
+     AND dead_at >= COALESCE($5::timestamptz, '-infinity')
    ORDER BY dead_at
    LIMIT $3 - (SELECT count(*) FROM delivered)
    FOR UPDATE SKIP LOCKED
 ), purged AS (
   DELETE FROM webhook_deliveries d
-   USING (SELECT * FROM delivered UNION ALL SELECT * FROM dead) chosen
+   USING (SELECT event_seq, endpoint_id FROM delivered UNION ALL SELECT event_seq, endpoint_id FROM dead) chosen
    WHERE d.event_seq = chosen.event_seq AND d.endpoint_id = chosen.endpoint_id AND d.status <> 'pending'
   RETURNING d.event_seq, d.status
 )
 SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
        count(*) FILTER (WHERE status = 'dead')::int AS dead,
-       COALESCE(array_agg(DISTINCT event_seq), '{}')::text[] AS event_seqs
+       COALESCE(array_agg(DISTINCT event_seq), '{}')::text[] AS event_seqs,
+       COALESCE((SELECT max(delivered_at) FROM delivered), $4::timestamptz)::text AS delivered_from,
+       COALESCE((SELECT max(dead_at) FROM dead), $5::timestamptz)::text AS dead_from
   FROM purged`;
 
 /**
