@@ -73,7 +73,7 @@ describeWithServers(['promtool'], 'alerting and recording rules (promtool 3)', (
 
   it.each([
     ['rules/alerts.yml', 'tests/alerts.test.yml', 28],
-    ['rules/webhooks.yml', 'tests/webhooks.test.yml', 3],
+    ['rules/webhooks.yml', 'tests/webhooks.test.yml', 5],
     ['rules/meta.yml', 'tests/meta.test.yml', 8],
   ])(
     'every alert of %s fires in a unit test and stays silent in another (promtool test rules %s)',
