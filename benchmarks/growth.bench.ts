@@ -273,7 +273,7 @@ export async function growth(options: GrowthOptions, log: Log): Promise<GrowthRe
         result.calls[GROWTH_CALLS.purge] = latencyOf(purge.samplesMs);
         result.notes.push(`purge: ${purge.deletedPerBatch} rows per batch`);
       } else {
-        result.calls[GROWTH_CALLS.purge] = { unavailable: 'not yet available' };
+        result.calls[GROWTH_CALLS.purge] = { unavailable: 'no full batch' };
         if (!report.notes.some((note) => note.startsWith('purge:')))
           report.notes.push(`purge: ${purge.reason}`);
       }
