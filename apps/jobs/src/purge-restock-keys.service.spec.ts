@@ -1,23 +1,9 @@
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { RestockService } from '@app/inventory';
 import { PurgeRestockKeysService } from './purge-restock-keys.service';
+import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
 
 describe('PurgeRestockKeysService (in-memory span exporter, an in-memory key store)', () => {
-  const exporter = new InMemorySpanExporter();
-
-  beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
-  });
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-  });
-  beforeEach(() => exporter.reset());
+  const exporter = useInMemoryTracing();
 
   /** `expired` keys to delete; each call deletes up to its batch size and records the size it was asked for. */
   function service(expired: number) {

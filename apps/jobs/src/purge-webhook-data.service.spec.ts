@@ -1,24 +1,10 @@
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { WebhookPurgeCursor, WebhookRetention, WebhookRetentionPolicy } from '@app/webhooks';
 import { PurgeWebhookDataService, type WebhookDataPurgeOptions } from './purge-webhook-data.service';
+import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
 
 describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retention)', () => {
-  const exporter = new InMemorySpanExporter();
+  const exporter = useInMemoryTracing();
   const policy: WebhookRetentionPolicy = { deliveredDays: 30, deadDays: 90 };
-
-  beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
-  });
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-  });
-  beforeEach(() => exporter.reset());
   afterEach(() => jest.useRealTimers());
 
   /**

@@ -1,23 +1,10 @@
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { OrdersRepository, OrderToRun, WorkflowEngine } from '@app/orders';
 import { ReconcileOrdersService } from './reconcile-orders.service';
+import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
 
 describe('ReconcileOrdersService (in-memory span exporter, an in-memory repository and engine)', () => {
-  const exporter = new InMemorySpanExporter();
-
-  beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
-  });
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-  });
-  beforeEach(() => exporter.reset());
+  const exporter = useInMemoryTracing();
 
   /** Orders `a`, `b` and `c` are stuck in PAID; the engine finishes all but `c`. */
   function service() {

@@ -1,34 +1,13 @@
 import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AlwaysOnSampler,
-  InMemorySpanExporter,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
+import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
 import { addActiveSpanEvent, annotateActiveSpan, isActiveSpanRecording, sampledTraceId } from './active-span';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
 describe('annotateActiveSpan, addActiveSpanEvent (in-memory span exporter)', () => {
-  const exporter = new InMemorySpanExporter();
+  const exporter = useInMemoryTracing({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) });
   const tracer = () => trace.getTracer('test');
-
-  beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({
-        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-        spanProcessors: [new SimpleSpanProcessor({ exporter })],
-      }),
-    );
-  });
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-  });
-  beforeEach(() => exporter.reset());
 
   /** Runs `work` in a span, sampled or a child of an unsampled parent, and returns what it recorded. */
   const inSpan = (sampled: boolean, work: () => void) => {
