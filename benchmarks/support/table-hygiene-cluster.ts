@@ -133,7 +133,9 @@ export class ScratchCluster {
       );
       return {
         version,
-        settings: Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting])),
+        settings: Object.fromEntries(
+          rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting]),
+        ),
       };
     });
   }

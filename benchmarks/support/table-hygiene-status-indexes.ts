@@ -139,9 +139,7 @@ export async function statusIndexExperiment(
     const perVariant = new Map<string, Array<Measured>>(ORDERS_VARIANTS.map((v) => [v.name, []]));
     const reads = new Map<string, ReadPlan[]>();
     for (let round = 0; round < options.rounds; round++) {
-      const order = ORDERS_VARIANTS.map(
-        (_, i) => ORDERS_VARIANTS[(i + round) % ORDERS_VARIANTS.length],
-      );
+      const order = ORDERS_VARIANTS.map((_, i) => ORDERS_VARIANTS[(i + round) % ORDERS_VARIANTS.length]);
       for (const variant of order) {
         const db = await cluster.createDatabase('bench_hygiene_variant', template.name);
         try {
