@@ -1,3 +1,4 @@
+import { AutovacuumSettings1764900000000 } from './1764900000000-autovacuum-settings.migration';
 import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
 import { OrderAdministration1764400000000 } from './1764400000000-order-administration.migration';
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   RestockIdempotency1764600000000,
   OrderStatusCounts1764700000000,
   WebhookRetention1764800000000,
+  AutovacuumSettings1764900000000,
 ];
