@@ -33,16 +33,25 @@ export interface ScratchDatabase extends BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** One `automatic vacuum of table …` line of the server log. */
+/** One `automatic vacuum of table …` entry of the server log. */
 export interface AutovacuumRun {
   /** When it ended (the log line's time). */
   at: Date;
   table: string;
-  /** Dead tuples it removed, and the tuples the table kept. */
+  /** Dead tuples it removed itself, and the tuples the table kept. */
   removed: number;
   remain: number;
-  /** Index scans: 0 when it skipped the indexes. */
-  indexScans: number;
+  /** Dead tuples it could not remove yet: a transaction older than them was still open. */
+  notRemovable: number;
+  /**
+   * What it did with the dead item identifiers (the stubs pruning leaves of dead row versions, whose index
+   * entries are still there): `needed` (it cleaned the indexes and freed them), `bypassed` (too few pages
+   * had any: left for a later vacuum), `not needed` (none).
+   */
+  indexCleanup: 'needed' | 'bypassed' | 'not needed' | 'unknown';
+  /** Dead item identifiers it freed (`needed`) or left (`bypassed`), and the share of the table's pages. */
+  deadItems: number;
+  deadItemPagesPercent: number;
 }
 
 /**
@@ -181,19 +190,31 @@ export class ScratchCluster {
   async autovacuumRuns(database: string, since: Date): Promise<AutovacuumRun[]> {
     const log = await readFile(this.logFile, 'utf8');
     const runs: AutovacuumRun[] = [];
-    const pattern =
-      /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+) \[\d+\] LOG: {2}automatic vacuum of table "([^".]+)\.([^".]+)\.([^".]+)": index scans: (\d+)\n(?:.*\n)*?\s*tuples: (\d+) removed, (\d+) remain/gm;
-    for (const match of log.matchAll(pattern)) {
-      const at = new Date(match[1].replace(' ', 'T').replace(/ UTC$/, 'Z'));
-      if (match[2] !== database || at < since) continue;
+    const header =
+      /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) UTC \[\d+\] LOG: {2}automatic (?:aggressive )?vacuum of table "([^".]+)\.([^".]+)\.([^".]+)"/gm;
+    const entries = [...log.matchAll(header)];
+    entries.forEach((match, i) => {
+      const at = new Date(`${match[1].replace(' ', 'T')}Z`);
+      if (match[2] !== database || at < since) return;
+      // The entry's detail lines run until the next log line.
+      const rest = log.slice(match.index + match[0].length, entries[i + 1]?.index ?? log.length);
+      const body = rest.split(/\n(?=\d{4}-\d\d-\d\d )/)[0];
+      const tuples = /tuples: (\d+) removed, (\d+) remain, (\d+) are dead but not yet removable/.exec(body);
+      const items =
+        /index scan (needed|bypassed|not needed): \d+ pages from table \(([\d.]+)% of total\) (?:had|have) (\d+) dead item identifiers/.exec(
+          body,
+        );
       runs.push({
         at,
         table: match[4],
-        indexScans: Number(match[5]),
-        removed: Number(match[6]),
-        remain: Number(match[7]),
+        removed: Number(tuples?.[1] ?? 0),
+        remain: Number(tuples?.[2] ?? 0),
+        notRemovable: Number(tuples?.[3] ?? 0),
+        indexCleanup: (items?.[1] as AutovacuumRun['indexCleanup'] | undefined) ?? 'unknown',
+        deadItemPagesPercent: Number(items?.[2] ?? 0),
+        deadItems: Number(items?.[3] ?? 0),
       });
-    }
+    });
     return runs;
   }
 }

@@ -25,16 +25,30 @@ function parameters(reloptions: string[]): string {
         .replace('autovacuum_vacuum_insert_scale_factor', 'insert scale')
         .replace('autovacuum_vacuum_insert_threshold', 'insert threshold')
         .replace('autovacuum_analyze_scale_factor', 'analyze scale')
+        .replace('autovacuum_analyze_threshold', 'analyze threshold')
         .replace('autovacuum_enabled', 'autovacuum'),
     )
     .join(', ');
 }
 
+/** How many autovacuums, when, and what they did with the dead index entries. */
 function vacuums(table: TableHygiene): string {
   if (table.autovacuums === 0 && table.vacuums.length === 0) return '0';
-  const removed = table.vacuums.reduce((sum, v) => sum + v.removed, 0);
-  const at = table.vacuums.map((v) => v.atS).join(', ');
-  return `${table.autovacuums} (at ${at} s; ${count(removed)} removed)`;
+  const cleaned = table.vacuums.filter((v) => v.indexCleanup === 'needed');
+  const bypassed = table.vacuums.filter((v) => v.indexCleanup === 'bypassed');
+  const detail = [
+    `at ${table.vacuums.map((v) => v.atS).join(', ')} s`,
+    ...(cleaned.length > 0
+      ? [
+          `indexes cleaned ${cleaned.length}× (${count(cleaned.reduce((n, v) => n + v.deadItems, 0))} entries)`,
+        ]
+      : []),
+    ...(bypassed.length > 0 ? [`cleanup bypassed ${bypassed.length}×`] : []),
+    ...(table.vacuums.some((v) => v.notRemovable > 0)
+      ? [`${count(Math.max(...table.vacuums.map((v) => v.notRemovable)))} at most not yet removable`]
+      : []),
+  ];
+  return `${table.autovacuums} (${detail.join('; ')})`;
 }
 
 /** One phase's table: what each hot table went through. */
@@ -184,7 +198,9 @@ export function hygieneMarkdown(machine: Machine, command: string, report: Hygie
     '',
     `${count(phase.baseOrders)} finished orders written first, then ${count(phase.orders)} placed: load ${phase.load.durationSeconds.toFixed(0)} s (${count(phase.load.requests)} requests, ` +
       `${phase.load.throughput} req/s, ${phase.load.errors.total} errors, seed ${phase.load.seed}); the sagas ended at ` +
-      `${count(phase.sagasEndedAtS)} s, the phase at ${count(phase.durationS)} s; ${count(phase.webhooksReceived)} webhooks delivered, ` +
+      `${count(phase.sagasEndedAtS)} s, the phase at ${count(phase.durationS)} s; ${count(phase.webhooksReceived)} webhooks delivered ` +
+      `(deliveries pending: at most ${count(Math.max(...phase.samples.map((s) => s.pendingDeliveries)))}, ` +
+      `${count(phase.samples.at(-1)!.pendingDeliveries)} at the end), ` +
       `${phase.scrapes} scrapes; load average ${phase.loadAverage.start.join(' / ')} at the start, ${phase.loadAverage.end.join(' / ')} at the end.`,
     '',
     phaseTable(phase),

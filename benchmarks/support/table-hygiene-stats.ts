@@ -56,6 +56,8 @@ export interface IndexSample {
 export interface Sample {
   atS: number;
   orders: number;
+  /** Webhook deliveries waiting for the dispatcher. */
+  pendingDeliveries: number;
   tables: TableSample[];
   indexes: IndexSample[];
 }
@@ -97,11 +99,17 @@ export class StatsSampler {
         ORDER BY relname, indexrelname`,
       [HOT_TABLES],
     );
-    const [{ n }] = (await this.client.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows;
+    const [{ n, pending }] = (
+      await this.client.query<{ n: string; pending: string }>(
+        `SELECT (SELECT count(*) FROM orders) AS n,
+                (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending`,
+      )
+    ).rows;
     const num = (value: unknown) => Number(value);
     return {
       atS,
       orders: Number(n),
+      pendingDeliveries: Number(pending),
       tables: tables.rows
         .map((r) => ({
           table: String(r.table),
@@ -170,8 +178,8 @@ export interface TableHygiene {
   triggerAtEnd: number;
   autovacuums: number;
   autoanalyzes: number;
-  /** Seconds after the first sample of each autovacuum the log shows, and the tuples each removed. */
-  vacuums: Array<{ atS: number; removed: number; remain: number; indexScans: number }>;
+  /** Each autovacuum the log shows: seconds after the first sample, what it removed, what it left. */
+  vacuums: Array<{ atS: number } & Omit<AutovacuumRun, 'at' | 'table'>>;
   heapBytes: { start: number; end: number };
   indexBytes: { start: number; end: number };
 }
@@ -252,11 +260,9 @@ export function tableHygiene(
       autoanalyzes: end.autoanalyzes - start.autoanalyzes,
       vacuums: runs
         .filter((r) => r.table === end.table)
-        .map((r) => ({
-          atS: Math.round((r.at.getTime() - startedAt.getTime()) / 1000),
-          removed: r.removed,
-          remain: r.remain,
-          indexScans: r.indexScans,
+        .map(({ at, table: _table, ...run }) => ({
+          atS: Math.round((at.getTime() - startedAt.getTime()) / 1000),
+          ...run,
         })),
       heapBytes: { start: start.heapBytes, end: end.heapBytes },
       indexBytes: { start: start.indexBytes, end: end.indexBytes },
