@@ -46,4 +46,8 @@ module.exports = {
     },
   ],
   testTimeout: 60_000,
+  // Each test file's modules stay in the worker that ran it, so a worker's heap grows over the run (past
+  // the API's 1.5 GiB readiness threshold in a full run). A worker above this after a file is replaced;
+  // setting it also keeps Jest from running every file inside its own process on a 2-CPU machine.
+  workerIdleMemoryLimit: '1GB',
 };
