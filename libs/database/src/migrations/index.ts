@@ -6,6 +6,7 @@ import { OrderStatusCounts1764700000000 } from './1764700000000-order-status-cou
 import { ReadContracts1764300000000 } from './1764300000000-read-contracts.migration';
 import { RestockIdempotency1764600000000 } from './1764600000000-restock-idempotency.migration';
 import { SimulatedProviderLedger1764200000000 } from './1764200000000-simulated-provider-ledger.migration';
+import { WebhookClaimPlan1765000000000 } from './1765000000000-webhook-claim-plan.migration';
 import { WebhookRetention1764800000000 } from './1764800000000-webhook-retention.migration';
 import { Webhooks1764000000000 } from './1764000000000-webhooks.migration';
 import { WebhookSigning1764500000000 } from './1764500000000-webhook-signing.migration';
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OrderStatusCounts1764700000000,
   WebhookRetention1764800000000,
   AutovacuumSettings1764900000000,
+  WebhookClaimPlan1765000000000,
 ];

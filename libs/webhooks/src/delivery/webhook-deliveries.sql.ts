@@ -20,6 +20,11 @@ SELECT e.id FROM webhook_endpoints e
  * same order is still pending for the endpoint (per-order ordering); leases them for `$3` ms and counts
  * the attempt. With each, the secrets that sign it: the endpoint's, the one it replaced while within its
  * grace, and its former text while its transition window lasts (`$4` when given, else the endpoint's own).
+ *
+ * `OFFSET 0` keeps the earlier-event test a subplan run per candidate with the candidate's endpoint, order
+ * and event as index keys (`webhook_deliveries_pending_order`), instead of an anti-join the planner may
+ * build from an unkeyed scan of the pending deliveries repeated per candidate. That plan is chosen when the
+ * last ANALYZE saw no pending delivery, and costs the square of the backlog.
  */
 export const CLAIM_SQL = `
 WITH due AS (
@@ -28,7 +33,8 @@ WITH due AS (
      AND NOT EXISTS (
        SELECT 1 FROM webhook_deliveries earlier
         WHERE earlier.endpoint_id = d.endpoint_id AND earlier.order_id = d.order_id
-          AND earlier.status = 'pending' AND earlier.event_seq < d.event_seq)
+          AND earlier.status = 'pending' AND earlier.event_seq < d.event_seq
+        OFFSET 0)
    ORDER BY d.event_seq
    LIMIT $2
    FOR UPDATE OF d SKIP LOCKED
