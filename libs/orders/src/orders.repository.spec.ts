@@ -277,6 +277,47 @@ describe('OrdersRepository (real PostgreSQL)', () => {
       );
     });
 
+    it("finds a page of an unfinished status among the customer's orders in flight only, however many it has", async () => {
+      const customerId = `customer-${randomUUID()}`;
+      await dataSource.query(
+        `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address, created_at)
+         SELECT gen_random_uuid(), $1, repeat('a', 64), 'COMPLETED', 'EUR', 100, '{}', now() - i * interval '1 minute'
+           FROM generate_series(1, 20000) i`,
+        [customerId],
+      );
+      // Other customers' orders in flight, as a shop has at any moment.
+      await dataSource.query(
+        `INSERT INTO orders (id, customer_id, request_fingerprint, status, currency, total_amount, shipping_address)
+         SELECT gen_random_uuid(), 'other-' || i, repeat('a', 64), 'SHIPPED', 'EUR', 100, '{}'
+           FROM generate_series(1, 1000) i`,
+      );
+      const shipped = [await stored({ customerId }, 'SHIPPED'), await stored({ customerId }, 'SHIPPED')];
+      await dataSource.query('ANALYZE orders');
+
+      const [
+        {
+          'QUERY PLAN': [explained],
+        },
+      ] = await dataSource.query<
+        Array<{
+          'QUERY PLAN': Array<{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }>;
+        }>
+      >(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${ORDERS_SQL.page}`, [
+        customerId,
+        'SHIPPED',
+        null,
+        null,
+        21,
+      ]);
+      // A walk of the customer's 20,002 orders, or of the 1,002 shipped ones, reads hundreds of pages; the
+      // customer's orders in flight, a few.
+      expect(explained.Plan['Shared Hit Blocks'] + explained.Plan['Shared Read Blocks']).toBeLessThan(30);
+      expect(JSON.stringify(explained)).toContain('orders_customer_unfinished');
+
+      const page = await orders.page({ customerId, status: 'SHIPPED', limit: 20 });
+      expect(page.items.map((item) => item.id)).toEqual([...shipped].reverse());
+    });
+
     it('answers summaries of the orders', async () => {
       const { customerId, expected } = await seed();
 

@@ -1,4 +1,5 @@
 import { AutovacuumSettings1764900000000 } from './1764900000000-autovacuum-settings.migration';
+import { CustomerUnfinishedOrders1765100000000 } from './1765100000000-customer-unfinished-orders.migration';
 import { FaultInjection1763800000000 } from './1763800000000-fault-injection.migration';
 import { InitialSchema1732230000000 } from './1732230000000-initial-schema.migration';
 import { OrderAdministration1764400000000 } from './1764400000000-order-administration.migration';
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   WebhookRetention1764800000000,
   AutovacuumSettings1764900000000,
   WebhookClaimPlan1765000000000,
+  CustomerUnfinishedOrders1765100000000,
 ];
