@@ -17,6 +17,14 @@ import { benchChild, Teardown } from './support/teardown';
 /** HTTP connections = the API's connection pool = pgbench clients. */
 const CONCURRENCY = 10;
 
+/** The triggers on orders that keep the status counts, as the migrations create them. */
+const STATUS_COUNT_TRIGGERS = [
+  'order_status_counts_insert',
+  'order_status_counts_delete',
+  'order_status_counts_move',
+  'order_status_counts_truncate',
+];
+
 interface AppRound {
   completedPerS: number;
   acceptedPerS: number;
@@ -28,9 +36,10 @@ interface AppRound {
  * pgbench sending the same 42 statements per order (order-placement.pgbench.ts builds the script from the
  * repositories' statements) to a database with the
  * same schema and catalog, at the same concurrency. The ratio is the share of PostgreSQL's own order
- * throughput that the application delivers. A third side runs the script without the saga's step log (its
- * 4 upserts per order) on a copy of its own, so that what the step log costs PostgreSQL is a ratio of the
- * same run; the three take turns, round after round.
+ * throughput that the application delivers. Two more sides run the script on copies of their own: one
+ * without the saga's step log (its 4 upserts per order), one without the triggers that keep the order status
+ * counts (`orders_by_status`), so that what each costs PostgreSQL is a ratio of the same run; the four take
+ * turns, round after round.
  */
 export async function orderPlacement(settings: RunSettings, log: Log): Promise<BenchResult> {
   const teardown = new Teardown();
@@ -44,6 +53,7 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     const appDb = await createBenchDatabase('bench_orders_app', teardown);
     const pgbenchDb = await createBenchDatabase('bench_orders_pgbench', teardown);
     const noLogDb = await createBenchDatabase('bench_orders_pgbench_nolog', teardown);
+    const noCountsDb = await createBenchDatabase('bench_orders_pgbench_nocounts', teardown);
     log('starting the API (observability off, inline engine)…');
     const { keyFile, tokens } = await createSigningKey(teardown);
     const api = await startApiProcess(
@@ -53,8 +63,11 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     await fillStock(appDb);
     await copyDatabase(appDb, pgbenchDb, teardown);
     await copyDatabase(appDb, noLogDb, teardown);
+    await copyDatabase(appDb, noCountsDb, teardown);
+    await noCountsDb.query(STATUS_COUNT_TRIGGERS.map((name) => `DROP TRIGGER ${name} ON orders;`).join('\n'));
     const pgbenchBaseline = await workCounters(pgbenchDb); // the copy's own work is not pgbench's
     const noLogBaseline = await workCounters(noLogDb);
+    const noCountsBaseline = await workCounters(noCountsDb);
     const bodies = await orderRequests(5_000, tokens);
     // Completions lag acceptances at first: each round counts only after the saga pipeline has filled.
     const rampS = Math.min(2, settings.warmupS);
@@ -115,16 +128,23 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       return Number(tps[1]);
     };
 
-    const noLogRound = (durationS: number) => pgbenchRound(durationS, { script: noLogScript, db: noLogDb });
+    const variants = {
+      pgbench: { script: pgbenchScript, db: pgbenchDb },
+      'pgbench without step log': { script: noLogScript, db: noLogDb },
+      'pgbench without status count triggers': { script: pgbenchScript, db: noCountsDb },
+    } as const;
+    type Variant = keyof typeof variants;
 
     await appRound(settings.warmupS);
-    await pgbenchRound(settings.warmupS);
-    await noLogRound(settings.warmupS);
+    for (const variant of Object.values(variants)) await pgbenchRound(settings.warmupS, variant);
     const app: AppRound[] = [];
-    const pgbench: number[] = [];
-    const noLog: number[] = [];
+    const tpsOf: Record<Variant, number[]> = {
+      pgbench: [],
+      'pgbench without step log': [],
+      'pgbench without status count triggers': [],
+    };
     const rounds: unknown[] = [];
-    const sides = ['app', 'pgbench', 'pgbench without step log'] as const;
+    const sides = ['app', ...(Object.keys(variants) as Variant[])] as const;
     for (let round = 0; round < settings.rounds; round += 1) {
       // A B C, B C A, C A B, …: no side always runs first.
       const order = sides.map((_, i) => sides[(i + round) % sides.length]);
@@ -138,9 +158,8 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
               `(${result.acceptedPerS.toFixed(0)} POST /orders answered 202 per s, p99 ${result.p99} ms)`,
           );
         } else {
-          const tps =
-            who === 'pgbench' ? await pgbenchRound(settings.roundS) : await noLogRound(settings.roundS);
-          (who === 'pgbench' ? pgbench : noLog).push(tps);
+          const tps = await pgbenchRound(settings.roundS, variants[who]);
+          tpsOf[who].push(tps);
           rounds.push({ round: round + 1, who, ordersPerS: tps });
           log(`round ${round + 1}/${settings.rounds} ${who}: ${tps.toFixed(0)} orders/s`);
         }
@@ -152,9 +171,11 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
     const appWork = perOrder(await workCounters(appDb));
     const pgbenchWork = perOrder(await workCounters(pgbenchDb), pgbenchBaseline);
     const noLogWork = perOrder(await workCounters(noLogDb), noLogBaseline);
+    const noCountsWork = perOrder(await workCounters(noCountsDb), noCountsBaseline);
     const appRate = median(app.map((r) => r.completedPerS));
-    const pgbenchRate = median(pgbench);
-    const noLogRate = median(noLog);
+    const pgbenchRate = median(tpsOf.pgbench);
+    const noLogRate = median(tpsOf['pgbench without step log']);
+    const noCountsRate = median(tpsOf['pgbench without status count triggers']);
     return {
       id: 'c',
       title: 'Order placement',
@@ -166,28 +187,51 @@ export async function orderPlacement(settings: RunSettings, log: Log): Promise<B
       ratios: [
         { name: 'orders/s COMPLETED: app / pgbench', value: appRate / pgbenchRate },
         { name: 'pgbench orders/s: with step log / without', value: pgbenchRate / noLogRate },
+        { name: 'pgbench orders/s: with status count triggers / without', value: pgbenchRate / noCountsRate },
       ],
       figures: [
         { name: 'app: orders reaching COMPLETED', value: appRate, unit: 'orders/s' },
         { name: 'pgbench: same statements', value: pgbenchRate, unit: 'orders/s' },
         { name: 'pgbench: same statements without the step log', value: noLogRate, unit: 'orders/s' },
+        {
+          name: 'pgbench: same statements without the status count triggers',
+          value: noCountsRate,
+          unit: 'orders/s',
+        },
         { name: 'app: POST /orders accepted', value: median(app.map((r) => r.acceptedPerS)), unit: 'req/s' },
         { name: 'app: POST /orders p99', value: median(app.map((r) => r.p99)), unit: 'ms' },
         { name: 'transactions per order: app', value: appWork.transactions, unit: '' },
         { name: 'transactions per order: pgbench', value: pgbenchWork.transactions, unit: '' },
         { name: 'transactions per order: pgbench without step log', value: noLogWork.transactions, unit: '' },
+        {
+          name: 'transactions per order: pgbench without status count triggers',
+          value: noCountsWork.transactions,
+          unit: '',
+        },
         { name: 'rows inserted per order: app', value: appWork.inserted, unit: '' },
         { name: 'rows inserted per order: pgbench', value: pgbenchWork.inserted, unit: '' },
         { name: 'rows inserted per order: pgbench without step log', value: noLogWork.inserted, unit: '' },
+        {
+          name: 'rows inserted per order: pgbench without status count triggers',
+          value: noCountsWork.inserted,
+          unit: '',
+        },
         { name: 'rows updated per order: app', value: appWork.updated, unit: '' },
         { name: 'rows updated per order: pgbench', value: pgbenchWork.updated, unit: '' },
         { name: 'rows updated per order: pgbench without step log', value: noLogWork.updated, unit: '' },
+        {
+          name: 'rows updated per order: pgbench without status count triggers',
+          value: noCountsWork.updated,
+          unit: '',
+        },
       ],
       notes: [
         'app orders/s count status changes to COMPLETED inside each measured window, after a ramp-up of ' +
           `${rampS} s; pgbench runs \`pgbench -n -M extended -D expiry_year=${testCardExpiry().expiryYear} -f <order-placement.pgbench.ts's script> -c ${CONCURRENCY} -T ${settings.roundS}\``,
         'pgbench without step log runs the same command with `orderPlacementScript({ stepLog: false })` ' +
           '(the 4 order_saga_steps upserts left out) on a copy of its own',
+        'pgbench without status count triggers runs the same command on a copy of its own without the ' +
+          `triggers on orders that write the status count deltas (${STATUS_COUNT_TRIGGERS.join(', ')})`,
       ],
       rounds,
     };
