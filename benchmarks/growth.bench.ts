@@ -272,7 +272,12 @@ export async function growth(options: GrowthOptions, log: Log): Promise<GrowthRe
       const purge = await measurePurgeBatch({ db, orders: data.size, jobEnv });
       if (purge.available) {
         result.calls[GROWTH_CALLS.purge] = latencyOf(purge.samplesMs);
-        result.notes.push(`purge: ${purge.deletedPerBatch} rows per batch`);
+        const { hit, read } = purge.buffersPerBatch;
+        result.notes.push(
+          `purge: ${purge.deletedPerBatch} rows per batch; buffers of the two tables per batch: ` +
+            `${Math.round(hit).toLocaleString('en-US')} found in shared buffers, ` +
+            `${Math.round(read).toLocaleString('en-US')} read`,
+        );
       } else {
         result.calls[GROWTH_CALLS.purge] = { unavailable: 'no full batch' };
         if (!report.notes.some((note) => note.startsWith('purge:')))

@@ -21,6 +21,11 @@ export type PurgeMeasurement =
       samplesMs: number[];
       /** Orders (or rows) one batch deleted: what the durations are for. */
       deletedPerBatch: number;
+      /**
+       * Buffers of the two tables (heap, TOAST and indexes) the timed batches found in PostgreSQL's shared
+       * buffers (`hit`) or had to read (`read`: from the operating system's cache or the disk), per batch.
+       */
+      buffersPerBatch: { hit: number; read: number };
     }
   | { available: false; reason: string };
 
@@ -29,6 +34,21 @@ export type PurgeMeasurement =
  * run's first batch also steps over the index entries of rows deleted since the last vacuum.
  */
 const TIMED_BATCHES = 5;
+
+const PURGED_TABLES = ['webhook_deliveries', 'webhook_events'];
+
+/** Buffers of the purged tables found in shared buffers and read, as PostgreSQL counts them so far. */
+async function bufferCounts(db: BenchDatabase): Promise<{ hit: number; read: number }> {
+  const [row] = await db.query<{ hit: string; read: string }>(
+    `SELECT sum(heap_blks_hit + COALESCE(idx_blks_hit, 0) + COALESCE(toast_blks_hit, 0)
+               + COALESCE(tidx_blks_hit, 0))::text AS hit,
+            sum(heap_blks_read + COALESCE(idx_blks_read, 0) + COALESCE(toast_blks_read, 0)
+               + COALESCE(tidx_blks_read, 0))::text AS read
+       FROM pg_statio_user_tables WHERE relname = ANY ($1)`,
+    [PURGED_TABLES],
+  );
+  return { hit: Number(row.hit), read: Number(row.read) };
+}
 
 /**
  * One batch of the retention purge of webhook data, as the jobs run it: the jobs' configuration from
@@ -45,6 +65,8 @@ export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMea
     url: context.db.url,
     applicationName: 'growth-purge',
   }).initialize();
+  let before: { hit: number; read: number } | undefined;
+  let timedBatches = 0;
   try {
     const retention = new WebhookRetention(new WebhookRetentionRepository(dataSource));
     // Each batch starts where the one before stopped, as in a run of the job.
@@ -63,9 +85,11 @@ export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMea
         reason: `fewer than a batch of webhook deliveries past their retention (${warmUp.full.deliveries} purged)`,
       };
     const samples: Array<{ ms: number; rows: number }> = [];
+    before = await bufferCounts(context.db);
     for (let n = 0; n < TIMED_BATCHES; n++) {
       const timed = await batch();
       // A short batch did less work than the others: it is not a sample of a batch.
+      timedBatches += 1;
       if (timed.full.deliveries < webhookRetention.batchSize) break;
       samples.push(timed);
     }
@@ -76,8 +100,33 @@ export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMea
       available: true,
       samplesMs: samples.map((sample) => sample.ms),
       deletedPerBatch: rows[Math.floor(rows.length / 2)],
+      buffersPerBatch: await buffersSince(before, timedBatches, dataSource, context.db),
     };
   } finally {
-    await dataSource.destroy();
+    if (dataSource.isInitialized) await dataSource.destroy();
   }
+}
+
+/**
+ * The buffers per batch since `before`. A session reports its counts to the cumulative statistics at most
+ * once a second while it runs, and all of them when it ends: the purge's connections are closed first, and
+ * their ending awaited.
+ */
+async function buffersSince(
+  before: { hit: number; read: number },
+  batches: number,
+  dataSource: DataSource,
+  db: BenchDatabase,
+): Promise<{ hit: number; read: number }> {
+  await dataSource.destroy();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const [{ n }] = await db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'growth-purge'`,
+    );
+    if (n === '0') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const after = await bufferCounts(db);
+  return { hit: (after.hit - before.hit) / batches, read: (after.read - before.read) / batches };
 }
