@@ -9,7 +9,7 @@ import { freePort } from '../../tooling/free-port';
 import { prometheusAlerts, prometheusQuery, prometheusTargets } from '../../test/support/prometheus-api';
 import { describeWithServers } from '../../test/support/real-servers';
 import { requireServer } from '../../tooling/real-servers';
-import { startServerProcess, type ServerProcess } from '../../tooling/processes';
+import { startAppProcess, startServerProcess, type ServerProcess } from '../../tooling/processes';
 import { createTestDatabase, type TestDatabase } from '../../tooling/database';
 import { waitFor } from '../../tooling/wait-for';
 import { OPERATOR } from '../../tooling/tokens';
@@ -56,6 +56,9 @@ describeWithServers(
         WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
         WEBHOOK_POLL_INTERVAL_MS: '100',
         WEBHOOK_RETRY_BASE_MS: '200',
+        // A reconciliation of the order status counts every 10 s (the least allowed), so that some run
+        // while Prometheus scrapes: its duration panel reads how many ran in a window.
+        ORDER_COUNTS_RECONCILE_SECONDS: '10',
       });
       // A webhook receiver for every event: every 7th call answered 500 (retried), the 20th 410 (dead).
       receiver = await startWebhookReceiver('stack');
@@ -156,7 +159,15 @@ describeWithServers(
       });
       expect(summary.orders.placed).toBeGreaterThan(0);
       expect(summary.errors.total).toBe(0);
-    }, 120_000);
+      // One run of the batch jobs, as the CronJob starts them: they push to the Pushgateway what the
+      // retention panels read.
+      const jobs = await startAppProcess('apps/jobs/src/main.ts', /webhook data past its retention purged/, {
+        DATABASE_URL: db.url,
+        PUSHGATEWAY_URL: `http://${local.pushgateway}`,
+        LOG_LEVEL: 'info',
+      });
+      expect(await jobs.exited).toBe(0);
+    }, 180_000);
 
     afterAll(async () => {
       await api?.stop();
@@ -241,7 +252,7 @@ describeWithServers(
           return none;
         },
         (none) => none.length === 0,
-        60_000,
+        45_000, // within the test's own timeout, so that a failure names the empty panels
         1_000,
       );
       expect(empty).toEqual([]);

@@ -68,7 +68,10 @@ describe('tracing (child process → local OTLP receiver, real PostgreSQL)', () 
         );
         return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
       },
-      (spans) => spans.some((s) => s.kind === SERVER && s.attributes['http.route'] === '/orders'),
+      // The saga's own span ends after its last step's, so it may reach the receiver in a later export.
+      (spans) =>
+        spans.some((s) => s.kind === SERVER && s.attributes['http.route'] === '/orders') &&
+        spans.some((s) => s.name === 'saga.run'),
       15_000,
       100,
     );
