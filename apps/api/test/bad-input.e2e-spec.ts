@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import http from 'node:http';
 import {
   OPERATOR,
@@ -539,6 +540,35 @@ describe('bad input gets a clear 4xx problem and changes nothing (real PostgreSQ
     } finally {
       agent.destroy();
     }
+  });
+
+  it('lets a client still sending the body of a refused request read the answer, without a reset', async () => {
+    // Found by the schema fuzzer: headers over the limit followed by a large body; the socket was destroyed
+    // as soon as the 431 was written, so the client's next writes met a reset (EPIPE) instead of the answer.
+    const socket = connect(Number(new URL(api.baseUrl).port), '127.0.0.1');
+    const outcome = new Promise<{ error?: string; hadError: boolean }>((resolve) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code, hadError: true }));
+      socket.on('close', (hadError) => resolve({ hadError }));
+    });
+    let received = '';
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('\r\n\r\n')) resolve();
+      }),
+    );
+    const body = 1_000_000;
+    socket.write(
+      `POST /orders HTTP/1.1\r\nHost: orders.test\r\nX-Padding: ${'p'.repeat(20_000)}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body}\r\n\r\n`,
+    );
+    await answered;
+    for (let sent = 0; sent < body && !socket.destroyed; sent += 50_000)
+      await new Promise<void>((resolve) => socket.write(Buffer.alloc(50_000, 'e'), () => resolve()));
+    socket.end();
+
+    expect(await outcome).toEqual({ hadError: false });
+    expect(received).toMatch(/^HTTP\/1\.1 431 .*\r\n[\s\S]*connection: close\r\n/i);
   });
 
   it('never answered with a 5xx, a stack trace, SQL or the submitted card data', () => {

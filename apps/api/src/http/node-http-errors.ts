@@ -7,7 +7,8 @@ import { problemResponse } from './problem-response';
  * Answers what Node's HTTP parser refuses before Fastify sees a request (headers over the size limit,
  * bytes that are not HTTP/1.1, a request that took too long) as problem details, saying that the
  * connection closes. Fastify's default omitted `Connection: close` and then destroyed the socket: a
- * keep-alive client reused it for its next request and got a connection reset instead of an answer.
+ * keep-alive client reused it for its next request and got a connection reset instead of an answer. The
+ * connection then closes lingering, so that a client still sending its request reads the answer.
  * The request could not be read, so the answer has no `instance` and is `application/problem+json`.
  *
  * @param typeBase `PROBLEM_TYPE_BASE`
@@ -22,8 +23,10 @@ export function answerClientErrors(typeBase: string): (error: NodeJS.ErrnoExcept
           ? problemOfCode('REQUEST_TIMEOUT', 'The request took too long to arrive')
           : problemOfCode('MALFORMED_REQUEST', 'The request is not valid HTTP/1.1');
     const { contentType, payload } = problemResponse(problem, { typeBase });
+    if (answered.has(socket)) return; // the parser refuses every later chunk of the same request too
+    answered.add(socket);
     if (socket.writable)
-      socket.write(
+      socket.end(
         Buffer.concat([
           Buffer.from(
             `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
@@ -34,8 +37,28 @@ export function answerClientErrors(typeBase: string): (error: NodeJS.ErrnoExcept
           payload,
         ]),
       );
-    socket.destroySoon(); // once the answer is written
+    lingerThenClose(socket);
   };
+}
+
+/** Sockets already answered: Node reports the parser's error again for each chunk that follows. */
+const answered = new WeakSet<Socket>();
+
+/** How long a refused request's client may go on sending before its connection is closed anyway. */
+export const LINGER_MS = 2_000;
+
+/**
+ * A lingering close (RFC 9112, section 9.6): the answer is followed by the end of what this side sends,
+ * and what the client still sends (the rest of a body it started) is read and dropped until it ends its
+ * side or `LINGER_MS` pass. Destroying the socket with unread bytes would make the kernel reset the
+ * connection, and a client still writing its request would get the reset instead of the answer.
+ */
+function lingerThenClose(socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+  socket.resume();
 }
 
 /**
