@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { PURGE_FROM_OLDEST, WebhookRetention, WebhookRetentionRepository } from '@app/webhooks';
 import { DataSource } from 'typeorm';
 import { loadJobsConfig } from '../../apps/jobs/src/config/jobs.config';
+import { waitFor } from '../../tooling/wait-for';
 import type { BenchDatabase } from './bench-database';
 
 /** What the purge measurement may use at one size. */
@@ -65,8 +66,6 @@ export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMea
     url: context.db.url,
     applicationName: 'growth-purge',
   }).initialize();
-  let before: { hit: number; read: number } | undefined;
-  let timedBatches = 0;
   try {
     const retention = new WebhookRetention(new WebhookRetentionRepository(dataSource));
     // Each batch starts where the one before stopped, as in a run of the job.
@@ -85,11 +84,12 @@ export async function measurePurgeBatch(context: PurgeContext): Promise<PurgeMea
         reason: `fewer than a batch of webhook deliveries past their retention (${warmUp.full.deliveries} purged)`,
       };
     const samples: Array<{ ms: number; rows: number }> = [];
-    before = await bufferCounts(context.db);
+    const before = await bufferCounts(context.db);
+    let timedBatches = 0;
     for (let n = 0; n < TIMED_BATCHES; n++) {
       const timed = await batch();
-      // A short batch did less work than the others: it is not a sample of a batch.
       timedBatches += 1;
+      // A short batch did less work than the others: it is not a sample of a batch.
       if (timed.full.deliveries < webhookRetention.batchSize) break;
       samples.push(timed);
     }
@@ -119,14 +119,15 @@ async function buffersSince(
   db: BenchDatabase,
 ): Promise<{ hit: number; read: number }> {
   await dataSource.destroy();
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const [{ n }] = await db.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'growth-purge'`,
-    );
-    if (n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(
+    () =>
+      db.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'growth-purge'`,
+      ),
+    ([{ n }]) => n === '0',
+    10_000,
+    50,
+  );
   const after = await bufferCounts(db);
   return { hit: (after.hit - before.hit) / batches, read: (after.read - before.read) / batches };
 }

@@ -16,6 +16,8 @@ import { problemResponse } from './problem-response';
 export function answerClientErrors(typeBase: string): (error: NodeJS.ErrnoException, socket: Socket) => void {
   return function answerClientError(error, socket) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    if (answered.has(socket)) return; // the parser refuses every later chunk of the same request too
+    answered.add(socket);
     const problem =
       error.code === 'HPE_HEADER_OVERFLOW'
         ? problemOfCode('HEADERS_TOO_LARGE', 'The request headers are too large')
@@ -23,8 +25,6 @@ export function answerClientErrors(typeBase: string): (error: NodeJS.ErrnoExcept
           ? problemOfCode('REQUEST_TIMEOUT', 'The request took too long to arrive')
           : problemOfCode('MALFORMED_REQUEST', 'The request is not valid HTTP/1.1');
     const { contentType, payload } = problemResponse(problem, { typeBase });
-    if (answered.has(socket)) return; // the parser refuses every later chunk of the same request too
-    answered.add(socket);
     if (socket.writable)
       socket.end(
         Buffer.concat([
