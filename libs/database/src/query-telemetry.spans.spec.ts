@@ -1,13 +1,8 @@
 import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
+import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
 import { QUERY_SPAN_TRACER, QueryTelemetrySubscriber } from './query-telemetry';
 
 const THRESHOLD_MS = 20;
@@ -22,8 +17,7 @@ const NO_DURATION = {} as ConstructorParameters<typeof QueryTelemetrySubscriber>
 
 /** Spans after the fact for slow and failing statements, against a real PostgreSQL through TypeORM. */
 describe('QueryTelemetrySubscriber, spans (real PostgreSQL, in-memory exporter)', () => {
-  const exporter = new InMemorySpanExporter();
-  const contextManager = new AsyncLocalStorageContextManager();
+  const exporter = useInMemoryTracing();
   const tracer = () => trace.getTracer('test');
   let db: TestDatabase;
   let dataSource: DataSource;
@@ -53,10 +47,6 @@ describe('QueryTelemetrySubscriber, spans (real PostgreSQL, in-memory exporter)'
   };
 
   beforeAll(async () => {
-    context.setGlobalContextManager(contextManager.enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
     db = await createTestDatabase();
     dataSource = await new DataSource({
       type: 'postgres',
@@ -68,13 +58,8 @@ describe('QueryTelemetrySubscriber, spans (real PostgreSQL, in-memory exporter)'
   afterAll(async () => {
     await dataSource?.destroy();
     await db?.drop();
-    trace.disable();
-    context.disable();
   });
-  beforeEach(() => {
-    joinWith(THRESHOLD_MS);
-    exporter.reset();
-  });
+  beforeEach(() => joinWith(THRESHOLD_MS));
 
   it('gives a statement under the threshold no span', async () => {
     joinWith(5_000); // far above what SELECT 1 takes, even on a loaded machine

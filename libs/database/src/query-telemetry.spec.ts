@@ -1,14 +1,9 @@
 import { getMetricToken } from '@app/observability';
 import { context, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { register, type Histogram } from 'prom-client';
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, QueryRunner } from 'typeorm';
+import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
 import { databaseMetricProviders } from './database-metrics';
 import { DB_METRICS } from './database-metric-names';
 import { QUERY_SPAN_TRACER, QueryTelemetrySubscriber } from './query-telemetry';
@@ -29,25 +24,13 @@ const spanMs = (span: ReadableSpan) => span.duration[0] * 1e3 + span.duration[1]
  * "takes" exactly the milliseconds it is given.
  */
 describe('QueryTelemetrySubscriber: one subscriber times each statement once, for metrics and spans', () => {
-  const exporter = new InMemorySpanExporter();
-  const contextManager = new AsyncLocalStorageContextManager();
+  const exporter = useInMemoryTracing();
   let clock: jest.SpyInstance<number, []>;
   let now = 1_000;
 
-  beforeAll(() => {
-    context.setGlobalContextManager(contextManager.enable());
-    trace.setGlobalTracerProvider(
-      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-    );
-  });
-  afterAll(() => {
-    register.clear();
-    trace.disable();
-    context.disable();
-  });
+  afterAll(() => register.clear());
   beforeEach(() => {
     register.clear();
-    exporter.reset();
     mockTracing = { enabled: true };
     now = 1_000;
     clock = jest.spyOn(performance, 'now').mockImplementation(() => now);

@@ -1,8 +1,6 @@
-import { context, propagation, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Histogram, register, Registry } from 'prom-client';
+import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
 import { OperationTelemetry } from '../operations/operation-telemetry';
 import { useOpenMetricsRegistry } from './metrics-exposition';
 import { NO_EXEMPLAR, spanExemplar, traceExemplar } from './trace-exemplar';
@@ -41,20 +39,7 @@ async function bucketExemplars(registry: Registry, name: string): Promise<Map<st
   );
 }
 
-const exporter = new InMemorySpanExporter();
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(
-    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
-  );
-});
-afterAll(() => {
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const exporter = useInMemoryTracing({ propagation: true });
 
 describe('TracedHistogram: latency samples link to their sampled trace through exemplars', () => {
   const registry = openMetricsRegistry();

@@ -9,12 +9,9 @@ import {
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
@@ -22,6 +19,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { inMemoryTracing } from '../../../../tooling/in-memory-tracing';
 import { NO_EXEMPLAR } from '../metrics/trace-exemplar';
 import type { TraceSampling } from '../tracing/start-tracing';
 import { currentTraceCarrier, OperationTelemetry } from './operation-telemetry';
@@ -38,15 +36,15 @@ const SAMPLED_CARRIER = { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` };
 const PARENT_SPAN_ID = 'b7ad6b7169203331';
 
 describe('OperationTelemetry (in-memory span exporter, a private Prometheus registry)', () => {
-  const exporter = new InMemorySpanExporter();
   // Parent-based, as the application's default: a root is sampled unless a test says otherwise.
   let rootSampler: Sampler = new AlwaysOnSampler();
-  const provider = new TracerProvider({
+  const tracing = inMemoryTracing({
     sampler: new ParentBasedSampler({
       root: { shouldSample: (...args) => rootSampler.shouldSample(...args), toString: () => 'root' },
     }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    propagation: true,
   });
+  const { exporter, provider } = tracing;
   const registry = new Registry();
   const durations = new Histogram({
     name: 'op_duration_seconds',
@@ -84,16 +82,8 @@ describe('OperationTelemetry (in-memory span exporter, a private Prometheus regi
       (v) => v.metricName === 'op_duration_seconds_count' && v.labels.outcome === outcome,
     )?.value ?? 0;
 
-  beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(provider);
-  });
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-    propagation.disable();
-  });
+  beforeAll(() => tracing.install());
+  afterAll(() => tracing.uninstall());
   beforeEach(() => {
     exporter.reset();
     registry.resetMetrics();

@@ -10,17 +10,10 @@ import {
   trace,
   type Span,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  AlwaysOnSampler,
-  InMemorySpanExporter,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { of } from 'rxjs';
+import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
 import { HandlerSpanInterceptor } from './handler-span.interceptor';
 import { TRACER_NAME } from './tracing.constants';
 
@@ -56,11 +49,9 @@ const UNSAMPLED = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169
 const NO_SERVER_SPAN = { 'x-test-server-span': 'none' };
 
 describe('HandlerSpanInterceptor (a span per controller handler, in-memory exporter)', () => {
-  const exporter = new InMemorySpanExporter();
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  const provider = new TracerProvider({
+  const exporter = useInMemoryTracing({
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    propagation: true,
   });
   const serverSpans: Span[] = [];
   let app: INestApplication;
@@ -73,9 +64,6 @@ describe('HandlerSpanInterceptor (a span per controller handler, in-memory expor
   const finished = (name: string) => exporter.getFinishedSpans().filter((span) => span.name === name);
 
   beforeAll(async () => {
-    context.setGlobalContextManager(contextManager);
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(provider);
     app = await NestFactory.create(WidgetsModule, new FastifyAdapter(), { logger: false });
     // The HTTP server span, active for the rest of the request, as the application's server hook makes it.
     const serverTracer = trace.getTracer('http-server');
@@ -102,12 +90,8 @@ describe('HandlerSpanInterceptor (a span per controller handler, in-memory expor
   });
   afterAll(async () => {
     await app?.close();
-    trace.disable();
-    context.disable();
-    propagation.disable();
   });
   beforeEach(() => {
-    exporter.reset();
     serverSpans.length = 0;
   });
 

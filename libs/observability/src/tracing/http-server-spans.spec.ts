@@ -18,8 +18,6 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
-  context,
-  propagation,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -29,16 +27,8 @@ import {
   type Tracer,
   type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  AlwaysOnSampler,
-  InMemorySpanExporter,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TracerProvider,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, ParentBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
 import { activeRequestScope } from '../http/request-scope';
 import { CATCH_ALL_ROUTE } from '../metrics/http-route';
 import { HttpServerSpans, requestAttributes } from './http-server-spans';
@@ -154,29 +144,13 @@ class ExpressItemsModule implements NestModule {
   }
 }
 
-const exporter = new InMemorySpanExporter();
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(
-    new SpyingTracerProvider(
-      new TracerProvider({
-        // The SDK's default: a root request is sampled, a request continues its caller's decision.
-        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-        spanProcessors: [new SimpleSpanProcessor({ exporter })],
-      }),
-    ),
-  );
-});
-afterAll(() => {
-  trace.disable();
-  propagation.disable();
-  context.disable();
+const exporter = useInMemoryTracing({
+  // The SDK's default: a root request is sampled, a request continues its caller's decision.
+  sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  propagation: true,
+  wrap: (provider) => new SpyingTracerProvider(provider),
 });
 beforeEach(() => {
-  exporter.reset();
   started.length = 0;
   mockTracing = { enabled: true, ignoredPaths: new Set(['/health/live', '/health/ready', '/metrics']) };
 });
