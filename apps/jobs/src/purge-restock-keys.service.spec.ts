@@ -1,6 +1,6 @@
 import type { RestockService } from '@app/inventory';
 import { PurgeRestockKeysService } from './purge-restock-keys.service';
-import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../test/support/in-memory-tracing';
 
 describe('PurgeRestockKeysService (in-memory span exporter, an in-memory key store)', () => {
   const exporter = useInMemoryTracing();

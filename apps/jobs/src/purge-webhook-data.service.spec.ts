@@ -1,6 +1,6 @@
 import type { WebhookPurgeCursor, WebhookRetention, WebhookRetentionPolicy } from '@app/webhooks';
 import { PurgeWebhookDataService, type WebhookDataPurgeOptions } from './purge-webhook-data.service';
-import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../test/support/in-memory-tracing';
 
 describe('PurgeWebhookDataService (in-memory span exporter, an in-memory retention)', () => {
   const exporter = useInMemoryTracing();

@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { OrdersRepository, OrderToRun, WorkflowEngine } from '@app/orders';
 import { ReconcileOrdersService } from './reconcile-orders.service';
-import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../test/support/in-memory-tracing';
 
 describe('ReconcileOrdersService (in-memory span exporter, an in-memory repository and engine)', () => {
   const exporter = useInMemoryTracing();

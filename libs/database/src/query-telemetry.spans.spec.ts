@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from 
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../tooling/database';
-import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { QUERY_SPAN_TRACER, QueryTelemetrySubscriber } from './query-telemetry';
 
 const THRESHOLD_MS = 20;

@@ -3,7 +3,7 @@ import { context, trace, TraceFlags, type Context, type Span } from '@openteleme
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { register, type Histogram } from 'prom-client';
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, QueryRunner } from 'typeorm';
-import { useInMemoryTracing } from '../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { databaseMetricProviders } from './database-metrics';
 import { DB_METRICS } from './database-metric-names';
 import { QUERY_SPAN_TRACER, QueryTelemetrySubscriber } from './query-telemetry';

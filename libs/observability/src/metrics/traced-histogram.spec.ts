@@ -1,6 +1,6 @@
 import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Histogram, register, Registry } from 'prom-client';
-import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../../test/support/in-memory-tracing';
 import { OperationTelemetry } from '../operations/operation-telemetry';
 import { useOpenMetricsRegistry } from './metrics-exposition';
 import { NO_EXEMPLAR, spanExemplar, traceExemplar } from './trace-exemplar';

@@ -19,7 +19,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { inMemoryTracing } from '../../../../tooling/in-memory-tracing';
+import { inMemoryTracing } from '../../../../test/support/in-memory-tracing';
 import { NO_EXEMPLAR } from '../metrics/trace-exemplar';
 import type { TraceSampling } from '../tracing/start-tracing';
 import { currentTraceCarrier, OperationTelemetry } from './operation-telemetry';

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { AlwaysOnSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
-import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../../test/support/in-memory-tracing';
 import { addActiveSpanEvent, annotateActiveSpan, isActiveSpanRecording, sampledTraceId } from './active-span';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';

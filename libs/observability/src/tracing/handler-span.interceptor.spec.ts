@@ -13,7 +13,7 @@ import {
 import { AlwaysOnSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { of } from 'rxjs';
-import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../../test/support/in-memory-tracing';
 import { HandlerSpanInterceptor } from './handler-span.interceptor';
 import { TRACER_NAME } from './tracing.constants';
 

@@ -28,7 +28,7 @@ import {
   type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import { AlwaysOnSampler, ParentBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { useInMemoryTracing } from '../../../../tooling/in-memory-tracing';
+import { useInMemoryTracing } from '../../../../test/support/in-memory-tracing';
 import { activeRequestScope } from '../http/request-scope';
 import { CATCH_ALL_ROUTE } from '../metrics/http-route';
 import { HttpServerSpans, requestAttributes } from './http-server-spans';
